@@ -1,0 +1,126 @@
+# tally — one Makefile for the library, the CLI, the tests and the benchmarks.
+#
+#   make            build build/tally and build/libtally.a
+#   make test       unit tests (cmocka) and end-to-end CLI tests
+#   make demo       scan the sample archive in corpus/ and print the summary
+#   make check-asan the test suite under AddressSanitizer + UBSan (build-asan/)
+#   make check-tsan the test suite under ThreadSanitizer (build-tsan/)
+#   make bench      benchmarks (see bench/)
+#   V=1             show full command lines
+#
+# Missing Debian packages are installed by scripts/ensure-deps.sh before the first compile.
+
+SANITIZER ?=
+ifeq ($(SANITIZER),)
+BUILD ?= build
+SANFLAGS =
+else ifeq ($(SANITIZER),thread)
+BUILD ?= build-tsan
+SANFLAGS = -fsanitize=thread -O1 -g
+else
+BUILD ?= build-asan
+SANFLAGS = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -g
+endif
+
+CC ?= cc
+OPT ?= -O2 -g
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror
+PKGS = libuv libzstd zlib jansson libutf8proc
+# Recursively expanded on purpose: pkg-config runs when a recipe needs it, after the
+# dependency stamp has installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+UNICODE_DIR ?= /usr/share/unicode
+
+LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/unicode_tables.o
+TEST_SRC = $(wildcard tests/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT = $(wildcard tests/support/*.c)
+TOOLS = $(BUILD)/tools/gencorpus $(BUILD)/tools/sumcheck
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+DEPS_STAMP = $(BUILD)/.deps-ok
+
+.PHONY: all test unit-tests cli-tests demo check-asan check-tsan bench clean format deps install fuzz
+all: $(BUILD)/tally $(BUILD)/libtally.a
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/ensure-deps.sh
+	$(Q)mkdir -p $(BUILD)
+	$(Q)sh scripts/ensure-deps.sh
+	$(Q)touch $@
+
+$(BUILD)/gen/unicode_tables.c: tools/gen_unicode.c | $(DEPS_STAMP)
+	$(Q)mkdir -p $(BUILD)/gen $(BUILD)/tools
+	@echo "  GEN     $@"
+	$(Q)$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $(BUILD)/tools/gen_unicode tools/gen_unicode.c
+	$(Q)$(BUILD)/tools/gen_unicode $(UNICODE_DIR) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/unicode_tables.o: $(BUILD)/gen/unicode_tables.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: src/%.c | $(DEPS_STAMP) $(BUILD)/gen/unicode_tables.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libtally.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tally: $(BUILD)/obj/main.o $(BUILD)/libtally.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libtally.a $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libtally.a | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libtally.a $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tools/%: tools/%.c $(BUILD)/libtally.a | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libtally.a $(PKG_LIBS)
+
+test: all $(TEST_BIN) $(TOOLS)
+	$(Q)sh tests/run-tests.sh $(BUILD)
+
+demo: $(BUILD)/tally
+	$(BUILD)/tally scan -d corpus/policy.dict --per-doc $(BUILD)/demo-docs.jsonl corpus/archive ; \
+	  s=$$?; echo "(per-document records: $(BUILD)/demo-docs.jsonl; exit status $$s)" >&2; [ $$s -le 3 ]
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined test
+
+check-tsan:
+	$(Q)$(MAKE) --no-print-directory SANITIZER=thread test
+
+bench: all $(TOOLS)
+	$(Q)sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-tsan
+
+format:
+	clang-format -i include/*.h src/*.c src/*.h tests/*.c tools/*.c
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/tally $(DESTDIR)$(PREFIX)/bin/tally
+	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
+	install -m 644 include/tally.h $(DESTDIR)$(PREFIX)/include/tally.h
+
+-include $(wildcard $(BUILD)/obj/*.d)

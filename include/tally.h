@@ -1,0 +1,160 @@
+/* tally.h — the tally engine's public API.
+ *
+ * tally counts dictionary terms (keywords, multi-word phrases, prefixes, groups) in text archives:
+ * JSON Lines, plain text or one-document-per-line files, plain or compressed with zstd or gzip.
+ *
+ * The engine is three objects:
+ *   tally_dict     a compiled dictionary (terms, groups, the matcher's tables); immutable after
+ *                  tally_dict_compile, so any number of threads may read it at once.
+ *   tally_scan     one run over a list of inputs: a libuv pipeline that reads, decompresses,
+ *                  tokenizes and counts on a thread pool, and adds everything into a summary.
+ *   tally_summary  the exact totals of a run, written as the documented JSON summary.
+ *
+ * Conventions: functions return 0 on success or a negative TALLY_E* code; tally_strerror() turns a
+ * code into text and never returns NULL. Details a user needs (file, line, byte offset, reason)
+ * travel in a tally_error record that the caller owns. "_free" functions accept NULL.
+ */
+#ifndef TALLY_H
+#define TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TALLY_VERSION "0.1.0"
+#define TALLY_SCHEMA 1
+
+/* Error codes. */
+enum {
+    TALLY_OK = 0,
+    TALLY_EINVAL = -1,   /* invalid argument or option */
+    TALLY_EIO = -2,      /* reading or writing failed */
+    TALLY_EDICT = -3,    /* invalid dictionary */
+    TALLY_ECORRUPT = -4, /* corrupt or truncated compressed stream */
+    TALLY_EJSON = -5,    /* invalid JSON */
+    TALLY_ELIMIT = -6,   /* a documented limit was exceeded */
+    TALLY_EINTR = -7,    /* interrupted by a signal */
+    TALLY_ENOENT = -8,   /* no such file or folder */
+    TALLY_EFIELD = -9,   /* a document lacks the text field, or it has the wrong type */
+};
+
+/* Returns a static, never NULL description of a TALLY_E* code. */
+const char *tally_strerror(int code);
+
+/* What went wrong, where. Owned by the caller; filled by the function that fails. */
+typedef struct tally_error {
+    int code;            /* TALLY_E* */
+    uint64_t line;       /* 1-based line number, 0 when there is none */
+    uint64_t offset;     /* byte offset where the fault was found, UINT64_MAX when unknown */
+    char message[512];   /* the reason, in plain words, without the input's name */
+} tally_error;
+
+/* ---- dictionary -------------------------------------------------------------------------- */
+
+enum tally_tokenizer_kind {
+    TALLY_TOKENIZER_UNICODE = 0,    /* UAX #29 word boundaries; tokens hold a letter or number */
+    TALLY_TOKENIZER_WHITESPACE = 1, /* maximal runs of non-White_Space code points */
+};
+
+typedef struct tally_dict tally_dict;
+
+/* Returns a new, empty dictionary, with the tokenizer and case rule its terms and the scanned
+ * text will both use. */
+tally_dict *tally_dict_new(int tokenizer, int case_sensitive);
+void tally_dict_free(tally_dict *d);
+
+/* Adds every term of a dictionary file (format in README: comments, [group] headers, terms,
+ * trailing '*' for a prefix). On error returns TALLY_EDICT or TALLY_EIO with err->line set to the
+ * offending line (0 when the file cannot be read); the terms before that line stay added. */
+int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err);
+
+/* Adds the dictionary text in buf (same format as a file). name is used in messages only. */
+int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t len, tally_error *err);
+
+/* Adds one ungrouped term, as from -k. */
+int tally_dict_add_term(tally_dict *d, const char *term, tally_error *err);
+
+/* Builds the matcher tables. Must be called once after the last add and before scanning.
+ * Returns TALLY_EDICT when the dictionary has no term. */
+int tally_dict_compile(tally_dict *d, tally_error *err);
+
+size_t tally_dict_keyword_count(const tally_dict *d);
+size_t tally_dict_group_count(const tally_dict *d);
+/* Borrowed: the first spelling of keyword i, as listed (trimmed). */
+const char *tally_dict_keyword_name(const tally_dict *d, size_t i);
+const char *tally_dict_group_name(const tally_dict *d, size_t i);
+/* A hex digest of the normalized terms, groups, tokenizer and case rule: equal dictionaries and
+ * options give equal fingerprints, so summaries can be checked before they are added up. */
+const char *tally_dict_fingerprint(const tally_dict *d);
+
+/* ---- scanning ---------------------------------------------------------------------------- */
+
+enum tally_format {
+    TALLY_FORMAT_AUTO = 0, /* by file name without compression suffix: .jsonl/.ndjson, else text */
+    TALLY_FORMAT_JSONL = 1,
+    TALLY_FORMAT_TEXT = 2,  /* each input is one document */
+    TALLY_FORMAT_LINES = 3, /* each line is one document */
+};
+
+typedef struct tally_scan_options {
+    int format;                   /* enum tally_format */
+    const char *const *text_fields; /* JSON field paths (dotted); NULL means {"text"} */
+    size_t n_text_fields;
+    const char *id_field;         /* NULL means "id" */
+    unsigned threads;             /* 0 means the number of online CPUs */
+    size_t batch_bytes;           /* 0 means 1 MiB */
+    size_t max_line_bytes;        /* longest JSON line kept; 0 means 256 MiB */
+    int zstd_window_log_max;      /* 0 means 27 (128 MiB); at most 31 */
+    FILE *per_doc;                /* when not NULL, one JSON object per document, input order */
+    const volatile sig_atomic_t *stop;    /* when not NULL and *stop becomes non-zero, the scan ends early */
+} tally_scan_options;
+
+/* Fills o with the defaults. */
+void tally_scan_options_init(tally_scan_options *o);
+
+typedef struct tally_summary tally_summary;
+
+/* Scans the inputs (paths; "-" is standard input; folders are walked recursively, sorted
+ * byte-wise, hidden entries skipped) with the compiled dictionary and returns a new summary in
+ * *out. Problems with single inputs or documents do not fail the scan: they are recorded in the
+ * summary (see tally_summary_status). Returns TALLY_EINTR when opt->stop was raised, TALLY_EIO when
+ * the per-document output cannot be written; *out is then NULL. */
+int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
+                   const tally_scan_options *opt, tally_summary **out, tally_error *err);
+
+void tally_summary_free(tally_summary *s);
+
+/* 0 when every input and document was read, 3 when some were skipped or failed. */
+int tally_summary_status(const tally_summary *s);
+
+/* The corpus totals of a summary. */
+typedef struct tally_totals {
+    uint64_t inputs, documents, tokens, bytes, invalid_utf8, skipped_documents, failed_inputs;
+    uint64_t errors_omitted; /* errors counted but not listed (past the per-input limit) */
+    double seconds;
+} tally_totals;
+
+void tally_summary_totals(const tally_summary *s, tally_totals *out);
+
+/* Exact counts of keyword i / group i (dictionary order). */
+void tally_summary_keyword(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
+void tally_summary_group(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
+
+/* The listed errors, in input order then line order. Strings are borrowed from s. */
+size_t tally_summary_error_count(const tally_summary *s);
+void tally_summary_error(const tally_summary *s, size_t i, const char **input, uint64_t *line,
+                         const char **message);
+
+/* Writes the summary JSON (schema TALLY_SCHEMA, documented in README) to f. Returns 0 or
+ * TALLY_EIO. */
+int tally_summary_write(const tally_summary *s, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

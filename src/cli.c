@@ -1,0 +1,514 @@
+/* cli.c — the `tally` command line: parses options, builds the dictionary, runs the scan through
+ * the engine (include/tally.h) and writes the outputs atomically. No counting happens here. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tally.h"
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_FATAL = 1,
+    EXIT_USAGE = 2,
+    EXIT_PARTIAL = 3,
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static const char *progname = "tally";
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'tally scan --help'.\n");
+    va_end(ap);
+}
+
+static void print_help(FILE *f)
+{
+    fputs(
+        "Usage: tally scan [OPTIONS] INPUT...\n"
+        "Count dictionary terms in text archives: JSON Lines, plain text or one document per line,\n"
+        "plain or compressed with zstd or gzip (detected from the content).\n"
+        "INPUT is a file, a folder (walked recursively, sorted, hidden entries skipped) or - for\n"
+        "standard input.\n"
+        "\n"
+        "Terms:\n"
+        "  -d, --dict FILE          dictionary file (repeatable): one term per line, '# comment',\n"
+        "                           '[group]' headers, 'word*' for a prefix, phrases of several words\n"
+        "  -k, --keyword TERM       a term on the command line (repeatable, ungrouped)\n"
+        "      --case-sensitive     compare with case (default: Unicode case folding)\n"
+        "      --tokenizer KIND     unicode (UAX #29 words, default) or whitespace\n"
+        "\n"
+        "Input:\n"
+        "      --format FMT         auto (default: .jsonl/.ndjson are JSON Lines, else text), jsonl,\n"
+        "                           text (a file is one document) or lines (a line is one document)\n"
+        "      --text-field NAME    JSON field holding text (repeatable, default text); a dotted\n"
+        "                           path reaches into objects: article.body\n"
+        "      --id-field NAME      JSON field holding the document id (default id)\n"
+        "      --max-line-bytes N   longest JSON line kept (default 256M); longer ones are skipped\n"
+        "      --zstd-window-log-max N  accept zstd frames with windows up to 2^N bytes (default 27,\n"
+        "                           at most 31; memory grows with it)\n"
+        "\n"
+        "Output:\n"
+        "  -o, --output FILE        summary JSON (default standard output), replaced atomically\n"
+        "      --per-doc FILE       one JSON object per document, in input order\n"
+        "  -q, --quiet              no report on standard error\n"
+        "\n"
+        "Running:\n"
+        "  -j, --threads N          worker threads (default: online CPUs)\n"
+        "      --batch-bytes N      target batch size (default 1M; K, M, G suffixes)\n"
+        "  -h, --help               this help\n"
+        "      --version            version\n"
+        "\n"
+        "Exit status: 0 all read; 1 fatal error (no output written); 2 usage error;\n"
+        "3 finished, but some inputs or documents were skipped (listed in the summary).\n"
+        "\n"
+        "Example:\n"
+        "  tally scan -d policy.dict -o summary.json --per-doc docs.jsonl archive/\n"
+        "  zstdcat news.jsonl.zst | tally scan -k global -k 'joint build*' -\n",
+        f);
+}
+
+/* Parses a size with an optional K/M/G suffix (powers of 1024). */
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return -1;
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1024ull, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1024ull * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1024ull * 1024 * 1024, end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v == 0 || v > SIZE_MAX / mul)
+        return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+/* An output file written next to its final path and renamed into place when complete. */
+typedef struct outfile {
+    const char *path; /* final path, NULL for standard output */
+    char *tmp;
+    FILE *f;
+} outfile;
+
+static int out_open(outfile *o, const char *path)
+{
+    o->path = path;
+    o->tmp = NULL;
+    if (!path || strcmp(path, "-") == 0) {
+        o->path = NULL;
+        o->f = stdout;
+        return 0;
+    }
+    size_t n = strlen(path) + 16;
+    o->tmp = malloc(n);
+    if (!o->tmp)
+        return -1;
+    /* the temporary lives in the same folder, so rename() is atomic; dot-prefixed and marked */
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    snprintf(o->tmp, n, "%.*s.%s.XXXXXX", (int)dl, path, path + dl);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    /* keep the permissions an ordinary new file would get */
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(fd, 0666 & ~um);
+    o->f = fdopen(fd, "w");
+    if (!o->f) {
+        int e = errno;
+        close(fd);
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* Discards a file being written (no partial output is ever left behind). */
+static void out_abort(outfile *o)
+{
+    if (o->tmp) {
+        if (o->f)
+            fclose(o->f);
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    o->f = NULL;
+}
+
+/* Completes a file: flush, sync, close, rename over the final path. Returns 0 or errno. */
+static int out_commit(outfile *o)
+{
+    int e = 0;
+    if (!o->tmp) {
+        if (fflush(o->f) != 0 || ferror(o->f))
+            e = errno ? errno : EIO;
+        return e;
+    }
+    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+        e = errno ? errno : EIO;
+    if (fclose(o->f) != 0 && !e)
+        e = errno ? errno : EIO;
+    o->f = NULL;
+    if (!e && rename(o->tmp, o->path) != 0)
+        e = errno;
+    if (e)
+        unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return e;
+}
+
+static void report_errors(const tally_summary *sum, int quiet);
+
+static int cmd_scan(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"dict", required_argument, NULL, 'd'},
+        {"keyword", required_argument, NULL, 'k'},
+        {"format", required_argument, NULL, 'F'},
+        {"text-field", required_argument, NULL, 'T'},
+        {"id-field", required_argument, NULL, 'I'},
+        {"output", required_argument, NULL, 'o'},
+        {"per-doc", required_argument, NULL, 'P'},
+        {"threads", required_argument, NULL, 'j'},
+        {"batch-bytes", required_argument, NULL, 'B'},
+        {"max-line-bytes", required_argument, NULL, 'L'},
+        {"zstd-window-log-max", required_argument, NULL, 'W'},
+        {"case-sensitive", no_argument, NULL, 'C'},
+        {"tokenizer", required_argument, NULL, 'K'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int rc = EXIT_FATAL;
+    const char **dicts = calloc((size_t)argc, sizeof *dicts);
+    const char **terms = calloc((size_t)argc, sizeof *terms);
+    /* dictionary sources in command-line order: 'd' or 'k' */
+    char *kinds = calloc((size_t)argc, 1);
+    const char **fields = calloc((size_t)argc, sizeof *fields);
+    size_t n_src = 0, n_fields = 0;
+    const char *output = NULL, *per_doc = NULL;
+    int case_sensitive = 0, quiet = 0, tokenizer = TALLY_TOKENIZER_UNICODE;
+    tally_scan_options opt;
+    tally_scan_options_init(&opt);
+    tally_dict *dict = NULL;
+    tally_summary *sum = NULL;
+    outfile out = {0}, docs = {0};
+    if (!dicts || !terms || !kinds || !fields) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        goto out;
+    }
+
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "+d:k:o:j:qh", longopts, NULL)) != -1) {
+        size_t v;
+        switch (c) {
+        case 'd':
+            kinds[n_src] = 'd';
+            dicts[n_src++] = optarg;
+            break;
+        case 'k':
+            kinds[n_src] = 'k';
+            terms[n_src++] = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "auto") == 0)
+                opt.format = TALLY_FORMAT_AUTO;
+            else if (strcmp(optarg, "jsonl") == 0)
+                opt.format = TALLY_FORMAT_JSONL;
+            else if (strcmp(optarg, "text") == 0)
+                opt.format = TALLY_FORMAT_TEXT;
+            else if (strcmp(optarg, "lines") == 0)
+                opt.format = TALLY_FORMAT_LINES;
+            else {
+                usage_error("--format: expected auto, jsonl, text or lines, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'T':
+            if (!optarg[0]) {
+                usage_error("--text-field: empty field name");
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            fields[n_fields++] = optarg;
+            break;
+        case 'I':
+            opt.id_field = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'P':
+            per_doc = optarg;
+            break;
+        case 'j': {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || *end || n < 1 || n > 1024) {
+                usage_error("--threads: expected a number from 1 to 1024, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            opt.threads = (unsigned)n;
+            break;
+        }
+        case 'B':
+            if (parse_size(optarg, &v) != 0) {
+                usage_error("--batch-bytes: expected a positive size such as 4096 or 1M, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            opt.batch_bytes = v;
+            break;
+        case 'L':
+            if (parse_size(optarg, &v) != 0) {
+                usage_error("--max-line-bytes: expected a positive size such as 64M, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            opt.max_line_bytes = v;
+            break;
+        case 'W': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 10 || n > 31) {
+                usage_error("--zstd-window-log-max: expected a number from 10 to 31, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            opt.zstd_window_log_max = (int)n;
+            break;
+        }
+        case 'C':
+            case_sensitive = 1;
+            break;
+        case 'K':
+            if (strcmp(optarg, "unicode") == 0)
+                tokenizer = TALLY_TOKENIZER_UNICODE;
+            else if (strcmp(optarg, "whitespace") == 0)
+                tokenizer = TALLY_TOKENIZER_WHITESPACE;
+            else {
+                usage_error("--tokenizer: expected unicode or whitespace, not '%s'", optarg);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            print_help(stdout);
+            rc = fflush(stdout) == 0 ? EXIT_DONE : EXIT_FATAL;
+            goto out;
+        case 'V':
+            printf("tally %s\n", TALLY_VERSION);
+            rc = EXIT_DONE;
+            goto out;
+        default:
+            fprintf(stderr, "Try 'tally scan --help'.\n");
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        usage_error("no INPUT given (use - for standard input)");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (n_src == 0) {
+        usage_error("no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (output && per_doc && strcmp(output, per_doc) == 0 && strcmp(output, "-") != 0) {
+        usage_error("--output and --per-doc name the same file '%s'", output);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+
+    dict = tally_dict_new(tokenizer, case_sensitive);
+    tally_error err = {0};
+    for (size_t i = 0; i < n_src; i++) {
+        int r = kinds[i] == 'd' ? tally_dict_add_file(dict, dicts[i], &err)
+                                : tally_dict_add_term(dict, terms[i], &err);
+        if (r) {
+            fprintf(stderr, "%s: %s\n", progname, err.message);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (tally_dict_compile(dict, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", progname, err.message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    opt.text_fields = n_fields ? fields : NULL;
+    opt.n_text_fields = n_fields;
+
+    if (out_open(&out, output) != 0) {
+        fprintf(stderr, "%s: cannot write '%s': %s\n", progname, output, strerror(errno));
+        goto out;
+    }
+    if (per_doc) {
+        if (out_open(&docs, per_doc) != 0) {
+            fprintf(stderr, "%s: cannot write '%s': %s\n", progname, per_doc, strerror(errno));
+            goto out;
+        }
+        opt.per_doc = docs.f;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    opt.stop = &stop_signal;
+
+    int r = tally_scan_run(dict, (const char *const *)argv + optind, (size_t)(argc - optind), &opt, &sum, &err);
+    if (r == TALLY_EINTR) {
+        fprintf(stderr, "%s: interrupted; no output written\n", progname);
+        rc = 128 + (int)stop_signal;
+        goto out;
+    }
+    if (r != 0) {
+        fprintf(stderr, "%s: %s\n", progname, err.message);
+        goto out;
+    }
+    if (tally_summary_write(sum, out.f) != 0) {
+        fprintf(stderr, "%s: cannot write the summary%s%s: %s\n", progname, output ? " to " : "",
+                output ? output : "", strerror(errno ? errno : EIO));
+        goto out;
+    }
+    if (per_doc) {
+        int e = out_commit(&docs);
+        if (e) {
+            fprintf(stderr, "%s: cannot write '%s': %s\n", progname, per_doc, strerror(e));
+            goto out;
+        }
+    }
+    int e = out_commit(&out);
+    if (e) {
+        fprintf(stderr, "%s: cannot write the summary%s%s: %s\n", progname, output ? " to " : "",
+                output ? output : "", strerror(e));
+        goto out;
+    }
+    report_errors(sum, quiet);
+    rc = tally_summary_status(sum) ? EXIT_PARTIAL : EXIT_DONE;
+
+out:
+    if (rc != EXIT_DONE && rc != EXIT_PARTIAL) {
+        out_abort(&docs);
+        out_abort(&out);
+    }
+    tally_summary_free(sum);
+    tally_dict_free(dict);
+    free(dicts);
+    free(terms);
+    free(kinds);
+    free(fields);
+    return rc;
+}
+
+static void report_errors(const tally_summary *s, int quiet)
+{
+    if (quiet)
+        return;
+    tally_totals t;
+    tally_summary_totals(s, &t);
+    size_t n = tally_summary_error_count(s);
+    size_t shown = n < 10 ? n : 10;
+    for (size_t i = 0; i < shown; i++) {
+        const char *in, *msg;
+        uint64_t line;
+        tally_summary_error(s, i, &in, &line, &msg);
+        if (line)
+            fprintf(stderr, "%s: %s:%llu: %s\n", progname, in, (unsigned long long)line, msg);
+        else if (in[0])
+            fprintf(stderr, "%s: %s: %s\n", progname, in, msg);
+        else
+            fprintf(stderr, "%s: %s\n", progname, msg);
+    }
+    if (n + t.errors_omitted > shown)
+        fprintf(stderr, "%s: ... and %llu more problems (listed in the summary)\n", progname,
+                (unsigned long long)(n + t.errors_omitted - shown));
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "%s: %llu documents, %llu tokens, %llu inputs (%llu failed), %llu skipped documents, %.2f s\n",
+                progname, (unsigned long long)t.documents, (unsigned long long)t.tokens,
+                (unsigned long long)t.inputs, (unsigned long long)t.failed_inputs,
+                (unsigned long long)t.skipped_documents, t.seconds);
+}
+
+int tally_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "Usage: tally scan [OPTIONS] INPUT...\nTry 'tally scan --help'.\n");
+        return EXIT_USAGE;
+    }
+    int rc;
+    if (strcmp(argv[1], "scan") == 0) {
+        rc = cmd_scan(argc - 1, argv + 1);
+    } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_help(stdout);
+        rc = EXIT_DONE;
+    } else if (strcmp(argv[1], "--version") == 0) {
+        printf("tally %s\n", TALLY_VERSION);
+        rc = EXIT_DONE;
+    } else {
+        fprintf(stderr, "%s: unknown command '%s'\nTry 'tally scan --help'.\n", progname, argv[1]);
+        return EXIT_USAGE;
+    }
+    /* a full disk on standard output is an error, not success */
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        if (rc == EXIT_DONE || rc == EXIT_PARTIAL) {
+            fprintf(stderr, "%s: cannot write to standard output: %s\n", progname, strerror(errno ? errno : EIO));
+            rc = EXIT_FATAL;
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,657 @@
+/* dict.c — parses dictionaries (files, text, -k terms) into keywords and groups, and compiles
+ * them into the matcher's tables (see dict.h for the layout). Terms go through the same
+ * tokenizer and normalizer as the scanned text, so a term matches exactly the token sequences
+ * it would produce itself. */
+#include "dict.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "normalize.h"
+#include "tokenize.h"
+
+/* ---- string tables ------------------------------------------------------------------------ */
+
+static void strtab_init(tally_strtab *t)
+{
+    memset(t, 0, sizeof *t);
+    t->mask = 15;
+    t->hashes = tally_xcalloc(16, sizeof *t->hashes);
+    t->ids = tally_xcalloc(16, sizeof *t->ids);
+    tally__buf_init(&t->arena);
+}
+
+static void strtab_cleanup(tally_strtab *t)
+{
+    free(t->hashes);
+    free(t->ids);
+    free(t->offs);
+    free(t->lens);
+    tally__buf_cleanup(&t->arena);
+    memset(t, 0, sizeof *t);
+}
+
+static uint64_t strtab_key(uint64_t h)
+{
+    return h | (1ull << 63);
+}
+
+uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, uint64_t h)
+{
+    uint64_t key = strtab_key(h);
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        uint64_t k = t->hashes[i];
+        if (k == 0)
+            return TALLY_NONE;
+        if (k == key) {
+            uint32_t id = t->ids[i];
+            if (t->lens[id] == n && memcmp(t->arena.data + t->offs[id], s, n) == 0)
+                return id;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+static void strtab_grow(tally_strtab *t)
+{
+    size_t cap = (t->mask + 1) * 2;
+    uint64_t *hashes = tally_xcalloc(cap, sizeof *hashes);
+    uint32_t *ids = tally_xcalloc(cap, sizeof *ids);
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (!t->hashes[i])
+            continue;
+        size_t j = (size_t)t->hashes[i] & (cap - 1);
+        while (hashes[j])
+            j = (j + 1) & (cap - 1);
+        hashes[j] = t->hashes[i];
+        ids[j] = t->ids[i];
+    }
+    free(t->hashes);
+    free(t->ids);
+    t->hashes = hashes;
+    t->ids = ids;
+    t->mask = cap - 1;
+}
+
+/* Returns the id of s, adding it when new; *added tells which. */
+static uint32_t strtab_intern(tally_strtab *t, const uint8_t *s, size_t n, int *added)
+{
+    uint64_t h = tally__hash(s, n);
+    uint32_t id = tally__strtab_find(t, s, n, h);
+    if (added)
+        *added = id == TALLY_NONE;
+    if (id != TALLY_NONE)
+        return id;
+    if ((t->count + 1) * 2 > t->mask + 1)
+        strtab_grow(t);
+    id = (uint32_t)t->count++;
+    t->offs = tally_xrealloc(t->offs, t->count * sizeof *t->offs);
+    t->lens = tally_xrealloc(t->lens, t->count * sizeof *t->lens);
+    t->offs[id] = (uint32_t)t->arena.len;
+    t->lens[id] = (uint32_t)n;
+    tally__buf_append(&t->arena, s, n);
+    size_t i = (size_t)h & t->mask;
+    while (t->hashes[i])
+        i = (i + 1) & t->mask;
+    t->hashes[i] = strtab_key(h);
+    t->ids[i] = id;
+    return id;
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+tally_dict *tally_dict_new(int tokenizer, int case_sensitive)
+{
+    tally_dict *d = tally_xcalloc(1, sizeof *d);
+    d->tokenizer = tokenizer;
+    d->case_sensitive = case_sensitive;
+    strtab_init(&d->vocab);
+    strtab_init(&d->prefixes);
+    strtab_init(&d->kwkeys);
+    strtab_init(&d->grpnames);
+    d->norm = tally__norm_new(case_sensitive);
+    return d;
+}
+
+void tally_dict_free(tally_dict *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_kws; i++) {
+        free(d->kws[i].name);
+        free(d->kws[i].words);
+        free(d->kws[i].groups);
+    }
+    free(d->kws);
+    for (size_t i = 0; i < d->n_groups; i++) {
+        free(d->groups[i].name);
+        free(d->groups[i].members);
+    }
+    free(d->groups);
+    strtab_cleanup(&d->vocab);
+    strtab_cleanup(&d->prefixes);
+    strtab_cleanup(&d->kwkeys);
+    strtab_cleanup(&d->grpnames);
+    free(d->nodes);
+    free(d->edge_keys);
+    free(d->edge_vals);
+    free(d->root_next);
+    free(d->pfx_edges);
+    free(d->pfx_lens);
+    free(d->kw_in_group);
+    tally__norm_free(d->norm);
+    free(d);
+}
+
+/* White_Space code points (PropList.txt); the set has been stable since Unicode 6.3. */
+static int is_white_space(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+}
+
+/* Decodes one well-formed UTF-8 code point; returns its length, or 0 when ill-formed. */
+static size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint8_t b = s[0];
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    size_t len;
+    uint32_t c, min;
+    if (b >= 0xC2 && b <= 0xDF) {
+        len = 2, c = b & 0x1F, min = 0x80;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        len = 3, c = b & 0x0F, min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4, c = b & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Trims White_Space from both ends of s[0,*n); returns the new start. */
+static const char *trim(const char *s, size_t *n)
+{
+    size_t a = 0, b = *n;
+    while (a < b) {
+        uint32_t c;
+        size_t l = utf8_decode((const uint8_t *)s + a, b - a, &c);
+        if (!l || !is_white_space(c))
+            break;
+        a += l;
+    }
+    while (b > a) {
+        /* step back to the start of the last code point */
+        size_t k = b - 1;
+        while (k > a && ((uint8_t)s[k] & 0xC0) == 0x80 && b - k < 4)
+            k--;
+        uint32_t c;
+        size_t l = utf8_decode((const uint8_t *)s + k, b - k, &c);
+        if (!l || k + l != b || !is_white_space(c))
+            break;
+        b = k;
+    }
+    *n = b - a;
+    return s + a;
+}
+
+static uint32_t group_intern(tally_dict *d, const char *name, size_t n)
+{
+    int added;
+    uint32_t g = strtab_intern(&d->grpnames, (const uint8_t *)name, n, &added);
+    if (added) {
+        if (d->n_groups == d->cap_groups) {
+            d->cap_groups = d->cap_groups ? d->cap_groups * 2 : 8;
+            d->groups = tally_xrealloc(d->groups, d->cap_groups * sizeof *d->groups);
+        }
+        tally_group *gr = &d->groups[d->n_groups++];
+        memset(gr, 0, sizeof *gr);
+        gr->name = tally_xstrndup(name, n);
+    }
+    return g;
+}
+
+static void kw_add_group(tally_dict *d, uint32_t kw, uint32_t g)
+{
+    tally_kw *k = &d->kws[kw];
+    for (uint32_t i = 0; i < k->n_groups; i++)
+        if (k->groups[i] == g)
+            return;
+    if (k->n_groups == k->cap_groups) {
+        k->cap_groups = k->cap_groups ? k->cap_groups * 2 : 2;
+        k->groups = tally_xrealloc(k->groups, k->cap_groups * sizeof *k->groups);
+    }
+    k->groups[k->n_groups++] = g;
+    tally_group *gr = &d->groups[g];
+    if (gr->n_members == gr->cap_members) {
+        gr->cap_members = gr->cap_members ? gr->cap_members * 2 : 4;
+        gr->members = tally_xrealloc(gr->members, gr->cap_members * sizeof *gr->members);
+    }
+    gr->members[gr->n_members++] = kw;
+}
+
+/* Adds one term (already trimmed, valid UTF-8). group is a group id or TALLY_NONE. */
+static int add_term(tally_dict *d, const char *name, uint64_t line, const char *term, size_t n,
+                    uint32_t group, tally_error *err)
+{
+    if (d->compiled)
+        return tally__seterr(err, TALLY_EINVAL, line, UINT64_MAX, "dictionary already compiled");
+    int prefix = n > 0 && term[n - 1] == '*';
+    size_t body = prefix ? n - 1 : n;
+    if (memchr(term, '*', body))
+        return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                             "%s:%llu: '*' is only allowed at the end of a term: %.*s", name,
+                             (unsigned long long)line, (int)n, term);
+
+    tally_tokenizer tk;
+    tally__tok_init(&tk, d->tokenizer);
+    tally__tok_begin_field(&tk, (const uint8_t *)term, body);
+    tally_token tok;
+    uint32_t ids_stack[16];
+    uint32_t *ids = ids_stack;
+    size_t n_ids = 0, cap_ids = 16;
+    /* key: the word ids, then a marker and the prefix id when the term ends in '*' */
+    int rc = 0;
+    size_t last_start = 0, last_len = 0;
+    while (tally__tok_next(&tk, &tok)) {
+        if (n_ids == cap_ids) {
+            cap_ids *= 2;
+            if (ids == ids_stack) {
+                ids = tally_xmalloc(cap_ids * sizeof *ids);
+                memcpy(ids, ids_stack, sizeof ids_stack);
+            } else {
+                ids = tally_xrealloc(ids, cap_ids * sizeof *ids);
+            }
+        }
+        size_t nl;
+        const uint8_t *nb = tally__norm_token(d->norm, (const uint8_t *)term + tok.start, tok.len, &nl);
+        ids[n_ids++] = strtab_intern(&d->vocab, nb, nl, NULL);
+        last_start = tok.start;
+        last_len = tok.len;
+    }
+    if (n_ids == 0) {
+        rc = tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                           "%s:%llu: the term yields no word (it needs a letter or a number): %.*s",
+                           name, (unsigned long long)line, (int)n, term);
+        goto out;
+    }
+    uint32_t pfx = TALLY_NONE;
+    if (prefix) {
+        size_t nl;
+        const uint8_t *nb =
+            tally__norm_token(d->norm, (const uint8_t *)term + last_start, last_len, &nl);
+        pfx = strtab_intern(&d->prefixes, nb, nl, NULL);
+        n_ids--;
+    }
+    /* the keyword's identity: its word ids, and the prefix id behind a marker */
+    uint32_t keybuf[18];
+    uint32_t *key = n_ids + 2 <= 18 ? keybuf : tally_xmalloc((n_ids + 2) * sizeof *key);
+    memcpy(key, ids, n_ids * sizeof *key);
+    size_t kn = n_ids;
+    if (prefix) {
+        key[kn++] = TALLY_NONE;
+        key[kn++] = pfx;
+    }
+    int added;
+    uint32_t kw = strtab_intern(&d->kwkeys, (const uint8_t *)key, kn * sizeof *key, &added);
+    if (key != keybuf)
+        free(key);
+    if (added) {
+        if (d->n_kws == d->cap_kws) {
+            d->cap_kws = d->cap_kws ? d->cap_kws * 2 : 16;
+            d->kws = tally_xrealloc(d->kws, d->cap_kws * sizeof *d->kws);
+        }
+        tally_kw *k = &d->kws[d->n_kws++];
+        memset(k, 0, sizeof *k);
+        k->name = tally_xstrndup(term, n);
+        k->words = tally_xmalloc((n_ids ? n_ids : 1) * sizeof *k->words);
+        memcpy(k->words, ids, n_ids * sizeof *k->words);
+        k->n_words = (uint32_t)n_ids;
+        k->prefix = pfx;
+        k->n_tokens = (uint32_t)n_ids + (prefix ? 1 : 0);
+    }
+    if (group != TALLY_NONE)
+        kw_add_group(d, kw, group);
+out:
+    if (ids != ids_stack)
+        free(ids);
+    return rc;
+}
+
+int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t len, tally_error *err)
+{
+    uint32_t group = TALLY_NONE;
+    uint64_t line = 0;
+    size_t pos = 0;
+    /* a UTF-8 BOM at the start of the file is not part of the first line */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        const char *s = buf + pos;
+        size_t n = end - pos;
+        line++;
+        pos = nl ? end + 1 : len;
+
+        for (size_t i = 0; i < n;) {
+            uint32_t c;
+            size_t l = utf8_decode((const uint8_t *)s + i, n - i, &c);
+            if (!l)
+                return tally__seterr(err, TALLY_EDICT, line, i, "%s:%llu: invalid UTF-8 at byte %zu of the line",
+                                     name, (unsigned long long)line, i + 1);
+            i += l;
+        }
+        s = trim(s, &n);
+        if (n == 0 || s[0] == '#')
+            continue;
+        if (s[0] == '[' && s[n - 1] == ']' && n >= 2) {
+            size_t gn = n - 2;
+            const char *g = trim(s + 1, &gn);
+            if (gn == 0)
+                return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                                     "%s:%llu: empty group name", name, (unsigned long long)line);
+            group = group_intern(d, g, gn);
+            continue;
+        }
+        int rc = add_term(d, name, line, s, n, group, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tally__seterr(err, errno == ENOENT ? TALLY_ENOENT : TALLY_EIO, 0, UINT64_MAX,
+                             "%s: %s", path, strerror(errno));
+    tally_buf b;
+    tally__buf_init(&b);
+    int rc = 0;
+    for (;;) {
+        tally__buf_reserve(&b, 65536);
+        size_t got = fread(b.data + b.len, 1, 65536, f);
+        b.len += got;
+        if (got < 65536) {
+            if (ferror(f))
+                rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "%s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (rc == 0)
+        rc = tally_dict_add_text(d, path, (const char *)b.data, b.len, err);
+    tally__buf_cleanup(&b);
+    return rc;
+}
+
+int tally_dict_add_term(tally_dict *d, const char *term, tally_error *err)
+{
+    size_t n = strlen(term);
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        size_t l = utf8_decode((const uint8_t *)term + i, n - i, &c);
+        if (!l)
+            return tally__seterr(err, TALLY_EDICT, 0, i, "-k %s: invalid UTF-8", term);
+        i += l;
+    }
+    const char *s = trim(term, &n);
+    if (n == 0)
+        return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX, "-k: empty term");
+    return add_term(d, "-k", 0, s, n, TALLY_NONE, err);
+}
+
+/* ---- compilation -------------------------------------------------------------------------- */
+
+typedef struct edge_builder {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t mask, count;
+} edge_builder;
+
+static size_t edge_slot(uint64_t key, size_t mask)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+}
+
+static void edges_grow(edge_builder *e)
+{
+    size_t cap = (e->mask + 1) * 2;
+    uint64_t *keys = tally_xcalloc(cap, sizeof *keys);
+    uint32_t *vals = tally_xcalloc(cap, sizeof *vals);
+    for (size_t i = 0; i <= e->mask; i++) {
+        if (!e->keys[i])
+            continue;
+        size_t j = edge_slot(e->keys[i], cap - 1);
+        while (keys[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = e->keys[i];
+        vals[j] = e->vals[i];
+    }
+    free(e->keys);
+    free(e->vals);
+    e->keys = keys;
+    e->vals = vals;
+    e->mask = cap - 1;
+}
+
+static int cmp_pfx(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b; /* node, prefix, keyword */
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    if (x[1] != y[1])
+        return x[1] < y[1] ? -1 : 1;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int tally_dict_compile(tally_dict *d, tally_error *err)
+{
+    if (d->compiled)
+        return 0;
+    if (d->n_kws == 0)
+        return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX,
+                             "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
+    size_t n_words = d->vocab.count;
+    d->root_next = tally_xmalloc((n_words ? n_words : 1) * sizeof *d->root_next);
+    for (size_t i = 0; i < n_words; i++)
+        d->root_next[i] = TALLY_NONE;
+
+    size_t cap_nodes = 64;
+    d->nodes = tally_xmalloc(cap_nodes * sizeof *d->nodes);
+    d->n_nodes = 1;
+    memset(&d->nodes[0], 0, sizeof d->nodes[0]);
+    d->nodes[0].keyword = TALLY_NONE;
+
+    edge_builder e = {tally_xcalloc(64, sizeof(uint64_t)), tally_xcalloc(64, sizeof(uint32_t)), 63, 0};
+    uint32_t *pfx = NULL; /* triples: node, prefix, keyword */
+    size_t n_pfx = 0, cap_pfx = 0;
+
+    d->kw_in_group = tally_xcalloc(d->n_kws, 1);
+    for (size_t k = 0; k < d->n_kws; k++) {
+        tally_kw *kw = &d->kws[k];
+        uint32_t node = 0;
+        for (uint32_t i = 0; i < kw->n_words; i++) {
+            uint32_t w = kw->words[i];
+            uint32_t child;
+            if (node == 0) {
+                child = d->root_next[w];
+            } else {
+                uint64_t key = (((uint64_t)node << 32) | w) + 1;
+                size_t j = edge_slot(key, e.mask);
+                while (e.keys[j] && e.keys[j] != key)
+                    j = (j + 1) & e.mask;
+                child = e.keys[j] ? e.vals[j] : TALLY_NONE;
+            }
+            if (child == TALLY_NONE) {
+                if (d->n_nodes == cap_nodes) {
+                    cap_nodes *= 2;
+                    d->nodes = tally_xrealloc(d->nodes, cap_nodes * sizeof *d->nodes);
+                }
+                child = (uint32_t)d->n_nodes++;
+                tally_node *nd = &d->nodes[child];
+                memset(nd, 0, sizeof *nd);
+                nd->keyword = TALLY_NONE;
+                nd->depth = i + 1;
+                d->nodes[node].has_children = 1;
+                if (node == 0) {
+                    d->root_next[w] = child;
+                } else {
+                    if ((e.count + 1) * 2 > e.mask + 1)
+                        edges_grow(&e);
+                    uint64_t key = (((uint64_t)node << 32) | w) + 1;
+                    size_t j = edge_slot(key, e.mask);
+                    while (e.keys[j])
+                        j = (j + 1) & e.mask;
+                    e.keys[j] = key;
+                    e.vals[j] = child;
+                    e.count++;
+                }
+            }
+            node = child;
+        }
+        if (kw->prefix == TALLY_NONE) {
+            d->nodes[node].keyword = (uint32_t)k;
+        } else {
+            if (n_pfx == cap_pfx) {
+                cap_pfx = cap_pfx ? cap_pfx * 2 : 16;
+                pfx = tally_xrealloc(pfx, cap_pfx * 3 * sizeof *pfx);
+            }
+            pfx[n_pfx * 3] = node;
+            pfx[n_pfx * 3 + 1] = kw->prefix;
+            pfx[n_pfx * 3 + 2] = (uint32_t)k;
+            n_pfx++;
+        }
+        if (kw->n_tokens > d->max_tokens)
+            d->max_tokens = kw->n_tokens;
+        if (kw->n_groups) {
+            d->kw_in_group[k] = 1;
+            if (kw->n_tokens > d->max_group_tokens)
+                d->max_group_tokens = kw->n_tokens;
+        }
+    }
+    d->edge_keys = e.keys;
+    d->edge_vals = e.vals;
+    d->edge_mask = e.mask;
+
+    if (n_pfx)
+        qsort(pfx, n_pfx, 3 * sizeof *pfx, cmp_pfx);
+    d->pfx_edges = tally_xmalloc((n_pfx ? n_pfx : 1) * sizeof *d->pfx_edges);
+    d->n_pfx_edges = n_pfx;
+    for (size_t i = 0; i < n_pfx; i++) {
+        uint32_t node = pfx[i * 3];
+        if (d->nodes[node].pfx_count == 0)
+            d->nodes[node].pfx_first = (uint32_t)i;
+        d->nodes[node].pfx_count++;
+        d->pfx_edges[i].prefix = pfx[i * 3 + 1];
+        d->pfx_edges[i].keyword = pfx[i * 3 + 2];
+    }
+    free(pfx);
+
+    /* prefix filters: distinct byte lengths and first bytes */
+    size_t n_p = d->prefixes.count;
+    d->pfx_lens = tally_xmalloc((n_p ? n_p : 1) * sizeof *d->pfx_lens);
+    for (size_t i = 0; i < n_p; i++) {
+        uint32_t l = d->prefixes.lens[i];
+        d->pfx_lens[i] = l;
+        if (l)
+            d->pfx_first_byte[d->prefixes.arena.data[d->prefixes.offs[i]]] = 1;
+    }
+    if (n_p)
+        qsort(d->pfx_lens, n_p, sizeof *d->pfx_lens, cmp_u32);
+    size_t u = 0;
+    for (size_t i = 0; i < n_p; i++)
+        if (u == 0 || d->pfx_lens[u - 1] != d->pfx_lens[i])
+            d->pfx_lens[u++] = d->pfx_lens[i];
+    d->n_pfx_lens = u;
+
+    /* fingerprint: tokenizer, case rule, every keyword's normalized identity, every group */
+    tally_buf fp;
+    tally__buf_init(&fp);
+    char hdr[64];
+    int hn = snprintf(hdr, sizeof hdr, "tally-dict-1 tok=%d case=%d\n", d->tokenizer, d->case_sensitive);
+    tally__buf_append(&fp, hdr, (size_t)hn);
+    for (size_t k = 0; k < d->n_kws; k++) {
+        const tally_kw *kw = &d->kws[k];
+        for (uint32_t i = 0; i < kw->n_words; i++) {
+            uint32_t w = kw->words[i];
+            tally__buf_append(&fp, d->vocab.arena.data + d->vocab.offs[w], d->vocab.lens[w]);
+            tally__buf_append(&fp, "\x1f", 1);
+        }
+        if (kw->prefix != TALLY_NONE) {
+            tally__buf_append(&fp, d->prefixes.arena.data + d->prefixes.offs[kw->prefix],
+                              d->prefixes.lens[kw->prefix]);
+            tally__buf_append(&fp, "*", 1);
+        }
+        tally__buf_append(&fp, "\x1e", 1);
+        tally__buf_append(&fp, kw->name, strlen(kw->name));
+        tally__buf_append(&fp, "\n", 1);
+    }
+    for (size_t g = 0; g < d->n_groups; g++) {
+        tally__buf_append(&fp, "[", 1);
+        tally__buf_append(&fp, d->groups[g].name, strlen(d->groups[g].name));
+        for (uint32_t i = 0; i < d->groups[g].n_members; i++) {
+            char num[16];
+            int nn = snprintf(num, sizeof num, " %u", d->groups[g].members[i]);
+            tally__buf_append(&fp, num, (size_t)nn);
+        }
+        tally__buf_append(&fp, "\n", 1);
+    }
+    snprintf(d->fingerprint, sizeof d->fingerprint, "%016llx",
+             (unsigned long long)tally__hash(fp.data, fp.len));
+    tally__buf_cleanup(&fp);
+
+    d->compiled = 1;
+    return 0;
+}
+
+size_t tally_dict_keyword_count(const tally_dict *d)
+{
+    return d->n_kws;
+}
+
+size_t tally_dict_group_count(const tally_dict *d)
+{
+    return d->n_groups;
+}
+
+const char *tally_dict_keyword_name(const tally_dict *d, size_t i)
+{
+    return i < d->n_kws ? d->kws[i].name : NULL;
+}
+
+const char *tally_dict_group_name(const tally_dict *d, size_t i)
+{
+    return i < d->n_groups ? d->groups[i].name : NULL;
+}
+
+const char *tally_dict_fingerprint(const tally_dict *d)
+{
+    return d->compiled ? d->fingerprint : "";
+}

@@ -1,0 +1,120 @@
+/* dict.h — the dictionary's internal layout, shared with the matcher.
+ *
+ * A dictionary is parsed from files and -k terms into keywords (a normalized token sequence,
+ * optionally ending in a prefix) and groups, then compiled into the tables the matcher reads:
+ *   - vocab:   normalized word -> word id (every exact token of every term)
+ *   - prefix:  normalized prefix -> prefix id, with the set of prefix byte lengths and a
+ *              first-byte filter so that most tokens skip prefix probes
+ *   - a trie over token sequences: node x word id -> child node; each node knows the keyword
+ *     that ends there and its prefix edges (prefix id -> keyword) for terms ending in '*'.
+ * After tally_dict_compile nothing changes, so any number of threads read it without locks. */
+#ifndef TALLY_DICT_H
+#define TALLY_DICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "tally.h"
+
+#define TALLY_NONE UINT32_MAX
+
+typedef struct tally_kw {
+    char *name;          /* first spelling, trimmed (owned) */
+    uint32_t *words;     /* word ids of the exact tokens (owned); the prefix token is not here */
+    uint32_t n_words;
+    uint32_t prefix;     /* prefix id of the last token, or TALLY_NONE */
+    uint32_t n_tokens;   /* n_words + (prefix != TALLY_NONE) */
+    uint32_t *groups;    /* group ids in listing order (owned) */
+    uint32_t n_groups, cap_groups;
+} tally_kw;
+
+typedef struct tally_group {
+    char *name;
+    uint32_t *members;   /* keyword ids in listing order (owned) */
+    uint32_t n_members, cap_members;
+} tally_group;
+
+/* A string table: open addressing over (hash, id), strings in one arena. */
+typedef struct tally_strtab {
+    uint64_t *hashes;    /* 0 = empty slot; stored hashes have their top bit set */
+    uint32_t *ids;
+    size_t mask;         /* capacity - 1 */
+    size_t count;
+    uint32_t *offs;      /* id -> offset in arena */
+    uint32_t *lens;      /* id -> length */
+    tally_buf arena;
+} tally_strtab;
+
+/* Trie node. Edges are in a separate hash table keyed by (node, word). */
+typedef struct tally_node {
+    uint32_t keyword;     /* keyword ending exactly here, or TALLY_NONE */
+    uint32_t pfx_first;   /* first index into dict->pfx_edges, for prefix edges from this node */
+    uint32_t pfx_count;
+    uint32_t depth;       /* number of exact tokens on the path from the root */
+    uint8_t has_children; /* some exact edge leaves this node */
+} tally_node;
+
+typedef struct tally_pfx_edge {
+    uint32_t prefix;
+    uint32_t keyword;
+} tally_pfx_edge;
+
+struct tally_dict {
+    int tokenizer;
+    int case_sensitive;
+    int compiled;
+
+    tally_kw *kws;
+    size_t n_kws, cap_kws;
+    tally_group *groups;
+    size_t n_groups, cap_groups;
+
+    tally_strtab vocab;   /* word -> word id */
+    tally_strtab prefixes; /* prefix -> prefix id */
+    tally_strtab kwkeys;  /* keyword identity (encoded word/prefix ids) -> keyword id */
+    tally_strtab grpnames; /* group name -> group id */
+
+    /* compiled */
+    tally_node *nodes;
+    size_t n_nodes;
+    uint64_t *edge_keys;  /* (node << 32 | word) + 1, 0 = empty */
+    uint32_t *edge_vals;  /* child node */
+    size_t edge_mask;
+    uint32_t *root_next;  /* word id -> child of the root, TALLY_NONE if none */
+    tally_pfx_edge *pfx_edges;
+    size_t n_pfx_edges;
+    uint8_t pfx_first_byte[256]; /* 1 when some prefix starts with this byte */
+    uint32_t *pfx_lens;   /* distinct prefix byte lengths, ascending */
+    size_t n_pfx_lens;
+    uint32_t max_tokens;  /* longest keyword, in tokens */
+    uint32_t max_group_tokens; /* longest keyword that belongs to a group */
+    uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
+    char fingerprint[17];
+
+    /* parsing */
+    void *norm;           /* tally_normalizer used while adding terms */
+};
+
+/* Looks up s in a table; returns its id or TALLY_NONE. Read-only, thread-safe. */
+uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, uint64_t h);
+
+/* Trie step: the child of node by word, or TALLY_NONE. */
+static inline uint32_t tally__dict_child(const tally_dict *d, uint32_t node, uint32_t word)
+{
+    if (node == 0)
+        return d->root_next[word];
+    uint64_t key = (((uint64_t)node << 32) | word) + 1;
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 17) & d->edge_mask;
+    for (;;) {
+        uint64_t k = d->edge_keys[i];
+        if (k == key)
+            return d->edge_vals[i];
+        if (k == 0)
+            return TALLY_NONE;
+        i = (i + 1) & d->edge_mask;
+    }
+}
+
+#endif

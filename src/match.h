@@ -1,0 +1,98 @@
+/* match.h — the counting engine for one worker: feeds the tokens of each document field
+ * through the dictionary's trie and counts keywords (every start position, independently),
+ * groups (leftmost-longest without overlap within each group), per document and per batch.
+ *
+ * A matcher belongs to one thread at a time. All its arrays are sized once from the dictionary;
+ * the hot path (tally__matcher_field) allocates nothing per token. A document may be fed in
+ * several fields and, for a very large document, a field in several pieces (continue = 1),
+ * even across batches: the matcher keeps the phrase and group state between calls. */
+#ifndef TALLY_MATCH_H
+#define TALLY_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dict.h"
+#include "normalize.h"
+#include "tokenize.h"
+
+/* One sparse accumulator entry: an id with its count and document frequency. */
+typedef struct tally_idcount {
+    uint32_t id;
+    uint32_t docs;
+    uint64_t count;
+} tally_idcount;
+
+/* A group match candidate waiting until every longer match at its start is known. */
+typedef struct tally_gevent {
+    uint64_t start;
+    uint32_t len;
+    uint32_t kw;
+} tally_gevent;
+
+typedef struct tally_matcher {
+    const tally_dict *d;
+    tally_normalizer *norm;
+    tally_tokenizer tk;
+
+    /* the current document */
+    uint32_t *doc_kw;        /* per keyword: count in this document */
+    uint32_t *doc_kw_list;   /* keywords with doc_kw > 0, sorted by id after doc_end */
+    size_t n_doc_kw;
+    uint32_t *doc_grp;
+    uint32_t *doc_grp_list;
+    size_t n_doc_grp;
+    uint64_t doc_tokens;
+    uint64_t doc_invalid0;   /* tk.invalid_utf8 when the document began */
+    uint64_t doc_extra_invalid; /* ill-formed sequences the caller replaced before tokenizing */
+    int in_doc;
+
+    /* the current batch: totals not yet handed to the loop thread */
+    uint64_t *b_kw_count;
+    uint32_t *b_kw_docs;
+    uint32_t *b_kw_list;
+    size_t n_b_kw;
+    uint64_t *b_grp_count;
+    uint32_t *b_grp_docs;
+    uint32_t *b_grp_list;
+    size_t n_b_grp;
+    uint64_t b_docs, b_tokens, b_invalid;
+
+    /* phrases: trie nodes reached by the tokens just before, one per start position */
+    uint32_t *active, *next_active;
+    size_t n_active;
+    uint32_t *pids;          /* prefix ids the current token matches */
+
+    /* groups */
+    uint64_t pos;            /* running token position, never reset */
+    uint64_t *resume;        /* per group: first position where the next match may start */
+    tally_gevent *pending;   /* sorted by (start asc, len desc) from pend_head */
+    size_t pend_head, n_pending, cap_pending;
+} tally_matcher;
+
+/* Returns a new matcher for the compiled dictionary d (borrowed; must outlive the matcher). */
+tally_matcher *tally__matcher_new(const tally_dict *d);
+void tally__matcher_free(tally_matcher *m);
+
+/* Starts a document. */
+void tally__matcher_doc_begin(tally_matcher *m);
+
+/* Tokenizes text[0,len) and counts what it matches. cont = 0 starts a new field (phrases do not
+ * continue from the previous one); cont = 1 continues the current field with its next piece (cut
+ * where tally__tok_safe_cut allows). text is only read during the call. */
+void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int cont);
+
+/* Ends the document: settles the group matches, sorts doc_kw_list/doc_grp_list by id (they and
+ * doc_kw/doc_grp stay readable until the next doc_begin), and adds the document to the batch
+ * totals. */
+void tally__matcher_doc_end(tally_matcher *m);
+
+/* Drops the current document without counting it (its input broke off in the middle). */
+void tally__matcher_doc_abort(tally_matcher *m);
+
+/* Moves the batch totals into the sparse arrays kw[0,*n_kw) and grp[0,*n_grp) (new, owned by the
+ * caller; sorted by id) and clears them. */
+void tally__matcher_take_batch(tally_matcher *m, tally_idcount **kw, size_t *n_kw,
+                               tally_idcount **grp, size_t *n_grp);
+
+#endif

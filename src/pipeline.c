@@ -1,0 +1,988 @@
+/* pipeline.c — tally_scan_run: the libuv pipeline that streams inputs through the counters.
+ *
+ *   fill (thread pool)   open the input, read and decompress, cut the stream into a batch of
+ *                        whole documents (or a piece of one huge document), carry the rest;
+ *                        one fill per input at a time, several inputs at once
+ *   count (thread pool)  parse JSON Lines, tokenize, match, count; write per-document records
+ *                        into the batch
+ *   loop thread          schedules, merges batch totals into the summary, writes per-document
+ *                        records in input order, recycles batches
+ *
+ * Memory is bounded by a fixed number of batch slots (back-pressure: no slot, no read) and a
+ * pool of matchers. Every batch is touched by one thread at a time; everything shared lives on
+ * the loop thread (libuv runs after_work callbacks there), so nothing needs a lock.
+ *
+ * A document larger than a batch (a huge text file, or a huge line in `lines` format) is cut at
+ * a point where word segmentation cannot change (tally__tok_safe_cut). Its pieces are counted
+ * one after another with the same matcher, which keeps the phrase and group state, so the counts
+ * are those of the whole document. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "common.h"
+#include "dict.h"
+#include "inputs.h"
+#include "jsonl.h"
+#include "match.h"
+#include "reader.h"
+#include "summary.h"
+#include "tally.h"
+#include "tokenize.h"
+
+#define DEFAULT_BATCH (1u << 20)
+#define DEFAULT_MAX_LINE ((size_t)256 << 20)
+#define READ_CHUNK ((size_t)256 << 10)
+#define MAX_KEYS_SEEN 32
+
+typedef struct berr {
+    uint64_t line;
+    char *msg;
+} berr;
+
+typedef struct worker {
+    tally_matcher *m;
+    tally_jsonl_result jr;
+    int jr_ready;
+    struct worker *next_free;
+} worker;
+
+struct scan;
+struct input;
+
+typedef struct batch {
+    uv_work_t work;
+    struct scan *s;
+    struct input *in;
+    uint64_t seq;
+    tally_buf data;
+    uint64_t bytes;       /* decompressed bytes read by this batch's fill, skipped ones included */
+    uint64_t first_line;  /* line number of data[0] */
+    int cont_in;          /* data starts inside a document begun in the previous batch */
+    int cont_out;         /* the last document goes on in the next batch */
+    int last;             /* the input's last batch */
+    int read_rc;          /* the input broke off after this batch's data */
+    tally_error read_err;
+    worker *w;
+    /* results */
+    tally_idcount *kw, *grp;
+    size_t n_kw, n_grp;
+    uint64_t docs, tokens, invalid, skipped, objects, with_field;
+    tally_buf perdoc;
+    berr *errs;
+    size_t n_errs, cap_errs;
+    char *keys[MAX_KEYS_SEEN]; /* top-level keys of objects without a text field */
+    size_t n_keys;
+    struct batch *next;
+} batch;
+
+enum { IN_WAITING, IN_READING, IN_FINISHED };
+
+typedef struct input {
+    size_t index;
+    const char *name;     /* borrowed from the input list */
+    char *name_json;      /* the name as a JSON string, quotes included */
+    const char *open_error;
+    int open_enoent;
+    int format;
+    tally_reader *r;
+    int state;
+    int filling;
+    tally_buf carry;
+    int carry_cont;
+    uint64_t next_line;
+    uint64_t next_seq, next_write, outstanding;
+    worker *held;         /* the worker holding this input's open document */
+    int chain_busy;       /* a batch whose document continues is being counted */
+    batch *wait_cont;     /* the next piece, waiting for it */
+    batch *done;          /* counted batches waiting for their turn to be written, by seq */
+} input;
+
+typedef struct scan {
+    uv_loop_t loop;
+    const tally_dict *d;
+    const tally_scan_options *opt;
+    tally_jsonl_spec *spec;
+    const char *const *fields;
+    size_t n_fields;
+    input *inputs;
+    size_t n_inputs;
+    size_t first_open;    /* inputs before this one have finished reading */
+    size_t n_reading, max_reading;
+    size_t write_cursor;
+    batch **free_slots;
+    size_t n_free, n_slots;
+    batch *all_slots;
+    worker *free_workers;
+    worker **all_workers;
+    size_t n_workers;
+    size_t in_flight;
+    tally_summary *sum;
+    size_t batch_bytes, max_line;
+    int window_log;
+    int stopped;
+    int io_error;
+    uint64_t objects, with_field;
+    char *keys[MAX_KEYS_SEEN];
+    size_t n_keys;
+} scan;
+
+static void pump(scan *s);
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static void batch_error(batch *b, uint64_t line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void batch_error(batch *b, uint64_t line, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (b->n_errs == b->cap_errs) {
+        b->cap_errs = b->cap_errs ? b->cap_errs * 2 : 8;
+        b->errs = tally_xrealloc(b->errs, b->cap_errs * sizeof *b->errs);
+    }
+    b->errs[b->n_errs].line = line;
+    b->errs[b->n_errs].msg = tally_xstrdup(msg);
+    b->n_errs++;
+}
+
+/* Appends s[0,n) as the inside of a JSON string; ill-formed UTF-8 becomes U+FFFD. */
+static void json_escape(tally_buf *o, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    tally__buf_reserve(o, n + 8);
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] != '"' && p[j] != '\\' && p[j] < 0x80)
+                j++;
+            tally__buf_append(o, p + i, j - i);
+            i = j;
+            continue;
+        }
+        if (c < 0x80) {
+            char e[7];
+            switch (c) {
+            case '"': tally__buf_append(o, "\\\"", 2); break;
+            case '\\': tally__buf_append(o, "\\\\", 2); break;
+            case '\n': tally__buf_append(o, "\\n", 2); break;
+            case '\r': tally__buf_append(o, "\\r", 2); break;
+            case '\t': tally__buf_append(o, "\\t", 2); break;
+            default:
+                e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+                tally__buf_append(o, e, 6);
+            }
+            i++;
+            continue;
+        }
+        /* a well-formed multi-byte sequence is copied; anything else is one U+FFFD */
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        int ok = c >= 0xC2 && c <= 0xF4 && i + len <= n;
+        uint32_t cp = ok ? (c & (0x7F >> len)) : 0;
+        for (size_t k = 1; ok && k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                ok = 0;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+                   (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
+            ok = 0;
+        if (ok) {
+            tally__buf_append(o, p + i, len);
+            i += len;
+        } else {
+            tally__buf_append(o, "\xEF\xBF\xBD", 3);
+            i++;
+        }
+    }
+}
+
+static char *json_quote(const char *s)
+{
+    tally_buf b;
+    tally__buf_init(&b);
+    tally__buf_append(&b, "\"", 1);
+    json_escape(&b, (const uint8_t *)s, strlen(s));
+    tally__buf_append(&b, "\"", 2); /* closing quote and NUL */
+    return (char *)b.data;
+}
+
+/* The input's format: `auto` looks at the name without a compression suffix. */
+static int format_for(const char *name, int fmt)
+{
+    if (fmt != TALLY_FORMAT_AUTO)
+        return fmt;
+    if (strcmp(name, "-") == 0)
+        return TALLY_FORMAT_AUTO; /* decided on the first bytes */
+    size_t n = strlen(name);
+    static const char *const comp[] = {".zst", ".zstd", ".gz", ".gzip"};
+    for (size_t i = 0; i < sizeof comp / sizeof comp[0]; i++) {
+        size_t cl = strlen(comp[i]);
+        if (n > cl && strcmp(name + n - cl, comp[i]) == 0) {
+            n -= cl;
+            break;
+        }
+    }
+    if ((n > 6 && memcmp(name + n - 6, ".jsonl", 6) == 0) || (n > 7 && memcmp(name + n - 7, ".ndjson", 7) == 0))
+        return TALLY_FORMAT_JSONL;
+    return TALLY_FORMAT_TEXT;
+}
+
+/* ---- per-document records ----------------------------------------------------------------- */
+
+static void perdoc_record(batch *b, const uint8_t *id, size_t idlen, int id_raw, uint64_t line)
+{
+    const tally_matcher *m = b->w->m;
+    const tally_dict *d = m->d;
+    tally_buf *o = &b->perdoc;
+    tally__buf_append(o, "{\"id\":", 6);
+    if (id && id_raw) {
+        tally__buf_append(o, id, idlen);
+    } else if (id) {
+        tally__buf_append(o, "\"", 1);
+        json_escape(o, id, idlen);
+        tally__buf_append(o, "\"", 1);
+    } else {
+        /* INPUT:LINE, or the input's name for a text document */
+        const char *nj = b->in->name_json;
+        size_t nl = strlen(nj);
+        if (line) {
+            char num[32];
+            int k = snprintf(num, sizeof num, ":%llu\"", (unsigned long long)line);
+            tally__buf_append(o, nj, nl - 1);
+            tally__buf_append(o, num, (size_t)k);
+        } else {
+            tally__buf_append(o, nj, nl);
+        }
+    }
+    char num[64];
+    int k = snprintf(num, sizeof num, ",\"input\":");
+    tally__buf_append(o, num, (size_t)k);
+    tally__buf_append(o, b->in->name_json, strlen(b->in->name_json));
+    k = snprintf(num, sizeof num, ",\"tokens\":%llu,\"keywords\":{", (unsigned long long)m->doc_tokens);
+    tally__buf_append(o, num, (size_t)k);
+    for (size_t i = 0; i < m->n_doc_kw; i++) {
+        uint32_t kw = m->doc_kw_list[i];
+        tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
+        const char *name = d->kws[kw].name;
+        json_escape(o, (const uint8_t *)name, strlen(name));
+        k = snprintf(num, sizeof num, "\":%u", m->doc_kw[kw]);
+        tally__buf_append(o, num, (size_t)k);
+    }
+    tally__buf_append(o, "},\"groups\":{", 12);
+    for (size_t i = 0; i < m->n_doc_grp; i++) {
+        uint32_t g = m->doc_grp_list[i];
+        tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
+        const char *name = d->groups[g].name;
+        json_escape(o, (const uint8_t *)name, strlen(name));
+        k = snprintf(num, sizeof num, "\":%u", m->doc_grp[g]);
+        tally__buf_append(o, num, (size_t)k);
+    }
+    tally__buf_append(o, "}}\n", 3);
+}
+
+/* ---- count: runs on the thread pool ------------------------------------------------------- */
+
+static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line)
+{
+    scan *s = b->s;
+    worker *w = b->w;
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    if (i == n)
+        return; /* blank lines are skipped silently */
+    if (!w->jr_ready) {
+        tally__jsonl_result_init(&w->jr, s->spec);
+        w->jr_ready = 1;
+    }
+    tally_error err;
+    if (tally__jsonl_scan(s->spec, p, n, &w->jr, &err) != 0) {
+        batch_error(b, line, "invalid JSON at column %llu: %s", (unsigned long long)err.offset + 1,
+                    err.message);
+        b->skipped++;
+        return;
+    }
+    if (!w->jr.is_object) {
+        batch_error(b, line, "the line is valid JSON but not an object");
+        b->skipped++;
+        return;
+    }
+    b->objects++;
+    int present = 0;
+    for (size_t f = 0; f < s->n_fields; f++) {
+        if (w->jr.fields[f].kind == TALLY_JF_OTHER) {
+            batch_error(b, line, "field '%s' is neither a string nor an array of strings", s->fields[f]);
+            b->skipped++;
+            return;
+        }
+        if (w->jr.fields[f].kind == TALLY_JF_STRINGS)
+            present = 1;
+    }
+    if (!present) {
+        if (s->n_fields == 1)
+            batch_error(b, line, "no field '%s'", s->fields[0]);
+        else
+            batch_error(b, line, "none of the text fields exists");
+        b->skipped++;
+        for (size_t k = 0; k < w->jr.n_keys && b->n_keys < MAX_KEYS_SEEN; k++) {
+            size_t j = 0;
+            while (j < b->n_keys && (strlen(b->keys[j]) != w->jr.keys[k].len ||
+                                     memcmp(b->keys[j], w->jr.keys[k].ptr, w->jr.keys[k].len) != 0))
+                j++;
+            if (j == b->n_keys)
+                b->keys[b->n_keys++] = tally_xstrndup((const char *)w->jr.keys[k].ptr, w->jr.keys[k].len);
+        }
+        return;
+    }
+    b->with_field++;
+    tally_matcher *m = w->m;
+    tally__matcher_doc_begin(m);
+    for (size_t f = 0; f < s->n_fields; f++) {
+        const tally_jfield *jf = &w->jr.fields[f];
+        for (size_t k = 0; k < jf->count; k++) {
+            const tally_jstr *str = &w->jr.strings[jf->first + k];
+            tally__matcher_field(m, str->ptr, str->len, 0);
+        }
+    }
+    m->doc_extra_invalid = w->jr.invalid_utf8;
+    tally__matcher_doc_end(m);
+    if (s->opt->per_doc) {
+        if (w->jr.id_kind == TALLY_JID_MISSING)
+            perdoc_record(b, NULL, 0, 0, line);
+        else
+            perdoc_record(b, w->jr.id.ptr, w->jr.id.len, w->jr.id_kind == TALLY_JID_NUMBER, line);
+    }
+}
+
+/* One line of `lines` format; first/last say whether it continues from / into another batch. */
+static void count_text_line(batch *b, const uint8_t *p, size_t n, uint64_t line, int cont_in, int cont_out)
+{
+    tally_matcher *m = b->w->m;
+    if (!cont_out && n && p[n - 1] == '\r')
+        n--;
+    if (!cont_in)
+        tally__matcher_doc_begin(m);
+    tally__matcher_field(m, p, n, cont_in);
+    if (cont_out)
+        return;
+    tally__matcher_doc_end(m);
+    if (b->s->opt->per_doc)
+        perdoc_record(b, NULL, 0, 0, line);
+}
+
+static void count_work(uv_work_t *req)
+{
+    batch *b = req->data;
+    scan *s = b->s;
+    tally_matcher *m = b->w->m;
+    const uint8_t *p = b->data.data;
+    size_t n = b->data.len;
+    int fmt = b->in->format;
+
+    if (fmt == TALLY_FORMAT_TEXT) {
+        if (b->read_rc && !(b->cont_in || n))
+            goto done; /* the input could not be read at all: no document */
+        if (!b->cont_in)
+            tally__matcher_doc_begin(m);
+        tally__matcher_field(m, p, n, b->cont_in);
+        if (b->read_rc) {
+            tally__matcher_doc_abort(m);
+        } else if (!b->cont_out) {
+            tally__matcher_doc_end(m);
+            if (s->opt->per_doc)
+                perdoc_record(b, NULL, 0, 0, 0);
+        }
+        goto done;
+    }
+
+    size_t pos = 0;
+    uint64_t line = b->first_line;
+    int first = 1;
+    while (pos < n || (first && b->cont_in)) {
+        const uint8_t *nl = memchr(p + pos, '\n', n - pos);
+        size_t end = nl ? (size_t)(nl - p) : n;
+        int cont_in = first && b->cont_in;
+        int cont_out = !nl && b->cont_out;
+        if (fmt == TALLY_FORMAT_JSONL)
+            count_jsonl_line(b, p + pos, end - pos, line);
+        else
+            count_text_line(b, p + pos, end - pos, line, cont_in, cont_out);
+        first = 0;
+        if (!nl)
+            break;
+        pos = end + 1;
+        line++;
+    }
+    if (b->read_rc && m->in_doc)
+        tally__matcher_doc_abort(m);
+
+done:
+    b->docs = m->b_docs;
+    b->tokens = m->b_tokens;
+    b->invalid = m->b_invalid;
+    tally__matcher_take_batch(m, &b->kw, &b->n_kw, &b->grp, &b->n_grp);
+}
+
+/* ---- fill: runs on the thread pool -------------------------------------------------------- */
+
+static size_t count_newlines(const uint8_t *p, size_t n)
+{
+    size_t c = 0;
+    const uint8_t *end = p + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        c++;
+        p++;
+    }
+    return c;
+}
+
+/* A cut at a code point boundary, for a document piece with no safe cut in reach. */
+static size_t forced_cut(const uint8_t *p, size_t n)
+{
+    size_t k = n;
+    while (k > 0 && (p[k - 1] & 0xC0) == 0x80 && n - k < 3)
+        k--;
+    if (k > 0 && p[k - 1] >= 0xC0)
+        k--;
+    return k ? k : n;
+}
+
+static void fill_work(uv_work_t *req)
+{
+    batch *b = req->data;
+    input *in = b->in;
+    scan *s = b->s;
+    tally_buf *d = &b->data;
+
+    d->len = 0;
+    b->bytes = 0;
+    b->cont_in = in->carry_cont;
+    b->cont_out = 0;
+    b->first_line = in->next_line;
+    if (!in->r) {
+        int rc = tally__reader_open(&in->r, in->name, s->window_log, &b->read_err);
+        if (rc) {
+            b->read_rc = rc;
+            b->last = 1;
+            return;
+        }
+    }
+    tally__buf_append(d, in->carry.data, in->carry.len);
+    in->carry.len = 0;
+
+    int eof = 0;
+    int skipping = 0;     /* discarding an overlong JSON line up to its newline */
+    size_t scan_from = 0; /* no newline before this offset */
+    size_t cut = 0;
+    size_t want = s->batch_bytes;
+    for (;;) {
+        if (in->format == TALLY_FORMAT_AUTO && (d->len > 0 || eof)) {
+            size_t i = 0;
+            while (i < d->len && (d->data[i] == ' ' || d->data[i] == '\t' || d->data[i] == '\r' || d->data[i] == '\n'))
+                i++;
+            if (i < d->len || eof)
+                in->format = i < d->len && d->data[i] == '{' ? TALLY_FORMAT_JSONL : TALLY_FORMAT_TEXT;
+        }
+        if (skipping) {
+            const uint8_t *nl = memchr(d->data, '\n', d->len);
+            if (nl) {
+                size_t drop = (size_t)(nl - d->data) + 1;
+                memmove(d->data, d->data + drop, d->len - drop);
+                d->len -= drop;
+                skipping = 0;
+                b->first_line++;
+                scan_from = 0;
+                continue;
+            }
+            d->len = 0;
+            if (eof) {
+                cut = 0;
+                break;
+            }
+        } else if (eof) {
+            cut = d->len;
+            if (b->read_rc && in->format != TALLY_FORMAT_TEXT) {
+                /* a line cut off by a broken stream is not a complete document */
+                const uint8_t *nl = d->len ? memrchr(d->data, '\n', d->len) : NULL;
+                cut = nl ? (size_t)(nl - d->data) + 1 : 0;
+                if (b->cont_in && !nl)
+                    cut = d->len; /* the open document is dropped by count_work */
+            }
+            break;
+        } else if (d->len >= want && in->format != TALLY_FORMAT_AUTO) {
+            if (in->format != TALLY_FORMAT_TEXT) {
+                const uint8_t *nl = memrchr(d->data + scan_from, '\n', d->len - scan_from);
+                if (nl) {
+                    cut = (size_t)(nl - d->data) + 1;
+                    break;
+                }
+                scan_from = d->len;
+            }
+            if (in->format != TALLY_FORMAT_JSONL) {
+                size_t p = tally__tok_safe_cut(d->data, d->len, 65536);
+                if (p == 0 && d->len >= s->max_line)
+                    p = forced_cut(d->data, d->len);
+                if (p) {
+                    cut = p;
+                    b->cont_out = 1;
+                    break;
+                }
+            } else if (d->len >= s->max_line) {
+                /* only a part of one line is buffered: the line is skipped, not kept whole */
+                batch_error(b, b->first_line, "line longer than the limit of %zu bytes (--max-line-bytes); skipped",
+                            s->max_line);
+                b->skipped++;
+                d->len = 0;
+                scan_from = 0;
+                skipping = 1;
+                continue;
+            }
+            want = d->len + s->batch_bytes;
+        }
+        tally__buf_reserve(d, READ_CHUNK);
+        ssize_t got = tally__reader_read(in->r, d->data + d->len, d->cap - d->len, &b->read_err);
+        if (got < 0) {
+            b->read_rc = (int)got;
+            eof = 1;
+        } else if (got == 0) {
+            eof = 1;
+        } else {
+            d->len += (size_t)got;
+            b->bytes += (uint64_t)got;
+        }
+    }
+    /* the rest goes back to the input for the next batch */
+    tally__buf_append(&in->carry, d->data + cut, d->len - cut);
+    if (b->read_rc)
+        in->carry.len = 0; /* bytes after a fault are not counted as documents */
+    d->len = cut;
+    if (in->format == TALLY_FORMAT_AUTO)
+        in->format = TALLY_FORMAT_TEXT;
+    in->next_line = b->first_line;
+    if (in->format != TALLY_FORMAT_TEXT)
+        in->next_line += count_newlines(d->data, d->len);
+    in->carry_cont = b->cont_out;
+    b->last = eof && in->carry.len == 0;
+    if (b->last && b->cont_out)
+        b->last = 0;
+}
+
+/* ---- the loop thread ---------------------------------------------------------------------- */
+
+static worker *worker_get(scan *s)
+{
+    worker *w = s->free_workers;
+    if (w) {
+        s->free_workers = w->next_free;
+        return w;
+    }
+    w = tally_xcalloc(1, sizeof *w);
+    w->m = tally__matcher_new(s->d);
+    s->all_workers = tally_xrealloc(s->all_workers, (s->n_workers + 1) * sizeof *s->all_workers);
+    s->all_workers[s->n_workers++] = w;
+    return w;
+}
+
+static void worker_put(scan *s, worker *w)
+{
+    w->next_free = s->free_workers;
+    s->free_workers = w;
+}
+
+static void release_slot(scan *s, batch *b)
+{
+    for (size_t i = 0; i < b->n_errs; i++)
+        free(b->errs[i].msg);
+    b->n_errs = 0;
+    for (size_t i = 0; i < b->n_keys; i++)
+        free(b->keys[i]);
+    b->n_keys = 0;
+    free(b->kw);
+    free(b->grp);
+    b->kw = b->grp = NULL;
+    b->n_kw = b->n_grp = 0;
+    b->perdoc.len = 0;
+    /* a slot that grew for one huge line gives the memory back */
+    if (b->data.cap > 4 * s->batch_bytes + READ_CHUNK)
+        tally__buf_cleanup(&b->data);
+    if (b->perdoc.cap > 4 * s->batch_bytes)
+        tally__buf_cleanup(&b->perdoc);
+    b->in = NULL;
+    b->w = NULL;
+    b->read_rc = 0;
+    b->last = b->cont_in = b->cont_out = 0;
+    b->docs = b->tokens = b->invalid = b->skipped = b->objects = b->with_field = 0;
+    s->free_slots[s->n_free++] = b;
+}
+
+static int input_done(const input *in)
+{
+    return in->state == IN_FINISHED && !in->filling && in->outstanding == 0;
+}
+
+/* Writes the per-document records of finished batches in input order. */
+static void flush_writes(scan *s)
+{
+    while (s->write_cursor < s->n_inputs) {
+        input *in = &s->inputs[s->write_cursor];
+        while (in->done && in->done->seq == in->next_write) {
+            batch *b = in->done;
+            in->done = b->next;
+            if (s->opt->per_doc && b->perdoc.len && !s->io_error &&
+                fwrite(b->perdoc.data, 1, b->perdoc.len, s->opt->per_doc) != b->perdoc.len)
+                s->io_error = errno ? errno : EIO;
+            in->next_write++;
+            in->outstanding--;
+            release_slot(s, b);
+        }
+        if (!input_done(in))
+            break;
+        s->write_cursor++;
+    }
+}
+
+static void count_after(uv_work_t *req, int status);
+
+static void queue_count(scan *s, batch *b)
+{
+    input *in = b->in;
+    if (b->cont_in) {
+        b->w = in->held;
+        in->held = NULL;
+    } else {
+        b->w = worker_get(s);
+    }
+    if (b->cont_out)
+        in->chain_busy = 1;
+    b->work.data = b;
+    s->in_flight++;
+    uv_queue_work(&s->loop, &b->work, count_work, count_after);
+}
+
+static void merge(scan *s, batch *b)
+{
+    tally_summary *sum = s->sum;
+    size_t idx = b->in->index;
+    tally__summary_add_counts(sum, b->kw, b->n_kw, b->grp, b->n_grp);
+    sum->documents += b->docs;
+    sum->tokens += b->tokens;
+    sum->invalid_utf8 += b->invalid;
+    sum->skipped_documents += b->skipped;
+    for (size_t i = 0; i < b->n_errs; i++)
+        tally__summary_add_error(sum, idx, b->errs[i].line, b->errs[i].msg);
+    s->objects += b->objects;
+    s->with_field += b->with_field;
+    for (size_t i = 0; i < b->n_keys && s->n_keys < MAX_KEYS_SEEN; i++) {
+        size_t j = 0;
+        while (j < s->n_keys && strcmp(s->keys[j], b->keys[i]) != 0)
+            j++;
+        if (j == s->n_keys)
+            s->keys[s->n_keys++] = tally_xstrdup(b->keys[i]);
+    }
+}
+
+static void count_after(uv_work_t *req, int status)
+{
+    batch *b = req->data;
+    scan *s = b->s;
+    input *in = b->in;
+    (void)status;
+    s->in_flight--;
+    merge(s, b);
+    if (b->cont_out && !b->read_rc) {
+        in->held = b->w;
+        in->chain_busy = 0;
+        if (in->wait_cont) {
+            batch *next = in->wait_cont;
+            in->wait_cont = NULL;
+            queue_count(s, next);
+        }
+    } else {
+        worker_put(s, b->w);
+    }
+    b->w = NULL;
+    if (s->opt->per_doc) {
+        batch **pp = &in->done;
+        while (*pp && (*pp)->seq < b->seq)
+            pp = &(*pp)->next;
+        b->next = *pp;
+        *pp = b;
+        flush_writes(s);
+    } else {
+        in->outstanding--;
+        release_slot(s, b);
+        flush_writes(s);
+    }
+    pump(s);
+}
+
+static void finish_input(scan *s, input *in)
+{
+    in->state = IN_FINISHED;
+    s->n_reading--;
+    tally__reader_free(in->r);
+    in->r = NULL;
+    tally__buf_cleanup(&in->carry);
+}
+
+static void fill_after(uv_work_t *req, int status)
+{
+    batch *b = req->data;
+    scan *s = b->s;
+    input *in = b->in;
+    (void)status;
+    s->in_flight--;
+    in->filling = 0;
+    s->sum->bytes += b->bytes;
+    if (b->read_rc) {
+        char msg[700];
+        if (b->read_err.offset != UINT64_MAX)
+            snprintf(msg, sizeof msg, "%s (at byte %llu of the input)", b->read_err.message,
+                     (unsigned long long)b->read_err.offset);
+        else
+            snprintf(msg, sizeof msg, "%s", b->read_err.message);
+        tally__summary_add_error(s->sum, in->index, 0, msg);
+        s->sum->failed_inputs++;
+    }
+    if (b->last || b->read_rc)
+        finish_input(s, in);
+    b->seq = in->next_seq++;
+    in->outstanding++;
+    if (b->cont_in && in->chain_busy)
+        in->wait_cont = b;
+    else
+        queue_count(s, b);
+    pump(s);
+}
+
+/* Starts every fill that a free slot allows, earliest inputs first. */
+static void pump(scan *s)
+{
+    if (s->stopped || (s->opt->stop && *s->opt->stop)) {
+        s->stopped = 1;
+        return;
+    }
+    if (s->io_error)
+        return;
+    while (s->first_open < s->n_inputs && s->inputs[s->first_open].state == IN_FINISHED)
+        s->first_open++;
+    for (size_t i = s->first_open; i < s->n_inputs && s->n_free > 0; i++) {
+        input *in = &s->inputs[i];
+        if (in->state == IN_FINISHED || in->filling)
+            continue;
+        if (in->state == IN_WAITING) {
+            if (s->n_reading >= s->max_reading)
+                break;
+            if (in->open_error) {
+                tally__summary_add_error(s->sum, in->index, 0, in->open_error);
+                s->sum->failed_inputs++;
+                in->state = IN_FINISHED;
+                continue;
+            }
+            in->state = IN_READING;
+            s->n_reading++;
+        }
+        /* with ordered per-document output, only the input being written may take the last
+         * free slot, so it can always go on */
+        if (s->opt->per_doc && i != s->write_cursor && s->n_free < 2)
+            continue;
+        /* a piece of a document that is still being counted waits for it */
+        if (in->wait_cont)
+            continue;
+        batch *b = s->free_slots[--s->n_free];
+        b->in = in;
+        b->s = s;
+        b->work.data = b;
+        in->filling = 1;
+        s->in_flight++;
+        uv_queue_work(&s->loop, &b->work, fill_work, fill_after);
+    }
+    flush_writes(s);
+}
+
+/* ---- public entry ------------------------------------------------------------------------- */
+
+void tally_scan_options_init(tally_scan_options *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+static void describe_options(tally_summary *sum, const tally_dict *d, const tally_scan_options *o,
+                             const char *const *fields, size_t n_fields, const char *id_field)
+{
+    static const char *const fmts[] = {"auto", "jsonl", "text", "lines"};
+    tally_buf b;
+    tally__buf_init(&b);
+    char tmp[160];
+    int k = snprintf(tmp, sizeof tmp, "tokenizer=%s case=%s format=%s",
+                     d->tokenizer == TALLY_TOKENIZER_WHITESPACE ? "whitespace" : "unicode",
+                     d->case_sensitive ? "sensitive" : "insensitive",
+                     o->format >= 0 && o->format <= 3 ? fmts[o->format] : "?");
+    tally__buf_append(&b, tmp, (size_t)k);
+    tally__buf_append(&b, " text-field=", 12);
+    for (size_t i = 0; i < n_fields; i++) {
+        if (i)
+            tally__buf_append(&b, ",", 1);
+        tally__buf_append(&b, fields[i], strlen(fields[i]));
+    }
+    tally__buf_append(&b, " id-field=", 10);
+    tally__buf_append(&b, id_field, strlen(id_field) + 1);
+    tally__summary_set_options(sum, (const char *)b.data);
+    tally__buf_cleanup(&b);
+}
+
+int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
+                   const tally_scan_options *opt, tally_summary **out, tally_error *err)
+{
+    static const char *const default_field[] = {"text"};
+    tally_scan_options defaults;
+    if (!opt) {
+        tally_scan_options_init(&defaults);
+        opt = &defaults;
+    }
+    *out = NULL;
+    if (!d->compiled)
+        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the dictionary is not compiled");
+
+    scan *s = tally_xcalloc(1, sizeof *s);
+    int rc = 0;
+    uint64_t t0 = uv_hrtime();
+    s->d = d;
+    s->opt = opt;
+    s->fields = opt->text_fields && opt->n_text_fields ? opt->text_fields : default_field;
+    s->n_fields = opt->text_fields && opt->n_text_fields ? opt->n_text_fields : 1;
+    const char *id_field = opt->id_field ? opt->id_field : "id";
+    s->spec = tally__jsonl_spec_new(s->fields, s->n_fields, id_field);
+    s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
+    s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
+    if (s->max_line < s->batch_bytes)
+        s->max_line = s->batch_bytes;
+    s->window_log = opt->zstd_window_log_max;
+    unsigned threads = opt->threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 1024)
+        threads = 1024;
+    /* libuv sizes its pool from this variable when the first work is queued in the process */
+    char num[16];
+    snprintf(num, sizeof num, "%u", threads);
+    setenv("UV_THREADPOOL_SIZE", num, 1);
+    json_object_seed(0);
+
+    tally_input_list list = {0};
+    tally__inputs_expand(&list, inputs, n_inputs);
+    s->n_inputs = list.n;
+    s->inputs = tally_xcalloc(list.n ? list.n : 1, sizeof *s->inputs);
+    s->sum = tally__summary_new(d, list.n);
+    s->sum->threads = threads;
+    describe_options(s->sum, d, opt, s->fields, s->n_fields, id_field);
+    for (size_t i = 0; i < list.n; i++) {
+        input *in = &s->inputs[i];
+        in->index = i;
+        in->name = list.items[i].path;
+        in->name_json = json_quote(in->name);
+        in->open_error = list.items[i].error;
+        in->format = format_for(in->name, opt->format);
+        in->next_line = 1;
+        tally__buf_init(&in->carry);
+        s->sum->input_names[i] = tally_xstrdup(in->name);
+    }
+    s->max_reading = threads;
+    s->n_slots = 2 * (size_t)threads + 2;
+    s->all_slots = tally_xcalloc(s->n_slots, sizeof *s->all_slots);
+    s->free_slots = tally_xcalloc(s->n_slots, sizeof *s->free_slots);
+    for (size_t i = 0; i < s->n_slots; i++) {
+        tally__buf_init(&s->all_slots[i].data);
+        tally__buf_init(&s->all_slots[i].perdoc);
+        s->free_slots[s->n_free++] = &s->all_slots[i];
+    }
+
+    if (uv_loop_init(&s->loop) != 0) {
+        rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot start the event loop");
+        goto out;
+    }
+    pump(s);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s->loop);
+
+    if (s->io_error) {
+        rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot write the per-document output: %s",
+                           strerror(s->io_error));
+        goto out;
+    }
+    if (s->stopped) {
+        rc = tally__seterr(err, TALLY_EINTR, 0, UINT64_MAX, "interrupted");
+        goto out;
+    }
+    if (s->objects > 0 && s->with_field == 0) {
+        tally_buf kb;
+        tally__buf_init(&kb);
+        for (size_t i = 0; i < s->n_keys; i++) {
+            if (i)
+                tally__buf_append(&kb, ", ", 2);
+            tally__buf_append(&kb, s->keys[i], strlen(s->keys[i]));
+        }
+        tally__buf_append(&kb, "", 1);
+        char msg[512];
+        snprintf(msg, sizeof msg, "not one document had the text field%s '%s'; fields seen: %s",
+                 s->n_fields > 1 ? "s" : "", s->fields[0], kb.len > 1 ? (char *)kb.data : "(none)");
+        tally__buf_cleanup(&kb);
+        tally__summary_add_error(s->sum, SIZE_MAX, 0, msg);
+    }
+    tally__summary_finish(s->sum);
+    s->sum->seconds = (double)(uv_hrtime() - t0) / 1e9;
+    *out = s->sum;
+    s->sum = NULL;
+
+out:
+    tally_summary_free(s->sum);
+    for (size_t i = 0; i < s->n_inputs; i++) {
+        tally__reader_free(s->inputs[i].r);
+        tally__buf_cleanup(&s->inputs[i].carry);
+        free(s->inputs[i].name_json);
+    }
+    free(s->inputs);
+    for (size_t i = 0; i < s->n_slots; i++) {
+        batch *b = &s->all_slots[i];
+        tally__buf_cleanup(&b->data);
+        tally__buf_cleanup(&b->perdoc);
+        for (size_t k = 0; k < b->n_errs; k++)
+            free(b->errs[k].msg);
+        free(b->errs);
+        for (size_t k = 0; k < b->n_keys; k++)
+            free(b->keys[k]);
+        free(b->kw);
+        free(b->grp);
+    }
+    free(s->all_slots);
+    free(s->free_slots);
+    for (size_t i = 0; i < s->n_workers; i++) {
+        tally__matcher_free(s->all_workers[i]->m);
+        if (s->all_workers[i]->jr_ready)
+            tally__jsonl_result_cleanup(&s->all_workers[i]->jr);
+        free(s->all_workers[i]);
+    }
+    free(s->all_workers);
+    for (size_t i = 0; i < s->n_keys; i++)
+        free(s->keys[i]);
+    tally__jsonl_spec_free(s->spec);
+    tally__inputs_cleanup(&list);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,271 @@
+/* summary.c — accumulates a scan's exact totals and writes the summary JSON with jansson. */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hash.h"
+
+tally_summary *tally__summary_new(const tally_dict *d, size_t n_inputs)
+{
+    tally_summary *s = tally_xcalloc(1, sizeof *s);
+    s->d = d;
+    s->inputs = n_inputs;
+    s->kw_count = tally_xcalloc(d->n_kws, sizeof *s->kw_count);
+    s->kw_docs = tally_xcalloc(d->n_kws, sizeof *s->kw_docs);
+    s->grp_count = tally_xcalloc(d->n_groups ? d->n_groups : 1, sizeof *s->grp_count);
+    s->grp_docs = tally_xcalloc(d->n_groups ? d->n_groups : 1, sizeof *s->grp_docs);
+    s->input_names = tally_xcalloc(n_inputs ? n_inputs : 1, sizeof *s->input_names);
+    s->input_errors = tally_xcalloc(n_inputs ? n_inputs : 1, sizeof *s->input_errors);
+    tally__summary_set_options(s, "");
+    return s;
+}
+
+void tally_summary_free(tally_summary *s)
+{
+    if (!s)
+        return;
+    free(s->kw_count);
+    free(s->kw_docs);
+    free(s->grp_count);
+    free(s->grp_docs);
+    for (uint64_t i = 0; i < s->inputs; i++)
+        free(s->input_names[i]);
+    free(s->input_names);
+    for (size_t i = 0; i < s->n_errors; i++)
+        free(s->errors[i].message);
+    free(s->errors);
+    free(s->input_errors);
+    free(s->options_desc);
+    free(s);
+}
+
+void tally__summary_set_options(tally_summary *s, const char *desc)
+{
+    free(s->options_desc);
+    s->options_desc = tally_xstrdup(desc);
+    const char *dfp = tally_dict_fingerprint(s->d);
+    size_t n = strlen(dfp) + strlen(desc) + 2;
+    char *buf = tally_xmalloc(n);
+    snprintf(buf, n, "%s\n%s", dfp, desc);
+    snprintf(s->fingerprint, sizeof s->fingerprint, "%016llx",
+             (unsigned long long)tally__hash((const uint8_t *)buf, strlen(buf)));
+    free(buf);
+}
+
+void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t n_kw,
+                               const tally_idcount *grp, size_t n_grp)
+{
+    for (size_t i = 0; i < n_kw; i++) {
+        s->kw_count[kw[i].id] += kw[i].count;
+        s->kw_docs[kw[i].id] += kw[i].docs;
+    }
+    for (size_t i = 0; i < n_grp; i++) {
+        s->grp_count[grp[i].id] += grp[i].count;
+        s->grp_docs[grp[i].id] += grp[i].docs;
+    }
+}
+
+static int cmp_err(const void *a, const void *b)
+{
+    const tally_serror *x = a, *y = b;
+    if (x->input != y->input)
+        return x->input < y->input ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return strcmp(x->message, y->message);
+}
+
+/* Keeps only the TALLY_MAX_ERRORS_PER_INPUT errors with the lowest lines of input i, so the
+ * listed set does not depend on the order in which batches finished. */
+static void trim_input_errors(tally_summary *s, size_t input)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_errors; i++)
+        if (s->errors[i].input == input)
+            n++;
+    if (n <= TALLY_MAX_ERRORS_PER_INPUT)
+        return;
+    qsort(s->errors, s->n_errors, sizeof *s->errors, cmp_err);
+    size_t seen = 0, w = 0;
+    for (size_t i = 0; i < s->n_errors; i++) {
+        if (s->errors[i].input == input && seen++ >= TALLY_MAX_ERRORS_PER_INPUT) {
+            free(s->errors[i].message);
+            continue;
+        }
+        s->errors[w++] = s->errors[i];
+    }
+    s->n_errors = w;
+}
+
+void tally__summary_add_error(tally_summary *s, size_t input, uint64_t line, const char *message)
+{
+    if (s->n_errors == s->cap_errors) {
+        s->cap_errors = s->cap_errors ? s->cap_errors * 2 : 16;
+        s->errors = tally_xrealloc(s->errors, s->cap_errors * sizeof *s->errors);
+    }
+    tally_serror *e = &s->errors[s->n_errors++];
+    e->input = input;
+    e->line = line;
+    e->message = tally_xstrdup(message);
+    if (input < s->inputs && ++s->input_errors[input] % (2 * TALLY_MAX_ERRORS_PER_INPUT) == 0)
+        trim_input_errors(s, input);
+}
+
+void tally__summary_finish(tally_summary *s)
+{
+    for (uint64_t i = 0; i < s->inputs; i++)
+        if (s->input_errors[i] > TALLY_MAX_ERRORS_PER_INPUT)
+            trim_input_errors(s, i);
+    if (s->n_errors > 1)
+        qsort(s->errors, s->n_errors, sizeof *s->errors, cmp_err);
+    s->errors_omitted = 0;
+    for (uint64_t i = 0; i < s->inputs; i++)
+        if (s->input_errors[i] > TALLY_MAX_ERRORS_PER_INPUT)
+            s->errors_omitted += s->input_errors[i] - TALLY_MAX_ERRORS_PER_INPUT;
+}
+
+int tally_summary_status(const tally_summary *s)
+{
+    return (s->failed_inputs || s->skipped_documents || s->n_errors) ? 3 : 0;
+}
+
+void tally_summary_totals(const tally_summary *s, tally_totals *t)
+{
+    t->inputs = s->inputs;
+    t->documents = s->documents;
+    t->tokens = s->tokens;
+    t->bytes = s->bytes;
+    t->invalid_utf8 = s->invalid_utf8;
+    t->skipped_documents = s->skipped_documents;
+    t->failed_inputs = s->failed_inputs;
+    t->errors_omitted = s->errors_omitted;
+    t->seconds = s->seconds;
+}
+
+void tally_summary_keyword(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents)
+{
+    *count = i < s->d->n_kws ? s->kw_count[i] : 0;
+    *documents = i < s->d->n_kws ? s->kw_docs[i] : 0;
+}
+
+void tally_summary_group(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents)
+{
+    *count = i < s->d->n_groups ? s->grp_count[i] : 0;
+    *documents = i < s->d->n_groups ? s->grp_docs[i] : 0;
+}
+
+size_t tally_summary_error_count(const tally_summary *s)
+{
+    return s->n_errors;
+}
+
+void tally_summary_error(const tally_summary *s, size_t i, const char **input, uint64_t *line,
+                         const char **message)
+{
+    const tally_serror *e = &s->errors[i];
+    *input = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
+    *line = e->line;
+    *message = e->message;
+}
+
+static double per_10k(uint64_t count, uint64_t tokens)
+{
+    return tokens ? (double)count * 10000.0 / (double)tokens : 0.0;
+}
+
+/* json_object_set_new with a check: jansson fails only on out of memory or invalid UTF-8 keys,
+ * and every key here is valid UTF-8 (checked when the dictionary was read). */
+static void set(json_t *o, const char *k, json_t *v)
+{
+    if (!v || json_object_set_new(o, k, v) != 0) {
+        fputs("tally: out of memory\n", stderr);
+        abort();
+    }
+}
+
+int tally_summary_write(const tally_summary *s, FILE *f)
+{
+    const tally_dict *d = s->d;
+    json_t *root = json_object();
+    set(root, "tally", json_integer(TALLY_SCHEMA));
+
+    json_t *c = json_object();
+    set(c, "inputs", json_integer((json_int_t)s->inputs));
+    set(c, "documents", json_integer((json_int_t)s->documents));
+    set(c, "tokens", json_integer((json_int_t)s->tokens));
+    set(c, "bytes", json_integer((json_int_t)s->bytes));
+    set(c, "invalid_utf8", json_integer((json_int_t)s->invalid_utf8));
+    set(c, "skipped_documents", json_integer((json_int_t)s->skipped_documents));
+    set(c, "failed_inputs", json_integer((json_int_t)s->failed_inputs));
+    set(root, "corpus", c);
+
+    json_t *kws = json_object();
+    for (size_t k = 0; k < d->n_kws; k++) {
+        json_t *o = json_object();
+        set(o, "count", json_integer((json_int_t)s->kw_count[k]));
+        set(o, "documents", json_integer((json_int_t)s->kw_docs[k]));
+        set(o, "per_10k", json_real(per_10k(s->kw_count[k], s->tokens)));
+        json_t *g = json_array();
+        for (uint32_t i = 0; i < d->kws[k].n_groups; i++)
+            json_array_append_new(g, json_string(d->groups[d->kws[k].groups[i]].name));
+        set(o, "groups", g);
+        set(kws, d->kws[k].name, o);
+    }
+    set(root, "keywords", kws);
+
+    json_t *grps = json_object();
+    for (size_t g = 0; g < d->n_groups; g++) {
+        json_t *o = json_object();
+        set(o, "count", json_integer((json_int_t)s->grp_count[g]));
+        set(o, "documents", json_integer((json_int_t)s->grp_docs[g]));
+        set(o, "per_10k", json_real(per_10k(s->grp_count[g], s->tokens)));
+        json_t *mem = json_array();
+        for (uint32_t i = 0; i < d->groups[g].n_members; i++)
+            json_array_append_new(mem, json_string(d->kws[d->groups[g].members[i]].name));
+        set(o, "members", mem);
+        set(grps, d->groups[g].name, o);
+    }
+    set(root, "groups", grps);
+
+    json_t *errs = json_array();
+    for (size_t i = 0; i < s->n_errors; i++) {
+        const tally_serror *e = &s->errors[i];
+        json_t *o = json_object();
+        const char *in = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
+        /* names come from the file system and may be any bytes: jansson needs valid UTF-8 */
+        json_t *name = json_string(in);
+        if (!name)
+            name = json_stringn_nocheck(in, strlen(in));
+        set(o, "input", name);
+        set(o, "line", json_integer((json_int_t)e->line));
+        json_t *msg = json_string(e->message);
+        if (!msg)
+            msg = json_stringn_nocheck(e->message, strlen(e->message));
+        set(o, "message", msg);
+        json_array_append_new(errs, o);
+    }
+    set(root, "errors", errs);
+    set(root, "errors_omitted", json_integer((json_int_t)s->errors_omitted));
+
+    json_t *opt = json_object();
+    set(opt, "fingerprint", json_string(s->fingerprint));
+    set(opt, "dictionary", json_string(tally_dict_fingerprint(d)));
+    set(opt, "settings", json_string(s->options_desc));
+    set(root, "options", opt);
+
+    json_t *run = json_object();
+    set(run, "version", json_string(TALLY_VERSION));
+    set(run, "threads", json_integer(s->threads));
+    set(run, "seconds", json_real(s->seconds));
+    set(run, "bytes_per_second", json_real(s->seconds > 0 ? (double)s->bytes / s->seconds : 0.0));
+    set(root, "run", run);
+
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(root);
+    if (rc != 0 || fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
+        return TALLY_EIO;
+    return 0;
+}

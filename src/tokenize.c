@@ -1,0 +1,587 @@
+/* tokenize.c — the tokenizer: UAX #29 word segmentation (Unicode 15.0, rules WB1–WB999) with an
+ * ASCII fast path, the phrase-link rule, whitespace mode, and safe cut points for documents that
+ * are tokenized in pieces.
+ *
+ * Segmentation always starts at a known boundary and needs no state from before it. That is sound
+ * because the rules that look two characters back (WB7, WB7c, WB11) need a join between those two
+ * characters (WB6, WB7b, WB12), so they never reach across a boundary, and WB15/16 count regional
+ * indicators in pairs starting from the last boundary anyway.
+ *
+ * The ASCII fast path handles segments made only of ASCII bytes whose following byte is ASCII too:
+ * runs of [A-Za-z0-9_] joined through ' . : (between letters) and ' . , ; (between digits), and
+ * one-byte separators. Whenever a non-ASCII byte could take part in a decision (an Extend
+ * character attaching to a separator, a letter after "a.", ...), the segment is redone by the
+ * general rule engine from its start. */
+#include "tokenize.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "tally.h"
+#include "unicode.h"
+
+/* ASCII byte classes for the fast path. */
+enum {
+    K_LETTER = 0x01, /* A-Z a-z (ALetter) */
+    K_DIGIT = 0x02,  /* 0-9 (Numeric) */
+    K_USCORE = 0x04, /* _ (ExtendNumLet) */
+    K_MIDL = 0x08,   /* joins letter to letter: ' . : */
+    K_MIDN = 0x10,   /* joins digit to digit: ' . , ; */
+    K_SEP = 0x20,    /* a one-byte segment when it starts one and the next byte is ASCII */
+    K_GAP = 0x40,    /* White_Space or Pd: keeps a phrase link */
+    K_NONASCII = 0x80,
+};
+#define K_WORD (K_LETTER | K_DIGIT | K_USCORE)
+
+static const uint8_t ascii_class[256] = {
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+    /* 0x00-0x1f: controls; 09-0D are White_Space */
+    R4(K_SEP), R4(K_SEP), K_SEP, K_SEP | K_GAP, K_SEP | K_GAP, K_SEP | K_GAP, K_SEP | K_GAP,
+    K_SEP | K_GAP, K_SEP, K_SEP, R16(K_SEP),
+    /* 0x20 ' ' */ K_SEP | K_GAP,
+    /* ! " # $ % & */ K_SEP, K_SEP, K_SEP, K_SEP, K_SEP, K_SEP,
+    /* ' */ K_SEP | K_MIDL | K_MIDN,
+    /* ( ) * + */ K_SEP, K_SEP, K_SEP, K_SEP,
+    /* , */ K_SEP | K_MIDN,
+    /* - */ K_SEP | K_GAP,
+    /* . */ K_SEP | K_MIDL | K_MIDN,
+    /* / */ K_SEP,
+    /* 0-9 */ R4(K_DIGIT), R4(K_DIGIT), K_DIGIT, K_DIGIT,
+    /* : */ K_SEP | K_MIDL,
+    /* ; */ K_SEP | K_MIDN,
+    /* < = > ? @ */ K_SEP, K_SEP, K_SEP, K_SEP, K_SEP,
+    /* A-Z */ R16(K_LETTER), R4(K_LETTER), R4(K_LETTER), K_LETTER, K_LETTER,
+    /* [ \ ] ^ */ K_SEP, K_SEP, K_SEP, K_SEP,
+    /* _ */ K_USCORE,
+    /* ` */ K_SEP,
+    /* a-z */ R16(K_LETTER), R4(K_LETTER), R4(K_LETTER), K_LETTER, K_LETTER,
+    /* { | } ~ DEL */ K_SEP, K_SEP, K_SEP, K_SEP, K_SEP,
+    /* 0x80-0xff */
+    R16(K_NONASCII), R16(K_NONASCII), R16(K_NONASCII), R16(K_NONASCII), R16(K_NONASCII),
+    R16(K_NONASCII), R16(K_NONASCII), R16(K_NONASCII),
+#undef R4
+#undef R16
+};
+
+#define WB_NONE TALLY_WB_COUNT /* no character (before the segment start, or at the end) */
+
+/* What the general engine learned about one segment. */
+typedef struct seg_info {
+    unsigned alnum;   /* holds a letter or number: a token */
+    unsigned nongap;  /* holds a code point that is neither White_Space nor Pd */
+    unsigned nonascii; /* holds a byte >= 0x80 */
+    uint32_t invalid; /* ill-formed subsequences in it */
+} seg_info;
+
+/* Decodes the code point at p (n bytes left) and returns its properties; ill-formed input counts
+ * as U+FFFD, whose properties are Word_Break=Other and no flags. */
+static inline unsigned decode_prop(const uint8_t *p, size_t n, size_t *clen, int *bad)
+{
+    uint32_t cp;
+    *clen = tally__utf8_decode(p, n, &cp, bad);
+    return tally__uprop(cp);
+}
+
+static inline void account(seg_info *si, unsigned prop, int bad, uint8_t lead)
+{
+    si->alnum |= prop & TALLY_UP_ALNUM;
+    si->nongap |= !(prop & (TALLY_UP_WSPACE | TALLY_UP_DASH));
+    si->nonascii |= lead >= 0x80;
+    si->invalid += (uint32_t)bad;
+}
+
+static inline int ignorable(unsigned wb)
+{
+    return wb == TALLY_WB_EXTEND || wb == TALLY_WB_FORMAT || wb == TALLY_WB_ZWJ;
+}
+
+/* Word_Break of the first character at or after i that WB4 does not skip, WB_NONE at the end. */
+static unsigned lookahead(const uint8_t *s, size_t n, size_t i)
+{
+    while (i < n) {
+        size_t l;
+        int bad;
+        unsigned wb = decode_prop(s + i, n - i, &l, &bad) & TALLY_UP_WB_MASK;
+        if (!ignorable(wb))
+            return wb;
+        i += l;
+    }
+    return WB_NONE;
+}
+
+static inline int ahletter(unsigned wb)
+{
+    return wb == TALLY_WB_ALETTER || wb == TALLY_WB_HEBREW;
+}
+
+static inline int midnumletq(unsigned wb)
+{
+    return wb == TALLY_WB_MIDNUMLET || wb == TALLY_WB_SQ;
+}
+
+/* Rules WB5–WB16 for the position between L and R (both after WB4), LL being the character before
+ * L within the segment; next is the byte offset just after R, for the rules that look ahead. ri is
+ * the number of regional indicators ending at L. Returns 1 for "no break". */
+static int joins(unsigned LL, unsigned L, unsigned R, unsigned ri, const uint8_t *s, size_t n,
+                 size_t next)
+{
+    if (ahletter(L)) {
+        if (ahletter(R) || R == TALLY_WB_NUMERIC || R == TALLY_WB_EXTENDNUMLET)
+            return 1; /* WB5, WB9, WB13a */
+        if (R == TALLY_WB_MIDLETTER || midnumletq(R))
+            if (ahletter(lookahead(s, n, next)))
+                return 1; /* WB6 */
+        if (L == TALLY_WB_HEBREW) {
+            if (R == TALLY_WB_SQ)
+                return 1; /* WB7a */
+            if (R == TALLY_WB_DQ && lookahead(s, n, next) == TALLY_WB_HEBREW)
+                return 1; /* WB7b */
+        }
+        return 0;
+    }
+    if (L == TALLY_WB_NUMERIC) {
+        if (R == TALLY_WB_NUMERIC || ahletter(R) || R == TALLY_WB_EXTENDNUMLET)
+            return 1; /* WB8, WB10, WB13a */
+        if ((R == TALLY_WB_MIDNUM || midnumletq(R)) && lookahead(s, n, next) == TALLY_WB_NUMERIC)
+            return 1; /* WB12 */
+        return 0;
+    }
+    if (L == TALLY_WB_MIDLETTER || midnumletq(L)) {
+        if (ahletter(LL) && ahletter(R))
+            return 1; /* WB7 */
+    }
+    if (L == TALLY_WB_MIDNUM || midnumletq(L)) {
+        if (LL == TALLY_WB_NUMERIC && R == TALLY_WB_NUMERIC)
+            return 1; /* WB11 */
+    }
+    if (L == TALLY_WB_DQ && LL == TALLY_WB_HEBREW && R == TALLY_WB_HEBREW)
+        return 1; /* WB7c */
+    if (L == TALLY_WB_KATAKANA)
+        return R == TALLY_WB_KATAKANA || R == TALLY_WB_EXTENDNUMLET; /* WB13, WB13a */
+    if (L == TALLY_WB_EXTENDNUMLET)
+        return ahletter(R) || R == TALLY_WB_NUMERIC || R == TALLY_WB_KATAKANA ||
+               R == TALLY_WB_EXTENDNUMLET; /* WB13b, WB13a */
+    if (L == TALLY_WB_RI && R == TALLY_WB_RI)
+        return ri & 1; /* WB15, WB16 */
+    return 0; /* WB999 */
+}
+
+static inline int hard_break(unsigned wb)
+{
+    return wb == TALLY_WB_CR || wb == TALLY_WB_LF || wb == TALLY_WB_NEWLINE;
+}
+
+/* The general engine: returns the end of the word segment that starts at the boundary i < n. */
+static size_t segment(const uint8_t *s, size_t n, size_t i, seg_info *si)
+{
+    size_t l;
+    int bad;
+    unsigned p = decode_prop(s + i, n - i, &l, &bad);
+    account(si, p, bad, s[i]);
+    i += l;
+    /* raw: the previous character as it is (WB3–WB3d); L, LL: the previous two after WB4. A
+     * segment's first character stands for itself even when it is Extend/Format/ZWJ (it is the
+     * "X" of WB4, or follows sot/CR/LF/Newline). */
+    unsigned raw = p & TALLY_UP_WB_MASK, L = raw, LL = WB_NONE;
+    unsigned ri = L == TALLY_WB_RI;
+    while (i < n) {
+        p = decode_prop(s + i, n - i, &l, &bad);
+        unsigned R = p & TALLY_UP_WB_MASK;
+        if (raw == TALLY_WB_CR && R == TALLY_WB_LF)
+            goto join; /* WB3 */
+        if (hard_break(raw) || hard_break(R))
+            break; /* WB3a, WB3b */
+        if (raw == TALLY_WB_ZWJ && (p & TALLY_UP_EXTPICT))
+            goto join; /* WB3c */
+        if (raw == TALLY_WB_WSEGSPACE && R == TALLY_WB_WSEGSPACE)
+            goto join; /* WB3d */
+        if (ignorable(R)) {
+            raw = R; /* WB4: L and LL stay */
+            account(si, p, bad, s[i]);
+            i += l;
+            continue;
+        }
+        if (!joins(LL, L, R, ri, s, n, i + l))
+            break;
+    join:
+        LL = L;
+        L = R;
+        ri = R == TALLY_WB_RI ? ri + 1 : 0;
+        raw = R;
+        account(si, p, bad, s[i]);
+        i += l;
+    }
+    return i;
+}
+
+size_t tally__wb_next_boundary(const uint8_t *text, size_t len, size_t pos)
+{
+    seg_info si = {0, 0, 0, 0};
+    return segment(text, len, pos, &si);
+}
+
+void tally__tok_init(tally_tokenizer *t, int mode)
+{
+    t->text = NULL;
+    t->len = 0;
+    t->pos = 0;
+    t->mode = mode;
+    t->have_prev = 0;
+    t->gap_ok = 0;
+    t->invalid_utf8 = 0;
+    t->blk = 0;
+    t->blk_ok = 0;
+}
+
+void tally__tok_begin_field(tally_tokenizer *t, const uint8_t *text, size_t len)
+{
+    t->text = text;
+    t->len = len;
+    t->pos = 0;
+    t->have_prev = 0;
+    t->gap_ok = 0;
+    t->blk_ok = 0;
+}
+
+void tally__tok_continue_field(tally_tokenizer *t, const uint8_t *text, size_t len)
+{
+    t->text = text;
+    t->len = len;
+    t->pos = 0;
+    t->blk_ok = 0;
+}
+
+static int whitespace_next(tally_tokenizer *t, tally_token *tok)
+{
+    const uint8_t *s = t->text;
+    size_t n = t->len, i = t->pos, l;
+    int bad;
+    unsigned p;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            if (!(ascii_class[s[i]] & K_GAP) || s[i] == '-')
+                break;
+            i++;
+            continue;
+        }
+        p = decode_prop(s + i, n - i, &l, &bad);
+        if (!(p & TALLY_UP_WSPACE))
+            break;
+        i += l;
+    }
+    if (i >= n) {
+        t->pos = n;
+        return 0;
+    }
+    size_t start = i;
+    unsigned nonascii = 0;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            if ((ascii_class[s[i]] & K_GAP) && s[i] != '-')
+                break;
+            i++;
+            continue;
+        }
+        p = decode_prop(s + i, n - i, &l, &bad);
+        if (p & TALLY_UP_WSPACE)
+            break;
+        t->invalid_utf8 += (unsigned)bad;
+        nonascii = 1;
+        i += l;
+    }
+    tok->start = start;
+    tok->len = i - start;
+    tok->flags = (nonascii ? 0 : TALLY_TOK_ASCII) | (t->have_prev ? TALLY_TOK_LINKED : 0);
+    t->have_prev = 1;
+    t->pos = i;
+    return 1;
+}
+
+/* Returns the first position at or after j that does not hold an ASCII letter or digit. */
+static inline size_t skip_alnum(const uint8_t *s, size_t n, size_t j)
+{
+#ifdef __SSE2__
+    /* 16 bytes at a time: a letter is (c | 0x20) - 'a' < 26, a digit c - '0' < 10, both as
+     * unsigned compares done by biasing into signed range. */
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i bias_a = _mm_set1_epi8((char)(0x80 - 'a'));
+    const __m128i lim_a = _mm_set1_epi8((char)(-128 + 26));
+    const __m128i bias_0 = _mm_set1_epi8((char)(0x80 - '0'));
+    const __m128i lim_0 = _mm_set1_epi8((char)(-128 + 10));
+    while (j + 16 <= n) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(c, case_bit), bias_a), lim_a);
+        __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, bias_0), lim_0);
+        unsigned other = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit)) & 0xffffu;
+        if (other)
+            return j + (size_t)__builtin_ctz(other);
+        j += 16;
+    }
+#endif
+    while (j < n && (ascii_class[s[j]] & (K_LETTER | K_DIGIT)))
+        j++;
+    return j;
+}
+
+#ifdef __SSE2__
+/* Computes the block masks for the 64 bytes at t->text + blk (blk + 64 <= len). */
+static void load_block(tally_tokenizer *t, size_t blk)
+{
+    const uint8_t *p = t->text + blk;
+    uint64_t w = 0, simple = 0, gap = 0;
+    for (int q = 0; q < 4; q++) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * q));
+        __m128i letter = _mm_cmplt_epi8(
+            _mm_add_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
+            _mm_set1_epi8((char)(-128 + 26)));
+        __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - '0'))),
+                                       _mm_set1_epi8((char)(-128 + 10)));
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(c, _mm_set1_epi8('.'))),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(':')),
+                                      _mm_cmpeq_epi8(c, _mm_set1_epi8(','))),
+                         _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(';')),
+                                      _mm_cmpeq_epi8(c, _mm_set1_epi8('_')))));
+        /* 9..13 and ' ' are White_Space; '-' is Pd. */
+        __m128i ws = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - 9))),
+                                    _mm_set1_epi8((char)(-128 + 5)));
+        ws = _mm_or_si128(ws, _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(' ')),
+                                           _mm_cmpeq_epi8(c, _mm_set1_epi8('-'))));
+        __m128i wd = _mm_or_si128(letter, digit);
+        /* Non-ASCII bytes have the top bit set; movemask of c finds them. */
+        unsigned m_w = (unsigned)_mm_movemask_epi8(wd);
+        unsigned m_other = (unsigned)_mm_movemask_epi8(_mm_or_si128(wd, special)) |
+                           (unsigned)_mm_movemask_epi8(c);
+        w |= (uint64_t)m_w << (16 * q);
+        simple |= (uint64_t)(~m_other & 0xffffu) << (16 * q);
+        gap |= (uint64_t)(unsigned)_mm_movemask_epi8(ws) << (16 * q);
+    }
+    t->blk = blk;
+    t->blk_ok = 1;
+    t->blk_word = w;
+    t->blk_simple = simple;
+    t->blk_gap = gap;
+}
+
+static inline size_t ctz_or_64(uint64_t x)
+{
+    return x ? (size_t)__builtin_ctzll(x) : 64;
+}
+
+/* Makes the block that holds position i current; returns 0 near the end of the buffer. */
+static inline int block_at(tally_tokenizer *t, size_t i)
+{
+    size_t b = i & ~(size_t)63;
+    if (t->blk_ok && t->blk == b)
+        return 1;
+    if (b + 64 > t->len)
+        return 0;
+    load_block(t, b);
+    return 1;
+}
+#endif
+
+int tally__tok_next(tally_tokenizer *t, tally_token *tok)
+{
+    if (t->mode == TALLY_TOKENIZER_WHITESPACE)
+        return whitespace_next(t, tok);
+    const uint8_t *s = t->text;
+    size_t n = t->len, i = t->pos, start, end;
+    int gap_ok = t->gap_ok; /* a local: stores through t could alias s */
+    unsigned ascii;
+    while (i < n) {
+#ifdef __SSE2__
+        /* Block fast path: a run of simple separators followed by a letter or digit, then a run
+         * of letters and digits followed by a simple separator. Anything else (a ' . : , ; _
+         * or a non-ASCII byte next to them, or the last 64 bytes) goes on to the paths below. */
+        if (block_at(t, i)) {
+            unsigned off = (unsigned)(i - t->blk);
+            uint64_t simple = t->blk_simple >> off;
+            if (simple & 1) {
+                if (~simple == 0)
+                    goto scalar;
+                unsigned r = (unsigned)__builtin_ctzll(~simple);
+                if (off + r < 64 && ((t->blk_word >> (off + r)) & 1)) {
+                    uint64_t run = ((uint64_t)1 << r) - 1;
+                    if (((t->blk_gap >> off) & run) != run)
+                        gap_ok = 0;
+                    i += r;
+                    off += r;
+                } else {
+                    goto scalar;
+                }
+            }
+            uint64_t word = t->blk_word >> off;
+            if (word & 1) {
+                size_t e = i + ctz_or_64(~word);
+                while ((e & 63) == 0 && block_at(t, e) && (t->blk_word & 1))
+                    e += ctz_or_64(~t->blk_word);
+                if (e < n && block_at(t, e) && ((t->blk_simple >> (e - t->blk)) & 1)) {
+                    start = i;
+                    end = e;
+                    ascii = TALLY_TOK_ASCII;
+                    goto emit;
+                }
+            }
+        }
+    scalar:;
+#endif
+        unsigned k = ascii_class[s[i]];
+        if (k & K_SEP) {
+            /* A separator, or a ' . : , ; that starts a segment: nothing joins it to a following
+             * ASCII character (WB6/WB11/WB12 need a letter or digit before it), except that WB3d
+             * keeps a run of spaces together, which matters if a non-ASCII Extend follows. */
+            size_t j = i + 1;
+            if (s[i] == ' ')
+                while (j < n && s[j] == ' ')
+                    j++;
+            if (j < n && s[j] >= 0x80)
+                goto general;
+            if (!(k & K_GAP))
+                gap_ok = 0;
+            i = j;
+            continue;
+        }
+        if (k & K_WORD) {
+            size_t j = i + 1;
+            unsigned alnum = k & (K_LETTER | K_DIGIT);
+            for (;;) {
+                size_t j2 = skip_alnum(s, n, j);
+                alnum |= j2 > j;
+                j = j2;
+                if (j >= n)
+                    break; /* WB2 */
+                unsigned kb = ascii_class[s[j]];
+                if (kb & K_USCORE) {
+                    j++; /* WB13a, WB13b */
+                    continue;
+                }
+                if (kb & K_NONASCII)
+                    goto general;
+                if (!(kb & (K_MIDL | K_MIDN)) || j + 1 >= n)
+                    break;
+                unsigned ka = ascii_class[s[j + 1]];
+                if (ka & K_NONASCII)
+                    goto general;
+                unsigned kp = ascii_class[s[j - 1]];
+                if ((kb & K_MIDL) && (kp & K_LETTER) && (ka & K_LETTER)) {
+                    j += 2; /* WB6, WB7 */
+                    continue;
+                }
+                if ((kb & K_MIDN) && (kp & K_DIGIT) && (ka & K_DIGIT)) {
+                    j += 2; /* WB11, WB12 */
+                    continue;
+                }
+                break;
+            }
+            if (!alnum) {
+                gap_ok = 0; /* underscores only */
+                i = j;
+                continue;
+            }
+            start = i;
+            end = j;
+            ascii = TALLY_TOK_ASCII;
+            goto emit;
+        }
+    general:;
+        seg_info si = {0, 0, 0, 0};
+        size_t e = segment(s, n, i, &si);
+        t->invalid_utf8 += si.invalid;
+        if (si.alnum) {
+            start = i;
+            end = e;
+            ascii = si.nonascii ? 0 : TALLY_TOK_ASCII;
+            goto emit;
+        }
+        if (si.nongap)
+            gap_ok = 0;
+        i = e;
+    }
+    t->pos = n;
+    t->gap_ok = gap_ok;
+    return 0;
+emit:
+    tok->start = start;
+    tok->len = end - start;
+    tok->flags = ascii | (t->have_prev && gap_ok ? TALLY_TOK_LINKED : 0);
+    t->have_prev = 1;
+    t->gap_ok = 1;
+    t->pos = end;
+    return 1;
+}
+
+/* The character that ends at p, if it is well-formed: its properties go to *prop. A byte that is
+ * not a continuation byte always starts a new character in a forward decode, so stepping back to
+ * one and decoding forward finds the true character when it ends exactly at p. */
+static int char_before(const uint8_t *s, size_t p, unsigned *prop)
+{
+    size_t q = p - 1, lim = p > 4 ? p - 4 : 0;
+    while (q > lim && (s[q] & 0xc0) == 0x80)
+        q--;
+    uint32_t cp;
+    int bad;
+    size_t l = tally__utf8_decode(s + q, p - q, &cp, &bad);
+    if (bad || q + l != p)
+        return 0;
+    *prop = tally__uprop(cp);
+    return 1;
+}
+
+/* A cut at p is safe when the character c1 before it is White_Space (so whitespace mode ends or
+ * has not yet started a token there) and, for UAX #29:
+ *   - c1 is LF, Newline, or CR not followed by LF: WB3a breaks after it whatever follows, and the
+ *     segmentation after a boundary needs nothing from before it;
+ *   - otherwise (c1 is WSegSpace or Other) c2, the character at p, is complete in the buffer and
+ *     neither Extend/Format/ZWJ (WB4) nor, after a WSegSpace, WSegSpace (WB3d): then no rule joins
+ *     c1 to c2, no look-ahead from before p passes c1 (c1 is not skipped by WB4), and LL = c1 never
+ *     enables WB7/WB7c/WB11. (WB3d matters: in "U+3000 SPACE U+FF9E" the Lm Extend mark makes the
+ *     whole run one token that starts at U+3000.)
+ * A piece that ends at such a p segments as the whole does, since nothing before p looks beyond
+ * c1. */
+size_t tally__tok_safe_cut(const uint8_t *text, size_t len, size_t max_scan)
+{
+    size_t stop = (max_scan && max_scan < len) ? len - max_scan : 1;
+    if (stop < 1)
+        stop = 1;
+    for (size_t p = len - (len > 0); p >= stop && p > 0; p--) {
+        uint8_t b = text[p - 1];
+        unsigned prop = 0;
+        if (b < 0x80) {
+            if (b == '\n' || b == '\v' || b == '\f')
+                return p;
+            if (b == '\r') {
+                if (text[p] != '\n')
+                    return p;
+                continue;
+            }
+            if (b != ' ' && b != '\t')
+                continue;
+            prop = b == ' ' ? TALLY_WB_WSEGSPACE : TALLY_WB_OTHER;
+        } else if ((b & 0xc0) != 0x80 || !char_before(text, p, &prop) ||
+                   !(prop & TALLY_UP_WSPACE)) {
+            continue;
+        } else {
+            unsigned wb = prop & TALLY_UP_WB_MASK;
+            if (wb == TALLY_WB_NEWLINE || wb == TALLY_WB_LF)
+                return p;
+        }
+        int c1_wseg = (prop & TALLY_UP_WB_MASK) == TALLY_WB_WSEGSPACE;
+        if (text[p] < 0x80) {
+            if (c1_wseg && text[p] == ' ')
+                continue;
+            return p;
+        }
+        uint32_t cp;
+        int bad;
+        size_t l = tally__utf8_decode(text + p, len - p, &cp, &bad);
+        if (bad && p + l == len)
+            continue; /* possibly the start of a character cut off by the buffer's end */
+        unsigned wb2 = tally__uprop(cp) & TALLY_UP_WB_MASK;
+        if (!ignorable(wb2) && !(c1_wseg && wb2 == TALLY_WB_WSEGSPACE))
+            return p;
+    }
+    return 0;
+}
