@@ -49,8 +49,14 @@ uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, u
             return TALLY_NONE;
         if (k == key) {
             uint32_t id = t->ids[i];
-            if (t->lens[id] == n && memcmp(t->arena.data + t->offs[id], s, n) == 0)
-                return id;
+            if (t->lens[id] == n) {
+                const uint8_t *a = t->arena.data + t->offs[id];
+                size_t j = 0;
+                while (j < n && a[j] == s[j])
+                    j++;
+                if (j == n)
+                    return id;
+            }
         }
         i = (i + 1) & t->mask;
     }
@@ -479,6 +485,10 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
         return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX,
                              "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
     size_t n_words = d->vocab.count;
+    for (size_t i = 0; i < n_words; i++) {
+        unsigned bit = (unsigned)(tally__hash(d->vocab.arena.data + d->vocab.offs[i], d->vocab.lens[i]) >> 48);
+        d->word_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
     d->root_next = tally_xmalloc((n_words ? n_words : 1) * sizeof *d->root_next);
     for (size_t i = 0; i < n_words; i++)
         d->root_next[i] = TALLY_NONE;

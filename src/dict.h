@@ -90,6 +90,7 @@ struct tally_dict {
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
+    uint64_t word_filter[1024]; /* bit (hash >> 48) set for every vocabulary word */
     char fingerprint[17];
 
     /* parsing */
@@ -98,6 +99,13 @@ struct tally_dict {
 
 /* Looks up s in a table; returns its id or TALLY_NONE. Read-only, thread-safe. */
 uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, uint64_t h);
+
+/* 0 when no vocabulary word has hash h (a 64 Kibit filter, 8 KiB: stays in L1). */
+static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t h)
+{
+    unsigned bit = (unsigned)(h >> 48);
+    return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
+}
 
 /* Trie step: the child of node by word, or TALLY_NONE. */
 static inline uint32_t tally__dict_child(const tally_dict *d, uint32_t node, uint32_t word)

@@ -173,7 +173,9 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np
     return n_next;
 }
 
-static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags)
+/* One token, already normalized to nb[0,nl), whose hash is h (tally__hash; any value when nl
+ * is 0). */
+static void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_t h, unsigned flags)
 {
     const tally_dict *d = m->d;
     m->doc_tokens++;
@@ -183,11 +185,10 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
         if (m->n_pending)
             groups_resolve(m, UINT64_MAX);
     }
-    size_t nl;
-    const uint8_t *nb = tally__norm_token(m->norm, s, len, &nl);
     uint32_t w = TALLY_NONE;
-    if (nl)
-        w = tally__strtab_find(&d->vocab, nb, nl, tally__hash(nb, nl));
+    /* most tokens are not in the dictionary: one bit of an L1-sized filter says so */
+    if (nl && tally__dict_maybe_word(d, h))
+        w = tally__strtab_find(&d->vocab, nb, nl, h);
     size_t np = 0;
     if (d->n_pfx_lens && nl && d->pfx_first_byte[nb[0]]) {
         for (size_t i = 0; i < d->n_pfx_lens && d->pfx_lens[i] <= nl; i++) {
@@ -213,15 +214,227 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
         groups_resolve(m, m->pos + 1 > d->max_group_tokens ? m->pos + 1 - d->max_group_tokens : 0);
 }
 
+static inline void token_norm(tally_matcher *m, const uint8_t *nb, size_t nl, unsigned flags)
+{
+    token_hashed(m, nb, nl, nl ? tally__hash(nb, nl) : 0, flags);
+}
+
+static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags)
+{
+    size_t nl;
+    const uint8_t *nb = tally__norm_token(m->norm, s, len, &nl);
+    token_norm(m, nb, nl, flags);
+}
+
+/* ---- the ASCII fast path ------------------------------------------------------------------
+ *
+ * English text is mostly ASCII, where UAX #29 reduces to a few rules: letters, digits and '_'
+ * hold together (WB5, WB8-WB10, WB13a/b); '.', '\'' and ':' join two letters (WB6/7); '.',
+ * '\'', ',' and ';' join two digits (WB11/12); everything else separates, and a segment is a
+ * token only when it holds a letter or digit. ASCII White_Space and '-' (the only ASCII Pd)
+ * keep a phrase linked. Runs of pure ASCII are tokenized here, lower-cased and hashed without
+ * the general tokenizer and normalizer; the stretch around a non-ASCII byte goes through them,
+ * cut at points where segmentation cannot depend on the other side. */
+
+enum { A_LETTER = 1, A_DIGIT = 2, A_USCORE = 4, A_GAP = 8, A_MIDL = 16, A_MIDN = 32, A_SPACE = 64 };
+#define A_WORD (A_LETTER | A_DIGIT | A_USCORE)
+#define A_WS (A_GAP | A_SPACE)
+
+static const uint8_t acls[256] = {
+    ['\t'] = A_WS, ['\n'] = A_WS, ['\v'] = A_WS, ['\f'] = A_WS, ['\r'] = A_WS, [' '] = A_WS,
+    ['-'] = A_GAP,
+    ['.'] = A_MIDL | A_MIDN, ['\''] = A_MIDL | A_MIDN, [':'] = A_MIDL, [','] = A_MIDN, [';'] = A_MIDN,
+    ['_'] = A_USCORE,
+    ['0'] = A_DIGIT, ['1'] = A_DIGIT, ['2'] = A_DIGIT, ['3'] = A_DIGIT, ['4'] = A_DIGIT,
+    ['5'] = A_DIGIT, ['6'] = A_DIGIT, ['7'] = A_DIGIT, ['8'] = A_DIGIT, ['9'] = A_DIGIT,
+    ['A'] = A_LETTER, ['B'] = A_LETTER, ['C'] = A_LETTER, ['D'] = A_LETTER, ['E'] = A_LETTER,
+    ['F'] = A_LETTER, ['G'] = A_LETTER, ['H'] = A_LETTER, ['I'] = A_LETTER, ['J'] = A_LETTER,
+    ['K'] = A_LETTER, ['L'] = A_LETTER, ['M'] = A_LETTER, ['N'] = A_LETTER, ['O'] = A_LETTER,
+    ['P'] = A_LETTER, ['Q'] = A_LETTER, ['R'] = A_LETTER, ['S'] = A_LETTER, ['T'] = A_LETTER,
+    ['U'] = A_LETTER, ['V'] = A_LETTER, ['W'] = A_LETTER, ['X'] = A_LETTER, ['Y'] = A_LETTER,
+    ['Z'] = A_LETTER,
+    ['a'] = A_LETTER, ['b'] = A_LETTER, ['c'] = A_LETTER, ['d'] = A_LETTER, ['e'] = A_LETTER,
+    ['f'] = A_LETTER, ['g'] = A_LETTER, ['h'] = A_LETTER, ['i'] = A_LETTER, ['j'] = A_LETTER,
+    ['k'] = A_LETTER, ['l'] = A_LETTER, ['m'] = A_LETTER, ['n'] = A_LETTER, ['o'] = A_LETTER,
+    ['p'] = A_LETTER, ['q'] = A_LETTER, ['r'] = A_LETTER, ['s'] = A_LETTER, ['t'] = A_LETTER,
+    ['u'] = A_LETTER, ['v'] = A_LETTER, ['w'] = A_LETTER, ['x'] = A_LETTER, ['y'] = A_LETTER,
+    ['z'] = A_LETTER,
+};
+
+static void ascii_token(tally_matcher *m, const uint8_t *s, size_t n, unsigned flags)
+{
+    if (m->d->case_sensitive) {
+        token_norm(m, s, n, flags); /* NFKC of ASCII is the text itself */
+        return;
+    }
+    if (n > sizeof m->lower) {
+        token(m, s, n, flags);
+        return;
+    }
+    uint8_t *b = m->lower;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(s[i] | ((acls[s[i]] & A_LETTER) ? 0x20 : 0));
+    token_norm(m, b, n, flags);
+}
+
+/* SWAR classification of 8 ASCII bytes (all < 0x80): 0x80 in each byte that is a letter, or
+ * that is a letter, digit or '_'. Byte-wise additions cannot carry across bytes here because
+ * every byte stays below 0x100. */
+#define H8 0x8080808080808080ull
+#define L8 0x0101010101010101ull
+
+static inline uint64_t swar_letters(uint64_t w)
+{
+    uint64_t lo = w | (0x20 * L8);
+    return ((lo + (0x80 - 'a') * L8) & ~(lo + (0x80 - 'z' - 1) * L8)) & H8;
+}
+
+static inline uint64_t swar_word(uint64_t w)
+{
+    uint64_t digit = (w + (0x80 - '0') * L8) & ~(w + (0x80 - '9' - 1) * L8);
+    uint64_t t = w ^ ('_' * L8);
+    uint64_t nonzero = ((t & ~H8) + ~H8) | t; /* high bit set where the byte is not '_' */
+    return (swar_letters(w) | digit | ~nonzero) & H8;
+}
+
+/* Tokenizes and counts t[i,end), all ASCII. end is the field's end or just after ASCII
+ * White_Space, so no token runs past it; bytes up to lim (the field's end) may be read. */
+static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
+{
+    int have_prev = m->tk.have_prev, gap_ok = m->tk.gap_ok;
+    const int fold = !m->d->case_sensitive;
+    while (i < end) {
+        uint8_t c = acls[t[i]];
+        if (!(c & A_WORD)) {
+            if (!(c & A_GAP))
+                gap_ok = 0;
+            i++;
+            continue;
+        }
+        size_t s = i;
+        i++;
+        for (;;) {
+            /* the run of letters, digits and '_', 8 bytes at a time while they can be read */
+            while (i + 8 <= end) {
+                uint64_t w;
+                memcpy(&w, t + i, 8);
+                uint64_t stop = ~swar_word(w) & H8;
+                if (stop) {
+                    i += (size_t)__builtin_ctzll(stop) >> 3;
+                    goto run_end;
+                }
+                i += 8;
+            }
+            while (i < end && (acls[t[i]] & A_WORD))
+                i++;
+        run_end:
+            if (i + 1 < end && (acls[t[i]] & (A_MIDL | A_MIDN))) {
+                uint8_t mid = acls[t[i]], pc = acls[t[i - 1]], nc = acls[t[i + 1]];
+                if (((mid & A_MIDL) && (pc & A_LETTER) && (nc & A_LETTER)) ||
+                    ((mid & A_MIDN) && (pc & A_DIGIT) && (nc & A_DIGIT))) {
+                    i += 2;
+                    continue;
+                }
+            }
+            break;
+        }
+        size_t n = i - s;
+        if (t[s] == '_') { /* a segment of underscores only is not a token */
+            size_t k = s;
+            while (k < i && t[k] == '_')
+                k++;
+            if (k == i) {
+                gap_ok = 0;
+                continue;
+            }
+        }
+        unsigned flags = TALLY_TOK_ASCII | (have_prev && gap_ok ? TALLY_TOK_LINKED : 0);
+        have_prev = 1;
+        gap_ok = 1;
+        if (n <= 8) {
+            uint64_t v;
+            if (s + 8 <= lim) {
+                memcpy(&v, t + s, 8);
+                if (n < 8)
+                    v &= (1ull << (8 * n)) - 1;
+            } else {
+                v = tally__load_le(t + s, n);
+            }
+            if (fold)
+                v |= swar_letters(v) >> 2; /* 'A'..'Z' + 0x20 = 'a'..'z' */
+            memcpy(m->lower, &v, 8);
+            token_hashed(m, m->lower, n, tally__hash_word(v, n), flags);
+        } else {
+            ascii_token(m, t + s, n, flags);
+        }
+    }
+    m->tk.have_prev = have_prev;
+    m->tk.gap_ok = gap_ok;
+}
+
+/* The general path for t[0,n), which starts at a hand-over point of the current field. */
+static void slow(tally_matcher *m, const uint8_t *t, size_t n)
+{
+    tally__tok_continue_field(&m->tk, t, n);
+    tally_token tok;
+    while (tally__tok_next(&m->tk, &tok))
+        token(m, t + tok.start, tok.len, tok.flags);
+}
+
+/* Offset of the first byte >= 0x80 in p[0,n), or n. */
+static size_t find_high(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* A point q (0 < q) where the fast and the general path may hand over: just after ASCII
+ * White_Space and before an ASCII byte that is not White_Space. No UAX #29 rule looks across
+ * such a point: the rules that join across a boundary need a letter, digit or mid-punctuation
+ * before it (WB5-WB13b), ZWJ (WB3c), a space after it (WB3d), a regional indicator (WB15/16),
+ * or a non-ASCII Extend/Format after it (WB4). */
+static inline int handover(const uint8_t *t, size_t q)
+{
+    return t[q] < 0x80 && !(acls[t[q]] & A_SPACE) && t[q - 1] < 0x80 && (acls[t[q - 1]] & A_SPACE);
+}
+
 void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int cont)
 {
     if (cont)
-        tally__tok_continue_field(&m->tk, text, len);
+        tally__tok_continue_field(&m->tk, text, 0);
     else
-        tally__tok_begin_field(&m->tk, text, len);
-    tally_token t;
-    while (tally__tok_next(&m->tk, &t))
-        token(m, text + t.start, t.len, t.flags);
+        tally__tok_begin_field(&m->tk, text, 0);
+    if (m->d->tokenizer != TALLY_TOKENIZER_UNICODE) {
+        slow(m, text, len);
+        return;
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        size_t k = pos + find_high(text + pos, len - pos);
+        if (k == len) {
+            fast_ascii(m, text, pos, len, len);
+            break;
+        }
+        /* fast up to the last hand-over point before the non-ASCII byte, general from there
+         * to the first hand-over point after it */
+        size_t q0 = k;
+        while (q0 > pos && !(q0 < k && handover(text, q0)))
+            q0--;
+        fast_ascii(m, text, pos, q0, len);
+        size_t q1 = k + 1;
+        while (q1 < len && !handover(text, q1))
+            q1++;
+        slow(m, text + q0, q1 - q0);
+        pos = q1;
+    }
 }
 
 static int cmp_u32(const void *a, const void *b)

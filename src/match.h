@@ -62,6 +62,7 @@ typedef struct tally_matcher {
     uint32_t *active, *next_active;
     size_t n_active;
     uint32_t *pids;          /* prefix ids the current token matches */
+    uint8_t lower[256];      /* the current ASCII token, lower-cased */
 
     /* groups */
     uint64_t pos;            /* running token position, never reset */
