@@ -23,11 +23,30 @@ enum {
     EXIT_PARTIAL = 3,
 };
 
-static volatile sig_atomic_t stop_signal;
+/* Temporary output files, for the signal handler: it removes them and exits at once, so an
+ * interrupted run leaves nothing behind and never touches the previous outputs. Set with
+ * signals blocked; cleared before a temporary is renamed or removed. */
+static char tmp_paths[2][PATH_MAX];
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    /* unlink and _exit are async-signal-safe */
+    for (int i = 0; i < 2; i++)
+        if (tmp_paths[i][0])
+            unlink(tmp_paths[i]);
+    _exit(128 + sig);
+}
+
+static void remember_tmp(int slot, const char *path)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    if (path)
+        snprintf(tmp_paths[slot], sizeof tmp_paths[slot], "%s", path);
+    else
+        tmp_paths[slot][0] = '\0';
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static const char *progname = "tally";
@@ -118,10 +137,12 @@ typedef struct outfile {
     const char *path; /* final path, NULL for standard output */
     char *tmp;
     FILE *f;
+    int slot;         /* index in tmp_paths */
 } outfile;
 
-static int out_open(outfile *o, const char *path)
+static int out_open(outfile *o, const char *path, int slot)
 {
+    o->slot = slot;
     o->path = path;
     o->tmp = NULL;
     if (!path || strcmp(path, "-") == 0) {
@@ -137,7 +158,13 @@ static int out_open(outfile *o, const char *path)
     const char *slash = strrchr(path, '/');
     size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
     snprintf(o->tmp, n, "%.*s.%s.XXXXXX", (int)dl, path, path + dl);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     int fd = mkstemp(o->tmp);
+    if (fd >= 0)
+        snprintf(tmp_paths[slot], sizeof tmp_paths[slot], "%s", o->tmp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         int e = errno;
         free(o->tmp);
@@ -153,6 +180,7 @@ static int out_open(outfile *o, const char *path)
     if (!o->f) {
         int e = errno;
         close(fd);
+        remember_tmp(o->slot, NULL);
         unlink(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
@@ -168,6 +196,7 @@ static void out_abort(outfile *o)
     if (o->tmp) {
         if (o->f)
             fclose(o->f);
+        remember_tmp(o->slot, NULL);
         unlink(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
@@ -189,10 +218,15 @@ static int out_commit(outfile *o)
     if (fclose(o->f) != 0 && !e)
         e = errno ? errno : EIO;
     o->f = NULL;
-    if (!e && rename(o->tmp, o->path) != 0)
-        e = errno;
-    if (e)
+    if (!e) {
+        remember_tmp(o->slot, NULL);
+        if (rename(o->tmp, o->path) != 0)
+            e = errno;
+    }
+    if (e) {
+        remember_tmp(o->slot, NULL);
         unlink(o->tmp);
+    }
     free(o->tmp);
     o->tmp = NULL;
     return e;
@@ -365,6 +399,11 @@ static int cmd_scan(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (per_doc && strcmp(per_doc, "-") == 0 && (!output || strcmp(output, "-") == 0)) {
+        usage_error("--per-doc - needs the summary elsewhere: add -o FILE");
+        rc = EXIT_USAGE;
+        goto out;
+    }
     if (output && per_doc && strcmp(output, per_doc) == 0 && strcmp(output, "-") != 0) {
         usage_error("--output and --per-doc name the same file '%s'", output);
         rc = EXIT_USAGE;
@@ -390,12 +429,12 @@ static int cmd_scan(int argc, char **argv)
     opt.text_fields = n_fields ? fields : NULL;
     opt.n_text_fields = n_fields;
 
-    if (out_open(&out, output) != 0) {
+    if (out_open(&out, output, 0) != 0) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", progname, output, strerror(errno));
         goto out;
     }
     if (per_doc) {
-        if (out_open(&docs, per_doc) != 0) {
+        if (out_open(&docs, per_doc, 1) != 0) {
             fprintf(stderr, "%s: cannot write '%s': %s\n", progname, per_doc, strerror(errno));
             goto out;
         }
@@ -408,14 +447,8 @@ static int cmd_scan(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    opt.stop = &stop_signal;
 
     int r = tally_scan_run(dict, (const char *const *)argv + optind, (size_t)(argc - optind), &opt, &sum, &err);
-    if (r == TALLY_EINTR) {
-        fprintf(stderr, "%s: interrupted; no output written\n", progname);
-        rc = 128 + (int)stop_signal;
-        goto out;
-    }
     if (r != 0) {
         fprintf(stderr, "%s: %s\n", progname, err.message);
         goto out;

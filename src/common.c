@@ -1,5 +1,6 @@
 /* common.c — allocation wrappers, error records and the byte buffer used across tally. */
 #include "common.h"
+#include "unicode.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,4 +112,24 @@ const char *tally_strerror(int code)
     case TALLY_EFIELD: return "missing or mistyped text field";
     default: return "unknown error";
     }
+}
+
+char *tally__utf8_sanitize(const char *s)
+{
+    tally_buf b;
+    tally__buf_init(&b);
+    const uint8_t *p = (const uint8_t *)s;
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        uint32_t cp;
+        int bad = 0;
+        size_t l = tally__utf8_decode(p + i, n - i, &cp, &bad);
+        if (bad)
+            tally__buf_append(&b, "\xEF\xBF\xBD", 3);
+        else
+            tally__buf_append(&b, p + i, l);
+        i += l;
+    }
+    tally__buf_append(&b, "", 1);
+    return (char *)b.data;
 }

@@ -22,6 +22,9 @@ int tally__seterr(tally_error *err, int code, uint64_t line, uint64_t offset, co
 #endif
     ;
 
+/* Returns a new copy of s in which every maximal ill-formed UTF-8 subsequence is U+FFFD. */
+char *tally__utf8_sanitize(const char *s);
+
 /* A growable byte buffer. Embedded: _init/_cleanup. */
 typedef struct tally_buf {
     uint8_t *data;

@@ -553,8 +553,13 @@ static void fill_work(uv_work_t *req)
             }
             want = d->len + s->batch_bytes;
         }
-        tally__buf_reserve(d, READ_CHUNK);
-        ssize_t got = tally__reader_read(in->r, d->data + d->len, d->cap - d->len, &b->read_err);
+        /* reads are no larger than a batch, so tiny --batch-bytes really cut everywhere */
+        size_t chunk = s->batch_bytes < READ_CHUNK ? s->batch_bytes : READ_CHUNK;
+        tally__buf_reserve(d, chunk);
+        size_t room = d->cap - d->len;
+        if (s->batch_bytes < READ_CHUNK && room > chunk)
+            room = chunk;
+        ssize_t got = tally__reader_read(in->r, d->data + d->len, room, &b->read_err);
         if (got < 0) {
             b->read_rc = (int)got;
             eof = 1;

@@ -236,15 +236,12 @@ int tally_summary_write(const tally_summary *s, FILE *f)
         json_t *o = json_object();
         const char *in = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
         /* names come from the file system and may be any bytes: jansson needs valid UTF-8 */
-        json_t *name = json_string(in);
-        if (!name)
-            name = json_stringn_nocheck(in, strlen(in));
-        set(o, "input", name);
+        char *name = tally__utf8_sanitize(in), *msg = tally__utf8_sanitize(e->message);
+        set(o, "input", json_string(name));
         set(o, "line", json_integer((json_int_t)e->line));
-        json_t *msg = json_string(e->message);
-        if (!msg)
-            msg = json_stringn_nocheck(e->message, strlen(e->message));
-        set(o, "message", msg);
+        set(o, "message", json_string(msg));
+        free(name);
+        free(msg);
         json_array_append_new(errs, o);
     }
     set(root, "errors", errs);
