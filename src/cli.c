@@ -150,6 +150,12 @@ static int out_open(outfile *o, const char *path, int slot)
         o->f = stdout;
         return 0;
     }
+    /* a device, FIFO or the like is written in place: renaming over /dev/null would replace it */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->f = fopen(path, "w");
+        return o->f ? 0 : -1;
+    }
     size_t n = strlen(path) + 16;
     o->tmp = malloc(n);
     if (!o->tmp)
@@ -193,6 +199,10 @@ static int out_open(outfile *o, const char *path, int slot)
 /* Discards a file being written (no partial output is ever left behind). */
 static void out_abort(outfile *o)
 {
+    if (!o->tmp && o->f && o->f != stdout) {
+        fclose(o->f);
+        o->f = NULL;
+    }
     if (o->tmp) {
         if (o->f)
             fclose(o->f);
@@ -211,6 +221,9 @@ static int out_commit(outfile *o)
     if (!o->tmp) {
         if (fflush(o->f) != 0 || ferror(o->f))
             e = errno ? errno : EIO;
+        if (o->f != stdout && fclose(o->f) != 0 && !e)
+            e = errno ? errno : EIO;
+        o->f = NULL;
         return e;
     }
     if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
@@ -404,7 +417,9 @@ static int cmd_scan(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (output && per_doc && strcmp(output, per_doc) == 0 && strcmp(output, "-") != 0) {
+    struct stat ost;
+    if (output && per_doc && strcmp(output, per_doc) == 0 && strcmp(output, "-") != 0 &&
+        !(stat(output, &ost) == 0 && !S_ISREG(ost.st_mode))) {
         usage_error("--output and --per-doc name the same file '%s'", output);
         rc = EXIT_USAGE;
         goto out;

@@ -27,4 +27,14 @@ printf 'global\n' > "$W/a.txt"
 run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/out/s.json" "$W/a.txt"
 expect_eq count "$(get "$W/out/s.json" keywords.global.count)" 1
 [ "$(ls -A "$W/out")" = "s.json" ] || fail "files left behind: $(ls -A "$W/out")"
+
+# an output that is not a regular file (a FIFO, /dev/null) is written in place, never replaced
+mkfifo "$W/pipe"
+cat "$W/pipe" > "$W/from-pipe" &
+reader=$!
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/pipe" --per-doc /dev/null "$W/a.txt"
+wait "$reader"
+[ -p "$W/pipe" ] || fail "the FIFO was replaced"
+[ -c /dev/null ] || fail "/dev/null was replaced"
+expect_eq via-fifo "$(get "$W/from-pipe" keywords.global.count)" 1
 exit 0
