@@ -173,24 +173,15 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np
     return n_next;
 }
 
-/* One token, already normalized to nb[0,nl), whose hash is h (tally__hash; any value when nl
- * is 0). */
-static void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_t h, unsigned flags)
+/* The rest of a token that may be in the dictionary: look it up, find its prefixes, step the
+ * trie. Kept out of line so the common case below stays small. */
+static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl,
+                                                   uint64_t h)
 {
     const tally_dict *d = m->d;
-    m->doc_tokens++;
-    m->pos++;
-    if (!(flags & TALLY_TOK_LINKED)) {
-        m->n_active = 0;
-        if (m->n_pending)
-            groups_resolve(m, UINT64_MAX);
-    }
-    uint32_t w = TALLY_NONE;
-    /* most tokens are not in the dictionary: one bit of an L1-sized filter says so */
-    if (nl && tally__dict_maybe_word(d, h))
-        w = tally__strtab_find(&d->vocab, nb, nl, h);
+    uint32_t w = tally__dict_maybe_word(d, h) ? tally__strtab_find(&d->vocab, nb, nl, h) : TALLY_NONE;
     size_t np = 0;
-    if (d->n_pfx_lens && nl && d->pfx_first_byte[nb[0]]) {
+    if (d->n_pfx_lens && d->pfx_first_byte[nb[0]]) {
         for (size_t i = 0; i < d->n_pfx_lens && d->pfx_lens[i] <= nl; i++) {
             uint32_t l = d->pfx_lens[i];
             uint32_t p = tally__strtab_find(&d->prefixes, nb, l, tally__hash(nb, l));
@@ -200,16 +191,35 @@ static void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_
     }
     if (w == TALLY_NONE && np == 0) {
         m->n_active = 0;
-    } else {
-        size_t n_next = 0;
-        for (size_t i = 0; i < m->n_active; i++)
-            n_next = step(m, m->active[i], w, np, n_next);
-        n_next = step(m, 0, w, np, n_next);
-        uint32_t *t = m->active;
-        m->active = m->next_active;
-        m->next_active = t;
-        m->n_active = n_next;
+        return;
     }
+    size_t n_next = 0;
+    for (size_t i = 0; i < m->n_active; i++)
+        n_next = step(m, m->active[i], w, np, n_next);
+    n_next = step(m, 0, w, np, n_next);
+    uint32_t *t = m->active;
+    m->active = m->next_active;
+    m->next_active = t;
+    m->n_active = n_next;
+}
+
+/* One token, already normalized to nb[0,nl), whose hash is h (tally__hash; any value when nl
+ * is 0). */
+static inline void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_t h, unsigned flags)
+{
+    const tally_dict *d = m->d;
+    m->doc_tokens++;
+    m->pos++;
+    if (!(flags & TALLY_TOK_LINKED)) {
+        m->n_active = 0;
+        if (m->n_pending)
+            groups_resolve(m, UINT64_MAX);
+    }
+    /* most tokens are not in the dictionary: one bit of an L1-sized filter says so */
+    if (nl && (tally__dict_maybe_word(d, h) || (d->n_pfx_lens && d->pfx_first_byte[nb[0]])))
+        token_lookup(m, nb, nl, h);
+    else
+        m->n_active = 0;
     if (m->n_pending && d->max_group_tokens)
         groups_resolve(m, m->pos + 1 > d->max_group_tokens ? m->pos + 1 - d->max_group_tokens : 0);
 }
