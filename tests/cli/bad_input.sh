@@ -34,6 +34,16 @@ expect_eq e4 "$(get "$W/s.json" errors.4.line)" 9
 expect_eq per-doc-lines "$(wc -l < "$W/docs")" 4
 "$SC" --perdoc "$W/s.json" "$W/docs" || fail "per-doc records"
 
+# invalid UTF-8 inside a JSON string is replaced and counted, the document kept; outside a
+# string it makes the line invalid
+printf '{"text":"global \377 x \340\200"}\n{"text":"global"}\377\n' > "$W/u8.jsonl"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/u8.jsonl"
+expect_eq u8-docs "$(get "$W/s.json" corpus.documents)" 1
+# FF is one ill-formed subsequence; E0 80 is two (80 cannot follow E0)
+expect_eq u8-invalid "$(get "$W/s.json" corpus.invalid_utf8)" 3
+expect_eq u8-skipped "$(get "$W/s.json" corpus.skipped_documents)" 1
+expect_eq u8-line "$(get "$W/s.json" errors.0.line)" 2
+
 # not one document has the text field: say so and name the fields seen
 printf '{"title":"global","body":"x"}\n{"title":"y"}\n' > "$W/nofield.jsonl"
 run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/nofield.jsonl"

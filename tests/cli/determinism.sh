@@ -14,7 +14,7 @@ run_rc 0 "$T" scan -q -j 1 --format text -d "$W/d.dict" -o "$W/ref-t.json" --per
 "$SC" "$W/ref-l.json" "$W/ml.json" || fail "lines counts"
 "$SC" "$W/ref-t.json" "$W/mt.json" || fail "text counts"
 
-for j in 1 2 3 8; do
+for j in 1 2 3 4 8; do
     for bb in 1 7 4096 default; do
         opt="--batch-bytes $bb"
         [ "$bb" = default ] && opt=""
