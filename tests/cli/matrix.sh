@@ -1,0 +1,91 @@
+# Bad-input matrix: each case in each container (plain, zstd, gzip). For every case the exit
+# status, the counts of the valid documents around the bad spot, and the error record (input,
+# line, reason) are checked.
+. tests/cli/lib.inc
+
+printf 'global\n' > "$W/d.dict"
+
+# case NAME FORMAT EXIT DOCS GLOBAL SKIPPED [ERRLINE ERRPATTERN]; content on stdin
+case_() {
+    name=$1 fmt=$2 want=$3 docs=$4 count=$5 skipped=$6 eline=${7:-} epat=${8:-}
+    cat > "$W/$name.src"
+    for c in plain zstd gzip; do
+        f="$W/$name.$c"
+        case $c in
+        plain) cp "$W/$name.src" "$f" ;;
+        zstd) zstd -q -c "$W/$name.src" > "$f" ;;
+        gzip) gzip -n -c "$W/$name.src" > "$f" ;;
+        esac
+        run_rc "$want" "$T" scan -q --format "$fmt" -d "$W/d.dict" -o "$W/s.json" "$f" ||
+            fail "$name ($c)"
+        expect_eq "$name/$c documents" "$(get "$W/s.json" corpus.documents)" "$docs"
+        expect_eq "$name/$c global" "$(get "$W/s.json" keywords.global.count)" "$count"
+        expect_eq "$name/$c skipped" "$(get "$W/s.json" corpus.skipped_documents)" "$skipped"
+        if [ -n "$eline" ]; then
+            expect_eq "$name/$c error input" "$(get "$W/s.json" errors.0.input)" "$f"
+            expect_eq "$name/$c error line" "$(get "$W/s.json" errors.0.line)" "$eline"
+            get "$W/s.json" errors.0.message | grep -q -- "$epat" ||
+                fail "$name/$c: message '$(get "$W/s.json" errors.0.message)' lacks '$epat'"
+        else
+            expect_eq "$name/$c errors" "$(get "$W/s.json" errors)" "[]"
+        fi
+    done
+}
+
+printf '{"text":"global"}\n{"text":"global\n{"text":"global"}\n' |
+    case_ invalid-json jsonl 3 2 2 1 2 "invalid JSON"
+printf '{"text":"global"}\n{"body":"global"}\n{"text":"global"}\n' |
+    case_ missing-field jsonl 3 2 2 1 2 "no field 'text'"
+printf '{"text":"global"}\n{"text":null}\n{"text":["global",1]}\n{"text":"global"}\n' |
+    case_ non-string jsonl 3 2 2 2 2 "neither a string"
+printf '{"text":"global","text":"other"}\n{"text":"x","text":"global global"}\n' |
+    case_ duplicate-keys jsonl 0 2 2 0
+printf '{"text":"gl\\u006fbal caf\\u00e9 \\ud83d\\ude00 global \\ud800 global"}\n' |
+    case_ escapes jsonl 0 1 3 0
+printf '{"text":"global"}\n{"text":"global"}' |
+    case_ no-final-newline jsonl 0 2 2 0
+printf '{"text":"global"}\r\n{"text":"global"}\r\n' |
+    case_ crlf jsonl 0 2 2 0
+printf '\357\273\277{"text":"global"}\n' |
+    case_ bom jsonl 0 1 1 0
+printf '{"text":"global"}\n{"text":"glo\000bal"}\n{"te\000xt":"global"}\n{"text":"global"}\n' |
+    case_ nul-bytes jsonl 3 2 2 2 2 "control character"
+printf '\n  \n\t\r\n{"text":"global"}\n\n' |
+    case_ blank-lines jsonl 0 1 1 0
+printf '\n \n\r\n' |
+    case_ only-blank jsonl 0 0 0 0
+# 100,000-deep nesting next to the text field: valid, counted, no stack overflow
+{ printf '{"deep":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']';
+  printf ',"text":"global"}\n'; } | case_ deep-nesting jsonl 0 1 1 0
+{ printf '{"deep":'; head -c 100000 /dev/zero | tr '\0' '['; printf ',"text":"global"}\n{"text":"global"}\n'; } |
+    case_ deep-unbalanced jsonl 3 1 1 1 1 "invalid JSON"
+
+# text: invalid UTF-8 of every kind is counted, never drops the document
+printf 'global \300\257 \355\240\200 global \342\202' | case_ bad-utf8 text 0 1 2 0
+: | case_ empty text 0 1 0 0
+printf 'global\n\nglobal\r\n' | case_ lines-empty lines 0 3 2 0
+
+# container faults, end to end (the reader's unit tests cover each at every split point)
+printf '{"text":"global"}\n' > "$W/one.jsonl"
+zstd -q -c "$W/one.jsonl" > "$W/one.zst"
+# a skippable frame first, then an empty frame, then the data: all fine
+{ printf 'P*M\030\004\000\000\000skip'; printf '' | zstd -q -c; cat "$W/one.zst"; } > "$W/frames.jsonl.zst"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/frames.jsonl.zst"
+expect_eq skippable "$(get "$W/s.json" keywords.global.count)" 1
+# trailing garbage after valid frames: the documents are counted, the input fails at the offset
+{ cat "$W/one.zst" "$W/one.zst"; printf 'garbage!'; } > "$W/trail.jsonl.zst"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/trail.jsonl.zst"
+expect_eq trailing-docs "$(get "$W/s.json" corpus.documents)" 2
+expect_eq trailing-failed "$(get "$W/s.json" corpus.failed_inputs)" 1
+get "$W/s.json" errors.0.message | grep -q "at byte $(($(wc -c < "$W/one.zst") * 2))" ||
+    fail "trailing garbage offset: $(get "$W/s.json" errors.0.message)"
+# gzip: two members and trailing zeros are fine
+{ gzip -n -c "$W/one.jsonl"; gzip -n -c "$W/one.jsonl"; head -c 64 /dev/zero; } > "$W/two.jsonl.gz"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/two.jsonl.gz"
+expect_eq gzip-members "$(get "$W/s.json" keywords.global.count)" 2
+# truncated gzip: failed input, error names the input
+gzip -n -c "$W/one.jsonl" | head -c 20 > "$W/cut.jsonl.gz"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/cut.jsonl.gz"
+expect_eq gzip-cut "$(get "$W/s.json" errors.0.input)" "$W/cut.jsonl.gz"
+get "$W/s.json" errors.0.message | grep -q "truncated" || fail "truncated gzip message"
+exit 0
