@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,7 @@ static void print_help(FILE *f)
         "  -o, --output FILE        summary JSON (default standard output), replaced atomically\n"
         "      --per-doc FILE       one JSON object per document, in input order\n"
         "  -q, --quiet              no report on standard error\n"
+        "      --stats              print totals, speed and peak memory on standard error\n"
         "\n"
         "Running:\n"
         "  -j, --threads N          worker threads (default: online CPUs)\n"
@@ -246,6 +248,7 @@ static int out_commit(outfile *o)
 }
 
 static void report_errors(const tally_summary *sum, int quiet);
+static void report_stats(const tally_summary *sum);
 
 static int cmd_scan(int argc, char **argv)
 {
@@ -264,6 +267,7 @@ static int cmd_scan(int argc, char **argv)
         {"case-sensitive", no_argument, NULL, 'C'},
         {"tokenizer", required_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},
+        {"stats", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -276,7 +280,7 @@ static int cmd_scan(int argc, char **argv)
     const char **fields = calloc((size_t)argc, sizeof *fields);
     size_t n_src = 0, n_fields = 0;
     const char *output = NULL, *per_doc = NULL;
-    int case_sensitive = 0, quiet = 0, tokenizer = TALLY_TOKENIZER_UNICODE;
+    int case_sensitive = 0, quiet = 0, stats = 0, tokenizer = TALLY_TOKENIZER_UNICODE;
     tally_scan_options opt;
     tally_scan_options_init(&opt);
     tally_dict *dict = NULL;
@@ -388,6 +392,9 @@ static int cmd_scan(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'S':
+            stats = 1;
+            break;
         case 'h':
             print_help(stdout);
             rc = fflush(stdout) == 0 ? EXIT_DONE : EXIT_FATAL;
@@ -487,6 +494,8 @@ static int cmd_scan(int argc, char **argv)
         goto out;
     }
     report_errors(sum, quiet);
+    if (stats)
+        report_stats(sum);
     rc = tally_summary_status(sum) ? EXIT_PARTIAL : EXIT_DONE;
 
 out:
@@ -530,6 +539,19 @@ static void report_errors(const tally_summary *s, int quiet)
                 progname, (unsigned long long)t.documents, (unsigned long long)t.tokens,
                 (unsigned long long)t.inputs, (unsigned long long)t.failed_inputs,
                 (unsigned long long)t.skipped_documents, t.seconds);
+}
+
+/* One line for benchmarks and tests: totals, speed and the peak resident memory. */
+static void report_stats(const tally_summary *s)
+{
+    tally_totals t;
+    tally_summary_totals(s, &t);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr, "%s: stats: documents=%llu tokens=%llu bytes=%llu seconds=%.3f mb_per_s=%.1f peak_rss_kib=%ld\n",
+            progname, (unsigned long long)t.documents, (unsigned long long)t.tokens,
+            (unsigned long long)t.bytes, t.seconds, t.seconds > 0 ? (double)t.bytes / t.seconds / 1e6 : 0.0,
+            ru.ru_maxrss);
 }
 
 int tally_cli_main(int argc, char **argv)
