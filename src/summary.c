@@ -186,11 +186,32 @@ static void set(json_t *o, const char *k, json_t *v)
     }
 }
 
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY)
+
+/* Writes v (stolen) with jansson, compact, on one line; returns 0 or -1. */
+static int dump(FILE *f, json_t *v)
+{
+    int rc = json_dumpf(v, f, DUMP_FLAGS);
+    json_decref(v);
+    return rc;
+}
+
+/* Writes `  "key": ` with the key escaped by jansson. */
+static int dump_key(FILE *f, const char *indent, const char *key)
+{
+    if (fputs(indent, f) == EOF || dump(f, json_string(key)) != 0 || fputs(": ", f) == EOF)
+        return -1;
+    return 0;
+}
+
+/* The summary is written one entry at a time, so memory stays flat with a million keywords:
+ * a small jansson value per entry, never a tree of the whole document. */
 int tally_summary_write(const tally_summary *s, FILE *f)
 {
     const tally_dict *d = s->d;
-    json_t *root = json_object();
-    set(root, "tally", json_integer(TALLY_SCHEMA));
+    int bad = 0;
+    bad |= fputs("{\n  \"tally\": ", f) == EOF;
+    bad |= dump(f, json_integer(TALLY_SCHEMA));
 
     json_t *c = json_object();
     set(c, "inputs", json_integer((json_int_t)s->inputs));
@@ -200,10 +221,11 @@ int tally_summary_write(const tally_summary *s, FILE *f)
     set(c, "invalid_utf8", json_integer((json_int_t)s->invalid_utf8));
     set(c, "skipped_documents", json_integer((json_int_t)s->skipped_documents));
     set(c, "failed_inputs", json_integer((json_int_t)s->failed_inputs));
-    set(root, "corpus", c);
+    bad |= fputs(",\n  \"corpus\": ", f) == EOF;
+    bad |= dump(f, c);
 
-    json_t *kws = json_object();
-    for (size_t k = 0; k < d->n_kws; k++) {
+    bad |= fputs(",\n  \"keywords\": {", f) == EOF;
+    for (size_t k = 0; k < d->n_kws && !bad; k++) {
         json_t *o = json_object();
         set(o, "count", json_integer((json_int_t)s->kw_count[k]));
         set(o, "documents", json_integer((json_int_t)s->kw_docs[k]));
@@ -212,12 +234,11 @@ int tally_summary_write(const tally_summary *s, FILE *f)
         for (uint32_t i = 0; i < d->kws[k].n_groups; i++)
             json_array_append_new(g, json_string(d->groups[d->kws[k].groups[i]].name));
         set(o, "groups", g);
-        set(kws, d->kws[k].name, o);
+        bad |= dump_key(f, k ? ",\n    " : "\n    ", d->kws[k].name);
+        bad |= dump(f, o);
     }
-    set(root, "keywords", kws);
-
-    json_t *grps = json_object();
-    for (size_t g = 0; g < d->n_groups; g++) {
+    bad |= fputs(d->n_kws ? "\n  },\n  \"groups\": {" : "},\n  \"groups\": {", f) == EOF;
+    for (size_t g = 0; g < d->n_groups && !bad; g++) {
         json_t *o = json_object();
         set(o, "count", json_integer((json_int_t)s->grp_count[g]));
         set(o, "documents", json_integer((json_int_t)s->grp_docs[g]));
@@ -226,43 +247,43 @@ int tally_summary_write(const tally_summary *s, FILE *f)
         for (uint32_t i = 0; i < d->groups[g].n_members; i++)
             json_array_append_new(mem, json_string(d->kws[d->groups[g].members[i]].name));
         set(o, "members", mem);
-        set(grps, d->groups[g].name, o);
+        bad |= dump_key(f, g ? ",\n    " : "\n    ", d->groups[g].name);
+        bad |= dump(f, o);
     }
-    set(root, "groups", grps);
-
-    json_t *errs = json_array();
-    for (size_t i = 0; i < s->n_errors; i++) {
+    bad |= fputs(d->n_groups ? "\n  },\n  \"errors\": [" : "},\n  \"errors\": [", f) == EOF;
+    for (size_t i = 0; i < s->n_errors && !bad; i++) {
         const tally_serror *e = &s->errors[i];
-        json_t *o = json_object();
         const char *in = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
         /* names come from the file system and may be any bytes: jansson needs valid UTF-8 */
         char *name = tally__utf8_sanitize(in), *msg = tally__utf8_sanitize(e->message);
+        json_t *o = json_object();
         set(o, "input", json_string(name));
         set(o, "line", json_integer((json_int_t)e->line));
         set(o, "message", json_string(msg));
         free(name);
         free(msg);
-        json_array_append_new(errs, o);
+        bad |= fputs(i ? ",\n    " : "\n    ", f) == EOF;
+        bad |= dump(f, o);
     }
-    set(root, "errors", errs);
-    set(root, "errors_omitted", json_integer((json_int_t)s->errors_omitted));
+    bad |= fputs(s->n_errors ? "\n  ],\n  \"errors_omitted\": " : "],\n  \"errors_omitted\": ", f) == EOF;
+    bad |= dump(f, json_integer((json_int_t)s->errors_omitted));
 
     json_t *opt = json_object();
     set(opt, "fingerprint", json_string(s->fingerprint));
     set(opt, "dictionary", json_string(tally_dict_fingerprint(d)));
     set(opt, "settings", json_string(s->options_desc));
-    set(root, "options", opt);
+    bad |= fputs(",\n  \"options\": ", f) == EOF;
+    bad |= dump(f, opt);
 
     json_t *run = json_object();
     set(run, "version", json_string(TALLY_VERSION));
     set(run, "threads", json_integer(s->threads));
     set(run, "seconds", json_real(s->seconds));
     set(run, "bytes_per_second", json_real(s->seconds > 0 ? (double)s->bytes / s->seconds : 0.0));
-    set(root, "run", run);
-
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    json_decref(root);
-    if (rc != 0 || fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
+    bad |= fputs(",\n  \"run\": ", f) == EOF;
+    bad |= dump(f, run);
+    bad |= fputs("\n}\n", f) == EOF;
+    if (bad || fflush(f) != 0 || ferror(f))
         return TALLY_EIO;
     return 0;
 }
