@@ -16,8 +16,10 @@ case_() {
         zstd) zstd -q -c "$W/$name.src" > "$f" ;;
         gzip) gzip -n -c "$W/$name.src" > "$f" ;;
         esac
-        run_rc "$want" "$T" scan -q --format "$fmt" -d "$W/d.dict" -o "$W/s.json" "$f" ||
-            fail "$name ($c)"
+        # tiny batches too: every fault also falls on a batch boundary somewhere
+        run_rc "$want" "$T" scan -q --batch-bytes 3 --format "$fmt" -d "$W/d.dict" -o "$W/s3.json" "$f"
+        run_rc "$want" "$T" scan -q --format "$fmt" -d "$W/d.dict" -o "$W/s.json" "$f"
+        "$SC" --same "$W/s.json" "$W/s3.json" || fail "$name/$c: tiny batches differ"
         expect_eq "$name/$c documents" "$(get "$W/s.json" corpus.documents)" "$docs"
         expect_eq "$name/$c global" "$(get "$W/s.json" keywords.global.count)" "$count"
         expect_eq "$name/$c skipped" "$(get "$W/s.json" corpus.skipped_documents)" "$skipped"
@@ -79,6 +81,21 @@ expect_eq trailing-docs "$(get "$W/s.json" corpus.documents)" 2
 expect_eq trailing-failed "$(get "$W/s.json" corpus.failed_inputs)" 1
 get "$W/s.json" errors.0.message | grep -q "at byte $(($(wc -c < "$W/one.zst") * 2))" ||
     fail "trailing garbage offset: $(get "$W/s.json" errors.0.message)"
+# a frame whose window is larger than allowed: rejected naming the option, accepted with it
+printf '{"text":"global"}\n' | zstd -q --long=31 -c > "$W/long.jsonl.zst"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl.zst"
+get "$W/s.json" errors.0.message | grep -q -- "--zstd-window-log-max" || fail "window message"
+run_rc 0 "$T" scan -q --zstd-window-log-max 31 -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl.zst"
+expect_eq long-window "$(get "$W/s.json" keywords.global.count)" 1
+# a corrupted block (content checksum on): the input fails with zstd's reason, nothing crashes
+"$GEN" --seed 61 --docs 300 > "$W/many.jsonl"
+zstd -q --check -c "$W/many.jsonl" > "$W/corrupt.jsonl.zst"
+size=$(wc -c < "$W/corrupt.jsonl.zst")
+printf '\377\377\377\377\377\377\377\377' | dd of="$W/corrupt.jsonl.zst" bs=1 seek=$((size / 2)) conv=notrunc 2> /dev/null
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/corrupt.jsonl.zst"
+expect_eq corrupt-failed "$(get "$W/s.json" corpus.failed_inputs)" 1
+get "$W/s.json" errors.0.message | grep -q "at byte" || fail "corrupt block message"
+
 # gzip: two members and trailing zeros are fine
 { gzip -n -c "$W/one.jsonl"; gzip -n -c "$W/one.jsonl"; head -c 64 /dev/zero; } > "$W/two.jsonl.gz"
 run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/two.jsonl.gz"
@@ -88,4 +105,28 @@ gzip -n -c "$W/one.jsonl" | head -c 20 > "$W/cut.jsonl.gz"
 run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/cut.jsonl.gz"
 expect_eq gzip-cut "$(get "$W/s.json" errors.0.input)" "$W/cut.jsonl.gz"
 get "$W/s.json" errors.0.message | grep -q "truncated" || fail "truncated gzip message"
+
+# a 200 MB line is counted whole by default, and skipped with an error past --max-line-bytes
+line_bytes=200000000
+case "$T" in *build-asan/* | *build-tsan/*) line_bytes=20000000 ;; esac
+{ printf '{"text":"'; yes 'global word' | tr '\n' ' ' | head -c $line_bytes; printf '"}\n{"text":"global"}\n'; } > "$W/long.jsonl"
+# "global word " repeats every 12 bytes; a cut inside the last copy still leaves its "global"
+# whenever at least 6 of its bytes are there
+full=$((line_bytes / 12))
+rest=$((line_bytes % 12))
+expect_count=$((full + 1 + (rest >= 6 ? 1 : 0)))
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl"
+expect_eq long-line "$(get "$W/s.json" keywords.global.count)" $expect_count
+zstd -q -1 -c "$W/long.jsonl" > "$W/long.jsonl.zst"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl.zst"
+expect_eq long-line-zstd "$(get "$W/s.json" keywords.global.count)" $expect_count
+gzip -1 -n -c "$W/long.jsonl" > "$W/long.jsonl.gz"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl.gz"
+expect_eq long-line-gzip "$(get "$W/s.json" keywords.global.count)" $expect_count
+run_rc 3 "$T" scan -q --max-line-bytes 8M -d "$W/d.dict" -o "$W/s.json" "$W/long.jsonl.zst"
+expect_eq long-line-skipped "$(get "$W/s.json" corpus.skipped_documents)" 1
+expect_eq long-line-after "$(get "$W/s.json" keywords.global.count)" 1
+expect_eq long-line-error "$(get "$W/s.json" errors.0.line)" 1
+get "$W/s.json" errors.0.message | grep -q -- "--max-line-bytes" || fail "long line message"
+expect_eq long-line-bytes "$(get "$W/s.json" corpus.bytes)" "$(wc -c < "$W/long.jsonl")"
 exit 0
