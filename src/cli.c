@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "tally.h"
 
 enum {
@@ -68,6 +69,7 @@ static void print_help(FILE *f)
 {
     fputs(
         "Usage: tally scan [OPTIONS] INPUT...\n"
+        "       tally bench [OPTIONS]   (measure this machine; see tally bench --help)\n"
         "Count dictionary terms in text archives: JSON Lines, plain text or one document per line,\n"
         "plain or compressed with zstd or gzip (detected from the content).\n"
         "INPUT is a file, a folder (walked recursively, sorted, hidden entries skipped) or - for\n"
@@ -554,6 +556,109 @@ static void report_stats(const tally_summary *s)
             ru.ru_maxrss);
 }
 
+static void print_bench_help(FILE *f)
+{
+    fputs("Usage: tally bench [OPTIONS]\n"
+          "Measure this machine with tally's own workload: a seeded news-like corpus generated in\n"
+          "memory (the same bytes everywhere), scanned at each thread count.\n"
+          "\n"
+          "  --size N         corpus size (default 256M; K, M, G suffixes)\n"
+          "  -j, --threads L  comma-separated thread counts (default 1,2,4,... up to the online CPUs)\n"
+          "  --stage S        tokenize, match, jsonl, zstd, all (the whole pipeline; default) or every\n"
+          "  --runs N         runs per measurement, the median is shown (default 3)\n"
+          "  --json           machine-readable output\n"
+          "  -h, --help       this help\n"
+          "\n"
+          "Example:\n"
+          "  tally bench --size 1G --threads 1,2,4,8 --stage all\n",
+          f);
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"size", required_argument, NULL, 's'},     {"threads", required_argument, NULL, 'j'},
+        {"stage", required_argument, NULL, 'S'},    {"runs", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'J'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned threads[64];
+    tally_bench_options o = {(size_t)256 << 20, threads, 0, TALLY_BENCH_ALL, 3, 0};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "+j:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (parse_size(optarg, &o.bytes) != 0) {
+                usage_error("--size: expected a size such as 256M or 1G, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'j': {
+            o.n_threads = 0;
+            char *p = optarg;
+            for (;;) {
+                char *end;
+                long n = strtol(p, &end, 10);
+                if (end == p || n < 1 || n > 1024 || o.n_threads == 64 || (*end && *end != ',')) {
+                    usage_error("--threads: expected a list such as 1,2,4, not '%s'", optarg);
+                    return EXIT_USAGE;
+                }
+                threads[o.n_threads++] = (unsigned)n;
+                if (!*end)
+                    break;
+                p = end + 1;
+            }
+            break;
+        }
+        case 'S':
+            o.stage = strcmp(optarg, "every") == 0 ? TALLY_BENCH_EVERY : tally_bench_stage_parse(optarg);
+            if (o.stage < 0) {
+                usage_error("--stage: expected tokenize, match, jsonl, zstd, all or every, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'r': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 31) {
+                usage_error("--runs: expected a number from 1 to 31, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o.runs = (unsigned)n;
+            break;
+        }
+        case 'J':
+            o.json = 1;
+            break;
+        case 'h':
+            print_bench_help(stdout);
+            return EXIT_DONE;
+        default:
+            fprintf(stderr, "Try 'tally bench --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        usage_error("bench takes no INPUT: it generates its own corpus");
+        return EXIT_USAGE;
+    }
+    if (o.n_threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        for (unsigned t = 1; o.n_threads < 64; t *= 2) {
+            threads[o.n_threads++] = t;
+            if ((long)t >= cpus)
+                break;
+        }
+    }
+    tally_error err = {0};
+    if (tally_bench_run(&o, stdout, &err) != 0) {
+        fprintf(stderr, "%s: bench: %s\n", progname, err.message);
+        return EXIT_FATAL;
+    }
+    return EXIT_DONE;
+}
+
 int tally_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -563,6 +668,8 @@ int tally_cli_main(int argc, char **argv)
     int rc;
     if (strcmp(argv[1], "scan") == 0) {
         rc = cmd_scan(argc - 1, argv + 1);
+    } else if (strcmp(argv[1], "bench") == 0) {
+        rc = cmd_bench(argc - 1, argv + 1);
     } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         print_help(stdout);
         rc = EXIT_DONE;
