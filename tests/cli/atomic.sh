@@ -30,8 +30,9 @@ expect_eq count "$(get "$W/out/s.json" keywords.global.count)" 1
 
 # an output that is not a regular file (a FIFO, /dev/null) is written in place, never replaced
 mkfifo "$W/pipe"
-cat "$W/pipe" > "$W/from-pipe" &
+cat "$W/pipe" > "$W/from-pipe" 2> /dev/null &
 reader=$!
+BG="$BG $reader"
 run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/pipe" --per-doc /dev/null "$W/a.txt"
 wait "$reader"
 [ -p "$W/pipe" ] || fail "the FIFO was replaced"

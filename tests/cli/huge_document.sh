@@ -6,8 +6,9 @@ docs=1250000 # about 2 GB of text
 case "$T" in *build-asan/* | *build-tsan/*) docs=125000 ;; esac
 "$GEN" --seed 1 --docs 1 --dict-out "$W/d.dict" > /dev/null
 mkfifo "$W/fifo"
-"$GEN" --seed 51 --docs $docs --format text --multilingual 5 --manifest "$W/m.json" > "$W/fifo" &
+"$GEN" --seed 51 --docs $docs --format text --multilingual 5 --manifest "$W/m.json" > "$W/fifo" 2> "$W/gen.err" &
 gen=$!
+BG="$BG $gen"
 run_rc 0 "$T" scan -q --stats -j 2 --format text -d "$W/d.dict" -o "$W/s.json" "$W/fifo" 2> "$W/stats"
 wait $gen || fail "generator"
 "$SC" "$W/s.json" "$W/m.json" || fail "counts of the huge document"

@@ -75,8 +75,9 @@ expect_eq big-dict-last "$(get "$W/s.json" keywords.w0999999.count)" 1
 mkdir "$W/k"
 printf 'previous\n' > "$W/k/s.json"
 mkfifo "$W/k-in"
-( printf 'global\n'; sleep 30 ) > "$W/k-in" &
+( printf 'global\n'; exec sleep 30 ) > "$W/k-in" 2> /dev/null &
 writer=$!
+BG="$BG $writer"
 "$T" scan -q --format lines -d "$W/d.dict" -o "$W/k/s.json" "$W/k-in" &
 pid=$!
 sleep 1

@@ -13,10 +13,12 @@ for sig in INT TERM; do
     rm -f "$W/fifo"
     mkfifo "$W/fifo"
     # a writer that sends some documents, then stays open: the scan cannot finish on its own
-    ( printf 'global text\n'; sleep 30 ) > "$W/fifo" &
+    ( printf 'global text\n'; exec sleep 30 ) > "$W/fifo" 2> /dev/null &
     writer=$!
+    BG="$BG $writer"
     "$T" scan -q --format lines -d "$W/d.dict" -o "$W/out/s.json" --per-doc "$W/out/docs.jsonl" "$W/fifo" &
     pid=$!
+    BG="$BG $pid"
     sleep 1
     # both temporaries exist while the scan runs
     n=$(ls -A "$W/out" | wc -l)

@@ -1,0 +1,614 @@
+/* test_dict.c — tests for src/dict.c through the public dictionary API: the file format
+ * (comments, blank lines, White_Space trimming, [group] headers, BOM, CRLF), how terms become
+ * keywords (normalization, duplicates under their first spelling, prefixes), group membership,
+ * the errors a user sees (code, line, "name:line" in the message), fingerprints, and a large
+ * dictionary. Group membership has no public accessor, so it is read from the layout in dict.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dict.h"
+#include "tally.h"
+
+#define U TALLY_TOKENIZER_UNICODE
+#define W TALLY_TOKENIZER_WHITESPACE
+
+/* Parses text as one dictionary file named "t.dict"; returns the add_text result. */
+static int add(tally_dict *d, const char *text, tally_error *err)
+{
+    memset(err, 0, sizeof *err);
+    return tally_dict_add_text(d, "t.dict", text, strlen(text), err);
+}
+
+/* A compiled dictionary of text; fails the test when parsing or compiling fails. */
+static tally_dict *compiled(int tok, int cs, const char *text)
+{
+    tally_dict *d = tally_dict_new(tok, cs);
+    tally_error err;
+    int rc = add(d, text, &err);
+    if (rc)
+        print_error("add_text: %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    return d;
+}
+
+static size_t kw_index(const tally_dict *d, const char *name)
+{
+    for (size_t i = 0; i < tally_dict_keyword_count(d); i++)
+        if (strcmp(tally_dict_keyword_name(d, i), name) == 0)
+            return i;
+    fail_msg("no keyword '%s'", name);
+    return SIZE_MAX;
+}
+
+static size_t grp_index(const tally_dict *d, const char *name)
+{
+    for (size_t i = 0; i < tally_dict_group_count(d); i++)
+        if (strcmp(tally_dict_group_name(d, i), name) == 0)
+            return i;
+    fail_msg("no group '%s'", name);
+    return SIZE_MAX;
+}
+
+/* The groups of keyword kw as "g1,g2" (listing order), from the internal layout. */
+static void kw_groups(const tally_dict *d, const char *kw, char *out, size_t size)
+{
+    const tally_kw *k = &d->kws[kw_index(d, kw)];
+    out[0] = '\0';
+    for (uint32_t i = 0; i < k->n_groups; i++) {
+        size_t o = strlen(out);
+        snprintf(out + o, size - o, "%s%s", i ? "," : "", d->groups[k->groups[i]].name);
+    }
+}
+
+/* The members of group g as "kw1|kw2" (listing order). */
+static void grp_members(const tally_dict *d, const char *g, char *out, size_t size)
+{
+    const tally_group *gr = &d->groups[grp_index(d, g)];
+    out[0] = '\0';
+    for (uint32_t i = 0; i < gr->n_members; i++) {
+        size_t o = strlen(out);
+        snprintf(out + o, size - o, "%s%s", i ? "|" : "", d->kws[gr->members[i]].name);
+    }
+}
+
+#define ASSERT_KW_GROUPS(d, kw, expect)                                                           \
+    do {                                                                                          \
+        char b_[512];                                                                             \
+        kw_groups(d, kw, b_, sizeof b_);                                                          \
+        assert_string_equal(b_, expect);                                                          \
+    } while (0)
+#define ASSERT_MEMBERS(d, g, expect)                                                              \
+    do {                                                                                          \
+        char b_[512];                                                                             \
+        grp_members(d, g, b_, sizeof b_);                                                         \
+        assert_string_equal(b_, expect);                                                          \
+    } while (0)
+
+/* Every keyword name in order, joined by '|'. */
+static void all_keywords(const tally_dict *d, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < tally_dict_keyword_count(d); i++) {
+        size_t o = strlen(out);
+        snprintf(out + o, size - o, "%s%s", i ? "|" : "", tally_dict_keyword_name(d, i));
+    }
+}
+
+#define ASSERT_KEYWORDS(d, expect)                                                                \
+    do {                                                                                          \
+        char b_[2048];                                                                            \
+        all_keywords(d, b_, sizeof b_);                                                           \
+        assert_string_equal(b_, expect);                                                          \
+    } while (0)
+
+/* Expects text to fail with code at line, the message naming "t.dict:line". */
+static void expect_error(int tok, const char *text, int code, uint64_t line)
+{
+    tally_dict *d = tally_dict_new(tok, 0);
+    tally_error err;
+    int rc = add(d, text, &err);
+    assert_int_equal(rc, code);
+    assert_int_equal(err.code, code);
+    assert_int_equal(err.line, line);
+    char where[64];
+    snprintf(where, sizeof where, "t.dict:%llu", (unsigned long long)line);
+    if (!strstr(err.message, where))
+        fail_msg("message '%s' does not name '%s'", err.message, where);
+    tally_dict_free(d);
+}
+
+/* ---- the format ---------------------------------------------------------------------------- */
+
+static void test_comments_and_blank_lines(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0,
+                             "# a comment\n"
+                             "\n"
+                             "global\n"
+                             "   # an indented comment\n"
+                             " \t \n"
+                             "international\n"
+                             "#global governance\n"
+                             "\n");
+    ASSERT_KEYWORDS(d, "global|international");
+    assert_int_equal(tally_dict_group_count(d), 0);
+    tally_dict_free(d);
+
+    /* the last line needs no newline; a '#' inside a term is no comment */
+    d = compiled(U, 0, "a\nc# sharp");
+    ASSERT_KEYWORDS(d, "a|c# sharp");
+    tally_dict_free(d);
+}
+
+static void test_trims_white_space(void **state)
+{
+    (void)state;
+    /* U+3000 ideographic space, U+00A0 NBSP, U+2003 em space, U+0085 NEL, U+2028, tab, CR, VT */
+    tally_dict *d = compiled(U, 0,
+                             "\xE3\x80\x80global\xC2\xA0\n"
+                             "\t joint building \xE2\x80\x83\r\n"
+                             "\xC2\x85\xE2\x80\xA8" "exchange*\v\f\n"
+                             "\xE3\x80\x80\xC2\xA0\n" /* only White_Space: a blank line */
+                             "\xE3\x80\x80# comment after ideographic space\n");
+    ASSERT_KEYWORDS(d, "global|joint building|exchange*");
+    tally_dict_free(d);
+}
+
+static void test_group_headers(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0,
+                             "global\n"
+                             "[ cooperation ]\n"
+                             "cooperation\n"
+                             "exchange*\n"
+                             "[\xC2\xA0sharing\xE3\x80\x80]\n"
+                             "sharing\n"
+                             "  [joint]  \n"
+                             "joint building\n");
+    ASSERT_KEYWORDS(d, "global|cooperation|exchange*|sharing|joint building");
+    assert_int_equal(tally_dict_group_count(d), 3);
+    assert_string_equal(tally_dict_group_name(d, 0), "cooperation");
+    assert_string_equal(tally_dict_group_name(d, 1), "sharing");
+    assert_string_equal(tally_dict_group_name(d, 2), "joint");
+    ASSERT_KW_GROUPS(d, "global", "");
+    ASSERT_KW_GROUPS(d, "cooperation", "cooperation");
+    ASSERT_KW_GROUPS(d, "exchange*", "cooperation");
+    ASSERT_KW_GROUPS(d, "sharing", "sharing");
+    ASSERT_KW_GROUPS(d, "joint building", "joint");
+    ASSERT_MEMBERS(d, "cooperation", "cooperation|exchange*");
+    ASSERT_MEMBERS(d, "sharing", "sharing");
+    tally_dict_free(d);
+}
+
+static void test_group_seen_again(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    /* same file */
+    assert_int_equal(add(d, "[g]\na\n[h]\nb\n[g]\nc\n", &err), 0);
+    /* another add_text: starts ungrouped, and [g] is the same group */
+    assert_int_equal(add(d, "d\n[ g ]\ne\n", &err), 0);
+    assert_int_equal(tally_dict_add_term(d, "f", &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    ASSERT_KEYWORDS(d, "a|b|c|d|e|f");
+    assert_int_equal(tally_dict_group_count(d), 2);
+    ASSERT_MEMBERS(d, "g", "a|c|e");
+    ASSERT_MEMBERS(d, "h", "b");
+    ASSERT_KW_GROUPS(d, "d", "");
+    ASSERT_KW_GROUPS(d, "f", "");
+    tally_dict_free(d);
+}
+
+static void test_every_file_starts_ungrouped(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_dict.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char p1[256], p2[256];
+    snprintf(p1, sizeof p1, "%s/one.dict", dir);
+    snprintf(p2, sizeof p2, "%s/two.dict", dir);
+    FILE *f = fopen(p1, "wb");
+    assert_non_null(f);
+    fputs("[g]\na\n", f);
+    fclose(f);
+    f = fopen(p2, "wb");
+    assert_non_null(f);
+    fputs("b\n[g]\nc\n", f);
+    fclose(f);
+
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_file(d, p1, &err), 0);
+    assert_int_equal(tally_dict_add_file(d, p2, &err), 0);
+    assert_int_equal(add(d, "x\n", &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    ASSERT_KEYWORDS(d, "a|b|c|x");
+    ASSERT_MEMBERS(d, "g", "a|c");
+    ASSERT_KW_GROUPS(d, "b", "");
+    ASSERT_KW_GROUPS(d, "x", "");
+    tally_dict_free(d);
+    unlink(p1);
+    unlink(p2);
+    rmdir(dir);
+}
+
+static void test_term_in_several_groups(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0,
+                             "[g1]\njoint building\nbuilding\n"
+                             "[g2]\nbuilding\n"
+                             "[g3]\njoint building\n"
+                             "[g1]\nbuilding\n"); /* listed again in g1: still once */
+    ASSERT_KEYWORDS(d, "joint building|building");
+    ASSERT_KW_GROUPS(d, "joint building", "g1,g3");
+    ASSERT_KW_GROUPS(d, "building", "g1,g2");
+    ASSERT_MEMBERS(d, "g1", "joint building|building");
+    ASSERT_MEMBERS(d, "g2", "building");
+    ASSERT_MEMBERS(d, "g3", "joint building");
+    tally_dict_free(d);
+}
+
+static void test_duplicates_after_normalization(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0,
+                             "Global\n"
+                             "[g]\nglobal\n"
+                             "[h]\nGLOBAL\n"
+                             "[g]\n\xEF\xBC\xA7\xEF\xBD\x8C\xEF\xBD\x8F\xEF\xBD\x82\xEF\xBD\x81\xEF\xBD\x8C\n" /* Ｇｌｏｂａｌ */
+                             "[h]\nChina\xE2\x80\x99s\n"                                                   /* China’s */
+                             "[g]\nChina's\n"
+                             "[h]\nco\xC2\xADoperation\n" /* soft hyphen */
+                             "cooperation\n"
+                             "joint building\n"
+                             "joint-building\n"
+                             "joint \xE2\x80\x93 building\n"
+                             "Stra\xC3\x9F" "e\n" /* Straße */
+                             "STRASSE\n");
+    ASSERT_KEYWORDS(d, "Global|China\xE2\x80\x99s|co\xC2\xADoperation|joint building|Stra\xC3\x9F" "e");
+    ASSERT_KW_GROUPS(d, "Global", "g,h");
+    ASSERT_KW_GROUPS(d, "China\xE2\x80\x99s", "h,g");
+    ASSERT_KW_GROUPS(d, "co\xC2\xADoperation", "h");
+    ASSERT_MEMBERS(d, "g", "Global|China\xE2\x80\x99s");
+    ASSERT_MEMBERS(d, "h", "Global|China\xE2\x80\x99s|co\xC2\xADoperation|joint building|Stra\xC3\x9F" "e");
+    tally_dict_free(d);
+
+    /* the same through -k terms */
+    d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_term(d, "  China's\t", &err), 0);
+    assert_int_equal(tally_dict_add_term(d, "CHINA\xCA\xBCS", &err), 0);  /* U+02BC */
+    assert_int_equal(tally_dict_add_term(d, "china\xEF\xBC\x87s", &err), 0); /* U+FF07 */
+    assert_int_equal(tally_dict_add_term(d, "China\xE2\x80\x98s", &err), 0); /* U+2018 */
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    ASSERT_KEYWORDS(d, "China's");
+    tally_dict_free(d);
+}
+
+static void test_case_sensitive_keeps_case(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 1, "Global\nglobal\n\xEF\xBC\xA7lobal\nfi\xEF\xAC\x81\nfifi\n");
+    /* NFKC still applies: Ｇlobal is Global, ﬁ is fi */
+    ASSERT_KEYWORDS(d, "Global|global|fi\xEF\xAC\x81");
+    tally_dict_free(d);
+}
+
+static void test_prefix_and_exact_are_distinct(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0,
+                             "exchange*\nexchange\nExchange*\nex*\njoint build*\njoint building\n"
+                             "joint-build*\n");
+    ASSERT_KEYWORDS(d, "exchange*|exchange|ex*|joint build*|joint building");
+    const tally_kw *k = &d->kws[kw_index(d, "joint build*")];
+    assert_int_equal(k->n_tokens, 2);
+    assert_int_equal(k->n_words, 1);
+    assert_int_not_equal(k->prefix, TALLY_NONE);
+    k = &d->kws[kw_index(d, "exchange")];
+    assert_int_equal(k->n_tokens, 1);
+    assert_int_equal(k->prefix, TALLY_NONE);
+    tally_dict_free(d);
+}
+
+static void test_bom_and_crlf(void **state)
+{
+    (void)state;
+    tally_dict *d = compiled(U, 0, "\xEF\xBB\xBF[g]\r\nglobal\r\n# c\r\n\r\n[ h ]\r\nlocal\r\n");
+    ASSERT_KEYWORDS(d, "global|local");
+    assert_int_equal(tally_dict_group_count(d), 2);
+    assert_string_equal(tally_dict_group_name(d, 0), "g");
+    assert_string_equal(tally_dict_group_name(d, 1), "h");
+    ASSERT_MEMBERS(d, "g", "global");
+    ASSERT_MEMBERS(d, "h", "local");
+    tally_dict_free(d);
+
+    d = compiled(U, 0, "\xEF\xBB\xBFglobal\n");
+    ASSERT_KEYWORDS(d, "global");
+    tally_dict_free(d);
+
+    /* through a file */
+    char path[] = "/tmp/test_dict_bom.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "\xEF\xBB\xBF# comment\r\nglobal\r\n[g]\r\nexchange*\r\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_file(d, path, &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    ASSERT_KEYWORDS(d, "global|exchange*");
+    ASSERT_MEMBERS(d, "g", "exchange*");
+    tally_dict_free(d);
+    unlink(path);
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+static void test_star_in_the_middle(void **state)
+{
+    (void)state;
+    expect_error(U, "global\nex*change\n", TALLY_EDICT, 2);
+    expect_error(U, "*global\n", TALLY_EDICT, 1);
+    expect_error(U, "# c\n\njoint* building\n", TALLY_EDICT, 3);
+    expect_error(U, "a**\n", TALLY_EDICT, 1);
+    expect_error(U, "[g]\na\nb\n  glo*bal*  \n", TALLY_EDICT, 4);
+}
+
+static void test_term_without_word(void **state)
+{
+    (void)state;
+    expect_error(U, "global\n...\n", TALLY_EDICT, 2);
+    expect_error(U, "\xE2\x80\x94\n", TALLY_EDICT, 1);          /* em dash */
+    expect_error(U, "a\nb\n[g]\n- , ;\n", TALLY_EDICT, 4);
+    expect_error(U, "*\n", TALLY_EDICT, 1);                     /* a prefix of nothing */
+    expect_error(U, "\xC2\xAD\n", TALLY_EDICT, 1);              /* a lone soft hyphen: no letter */
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    expect_error(U, "global\nbad\xFF\n", TALLY_EDICT, 2);
+    expect_error(U, "a\nb\nc\xC3\n", TALLY_EDICT, 3);              /* truncated sequence */
+    expect_error(U, "\xED\xA0\x80\n", TALLY_EDICT, 1);             /* a surrogate */
+    expect_error(U, "\xC0\xAF\n", TALLY_EDICT, 1);                 /* overlong */
+    expect_error(U, "[gr\xFF" "oup]\nx\n", TALLY_EDICT, 1);
+}
+
+static void test_empty_group_name(void **state)
+{
+    (void)state;
+    expect_error(U, "a\n[ ]\nb\n", TALLY_EDICT, 2);
+    expect_error(U, "[]\n", TALLY_EDICT, 1);
+    expect_error(U, "x\ny\n[\xE3\x80\x80\xC2\xA0]\n", TALLY_EDICT, 3);
+}
+
+static void test_terms_before_error_stay(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(add(d, "global\n[g]\nlocal\n...\nlater\n", &err), TALLY_EDICT);
+    assert_int_equal(err.line, 4);
+    assert_int_equal(tally_dict_keyword_count(d), 2);
+    assert_string_equal(tally_dict_keyword_name(d, 0), "global");
+    assert_string_equal(tally_dict_keyword_name(d, 1), "local");
+    tally_dict_free(d);
+}
+
+static void test_add_term_errors(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_term(d, "...", &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_add_term(d, "a*b", &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_add_term(d, "bad\xFF", &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_add_term(d, " \xE3\x80\x80 ", &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_keyword_count(d), 0);
+    /* a -k term is one term, even when it looks like a header or a comment */
+    assert_int_equal(tally_dict_add_term(d, "\xC2\xA0 joint build* ", &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    ASSERT_KEYWORDS(d, "joint build*");
+    tally_dict_free(d);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tally_dict_add_file(d, "/nonexistent/tally/no.dict", &err), TALLY_ENOENT);
+    assert_int_equal(err.code, TALLY_ENOENT);
+    assert_int_equal(err.line, 0);
+    assert_non_null(strstr(err.message, "/nonexistent/tally/no.dict"));
+    tally_dict_free(d);
+}
+
+static void test_compile_without_terms(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_compile(d, &err), TALLY_EDICT);
+    tally_dict_free(d);
+
+    /* comments, blank lines and headers only */
+    d = tally_dict_new(U, 0);
+    assert_int_equal(add(d, "# nothing\n\n[g]\n\n[h]\n", &err), 0);
+    assert_int_equal(tally_dict_keyword_count(d), 0);
+    assert_int_equal(tally_dict_compile(d, &err), TALLY_EDICT);
+    assert_int_equal(err.code, TALLY_EDICT);
+    tally_dict_free(d);
+}
+
+/* ---- fingerprints -------------------------------------------------------------------------- */
+
+static void fingerprint_of(int tok, int cs, const char *text, char out[17])
+{
+    tally_dict *d = compiled(tok, cs, text);
+    const char *fp = tally_dict_fingerprint(d);
+    assert_int_equal(strlen(fp), 16);
+    for (const char *p = fp; *p; p++)
+        assert_non_null(strchr("0123456789abcdef", *p));
+    memcpy(out, fp, 17);
+    tally_dict_free(d);
+}
+
+static void test_fingerprints(void **state)
+{
+    (void)state;
+    const char *base = "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n";
+    char a[17], b[17];
+    fingerprint_of(U, 0, base, a);
+    fingerprint_of(U, 0, base, b);
+    assert_string_equal(a, b);
+    /* comments, blank lines, trimming, CRLF and a BOM change nothing */
+    fingerprint_of(U, 0, "\xEF\xBB\xBF# x\r\n global\r\n\r\n[ g ]\r\nexchange*\r\njoint building\r\n[h]\r\nsharing\r\n", b);
+    assert_string_equal(a, b);
+    /* the same dictionary through two add calls */
+    {
+        tally_dict *d = tally_dict_new(U, 0);
+        tally_error err;
+        assert_int_equal(add(d, "global\n[g]\nexchange*\n", &err), 0);
+        assert_int_equal(add(d, "[g]\njoint building\n[h]\nsharing\n", &err), 0);
+        assert_int_equal(tally_dict_compile(d, &err), 0);
+        assert_string_equal(tally_dict_fingerprint(d), a);
+        tally_dict_free(d);
+    }
+
+    static const struct {
+        int tok, cs;
+        const char *text;
+    } diff[] = {
+        {U, 1, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},    /* case rule */
+        {W, 0, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},    /* tokenizer */
+        {U, 0, "globe\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},     /* a term */
+        {U, 0, "global\n[g]\nexchange\njoint building\n[h]\nsharing\n"},     /* prefix or not */
+        {U, 0, "global\n[g]\nexchange*\njoint building\n[i]\nsharing\n"},    /* group name */
+        {U, 0, "global\n[g]\nexchange*\n[h]\njoint building\nsharing\n"},    /* membership */
+        {U, 0, "[g]\nglobal\nexchange*\njoint building\n[h]\nsharing\n"},    /* membership */
+        {U, 0, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n[g]\nsharing\n"},
+        {U, 0, "global\n[g]\njoint building\nexchange*\n[h]\nsharing\n"},    /* order */
+        {U, 0, "global\n[g]\nexchange*\njoint\n[h]\nsharing\n"},             /* phrase length */
+        {U, 0, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\nmore\n"},
+    };
+    char seen[sizeof diff / sizeof diff[0]][17];
+    for (size_t i = 0; i < sizeof diff / sizeof diff[0]; i++) {
+        fingerprint_of(diff[i].tok, diff[i].cs, diff[i].text, seen[i]);
+        if (strcmp(seen[i], a) == 0)
+            fail_msg("variant %zu has the base fingerprint %s", i, a);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(seen[i], seen[j]) == 0)
+                fail_msg("variants %zu and %zu share fingerprint %s", j, i, seen[i]);
+    }
+}
+
+/* ---- tokenizer modes ----------------------------------------------------------------------- */
+
+static void test_whitespace_mode_terms(void **state)
+{
+    (void)state;
+    /* whitespace mode: every run of non-White_Space is a token, punctuation included */
+    tally_dict *d = compiled(W, 0, "global\nglobal,\nGLOBAL\nU.S.\n...\njoint-building\njoint building\n");
+    ASSERT_KEYWORDS(d, "global|global,|U.S.|...|joint-building|joint building");
+    assert_int_equal(d->kws[kw_index(d, "joint-building")].n_tokens, 1);
+    assert_int_equal(d->kws[kw_index(d, "joint building")].n_tokens, 2);
+    assert_int_equal(d->kws[kw_index(d, "...")].n_tokens, 1);
+    tally_dict_free(d);
+
+    /* unicode mode: "global," is "global", "U.S." is "U.S", "joint-building" two words */
+    d = compiled(U, 0, "global\nglobal,\nU.S.\nU.S\njoint-building\njoint building\n");
+    ASSERT_KEYWORDS(d, "global|U.S.|joint-building");
+    assert_int_equal(d->kws[kw_index(d, "joint-building")].n_tokens, 2);
+    assert_int_equal(d->kws[kw_index(d, "U.S.")].n_tokens, 1);
+    tally_dict_free(d);
+
+    /* Han ideographs are one token each in unicode mode, one run in whitespace mode */
+    d = compiled(U, 0, "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C\n"); /* 全球合作 */
+    assert_int_equal(d->kws[0].n_tokens, 4);
+    tally_dict_free(d);
+    d = compiled(W, 0, "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C\n");
+    assert_int_equal(d->kws[0].n_tokens, 1);
+    tally_dict_free(d);
+}
+
+/* ---- scale --------------------------------------------------------------------------------- */
+
+static void test_large_dictionary(void **state)
+{
+    (void)state;
+    const size_t n = 100000;
+    size_t cap = n * 40;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 1000 == 0)
+            o += (size_t)snprintf(text + o, cap - o, "[group%zu]\n", i / 1000 % 37);
+        switch (i % 4) {
+        case 0: o += (size_t)snprintf(text + o, cap - o, "w%zu\n", i); break;
+        case 1: o += (size_t)snprintf(text + o, cap - o, "w%zu x%zu\n", i, i % 977); break;
+        case 2: o += (size_t)snprintf(text + o, cap - o, "p%zu*\n", i); break;
+        default: o += (size_t)snprintf(text + o, cap - o, "w%zu y z%zu*\n", i % 5000, i); break;
+        }
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_text(d, "big.dict", text, o, &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(tally_dict_keyword_count(d), n);
+    assert_int_equal(tally_dict_group_count(d), 37);
+    assert_string_equal(tally_dict_keyword_name(d, 99999), "w4999 y z99999*");
+    fprintf(stderr, "# 100,000 terms parsed and compiled in %.3f s\n",
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    tally_dict_free(d);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_comments_and_blank_lines),
+        cmocka_unit_test(test_trims_white_space),
+        cmocka_unit_test(test_group_headers),
+        cmocka_unit_test(test_group_seen_again),
+        cmocka_unit_test(test_every_file_starts_ungrouped),
+        cmocka_unit_test(test_term_in_several_groups),
+        cmocka_unit_test(test_duplicates_after_normalization),
+        cmocka_unit_test(test_case_sensitive_keeps_case),
+        cmocka_unit_test(test_prefix_and_exact_are_distinct),
+        cmocka_unit_test(test_bom_and_crlf),
+        cmocka_unit_test(test_star_in_the_middle),
+        cmocka_unit_test(test_term_without_word),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_empty_group_name),
+        cmocka_unit_test(test_terms_before_error_stay),
+        cmocka_unit_test(test_add_term_errors),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_compile_without_terms),
+        cmocka_unit_test(test_fingerprints),
+        cmocka_unit_test(test_whitespace_mode_terms),
+        cmocka_unit_test(test_large_dictionary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
