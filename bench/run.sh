@@ -1,0 +1,245 @@
+#!/bin/sh
+# bench/run.sh — tally's benchmark suite, run by `make bench` as `sh bench/run.sh BUILD` after
+# `all` and the tools are built. Prints one table (micro benchmarks of the hot-path stages,
+# end-to-end runs side by side with rg, grep, Python, zstd and cat, and the targets with
+# PASS/MISS) and a machine line; writes BUILD/bench/{results.txt,table.md,PERFORMANCE.md,chart.svg}
+# and copies PERFORMANCE.md and chart.svg into bench/.
+#
+# Environment:
+#   BENCH_SIZE_MB  size of the English corpus for the end-to-end runs (default 160); the
+#                  multilingual and JSON Lines corpora are half of it
+#   BENCH_RUNS     runs per end-to-end measurement (default 5; the median is reported)
+#
+# Data lives in BUILD/bench-data and is reused when present at the same size. Nothing is
+# downloaded but Debian packages (bible-kjv, ripgrep, zstd, python3), installed only when missing.
+set -eu
+
+BUILD=${1:-build}
+SIZE_MB=${BENCH_SIZE_MB:-160}
+RUNS=${BENCH_RUNS:-5}
+D=$BUILD/bench-data
+O=$BUILD/bench
+START=$(date +%s)
+mkdir -p "$D" "$O"
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+# ---- packages ---------------------------------------------------------------------------------
+missing=""
+command -v bible >/dev/null 2>&1 || missing="$missing bible-kjv"
+command -v rg >/dev/null 2>&1 || missing="$missing ripgrep"
+command -v zstd >/dev/null 2>&1 || missing="$missing zstd"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v gzip >/dev/null 2>&1 || missing="$missing gzip"
+if [ -n "$missing" ]; then
+    say "installing missing Debian packages:$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# ---- helpers, built with the Makefile's flags and libraries -------------------------------------
+PKGS="libuv libzstd zlib jansson libutf8proc"
+CC=${CC:-cc}
+CFLAGS_B="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror -O2 -g -D_GNU_SOURCE"
+INC="-Iinclude -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
+LIBS="$BUILD/libtally.a $(pkg-config --libs $PKGS) -lpthread -lm"
+say "building bench helpers"
+$CC $CFLAGS_B -o "$O/btime" bench/btime.c
+$CC $CFLAGS_B -o "$O/gendict" bench/gendict.c
+# shellcheck disable=SC2086
+$CC $CFLAGS_B $INC -o "$O/micro" bench/micro.c $LIBS
+# shellcheck disable=SC2086
+$CC $CFLAGS_B $INC -o "$O/dictcompile" bench/dictcompile.c $LIBS
+TALLY=$BUILD/tally
+GENCORPUS=$BUILD/tools/gencorpus
+BT=$O/btime
+
+fsize() { wc -c < "$1" | tr -d ' '; }
+
+# ---- corpora ----------------------------------------------------------------------------------
+if [ ! -s "$D/kjv.txt" ]; then
+    say "extracting the King James Bible (bible-kjv)"
+    bible Gen1:1-Rev22:21 > "$D/kjv.tmp" && mv "$D/kjv.tmp" "$D/kjv.txt"
+fi
+KJV=$(fsize "$D/kjv.txt")
+REPEAT=$(( (SIZE_MB * 1048576 + KJV - 1) / KJV ))
+EN=$D/en-${SIZE_MB}MB.txt
+if [ ! -s "$EN" ] || [ "$(fsize "$EN")" != $((REPEAT * KJV)) ]; then
+    say "writing $EN (kjv.txt x $REPEAT)"
+    i=0
+    while [ $i -lt $REPEAT ]; do cat "$D/kjv.txt"; i=$((i + 1)); done > "$EN.tmp"
+    mv "$EN.tmp" "$EN"
+fi
+if [ ! -s "$EN.zst" ] || [ "$EN.zst" -ot "$EN" ]; then
+    zstd -q -f -T2 "$EN" -o "$EN.zst"
+fi
+
+HALF_MB=$(( SIZE_MB / 2 ))
+[ $HALF_MB -ge 1 ] || HALF_MB=1
+# gencorpus averages about 2,080 bytes per document (text) and 1,860 (JSON Lines)
+ML=$D/ml-${HALF_MB}MB.txt
+if [ ! -s "$ML" ]; then
+    say "writing $ML (gencorpus --multilingual 100 --format text)"
+    "$GENCORPUS" --seed 7 --docs $((HALF_MB * 1048576 / 2080)) --format text --multilingual 100 > "$ML.tmp"
+    mv "$ML.tmp" "$ML"
+fi
+NEWS=$D/news-${HALF_MB}MB.jsonl
+if [ ! -s "$NEWS" ]; then
+    say "writing $NEWS (gencorpus --format jsonl)"
+    "$GENCORPUS" --seed 11 --docs $((HALF_MB * 1048576 / 1860)) --format jsonl > "$NEWS.tmp"
+    mv "$NEWS.tmp" "$NEWS"
+fi
+if [ ! -s "$NEWS.zst" ] || [ "$NEWS.zst" -ot "$NEWS" ]; then
+    say "compressing $NEWS (zstd -3, gzip -6)"
+    zstd -q -f -T2 "$NEWS" -o "$NEWS.zst"
+    gzip -c "$NEWS" > "$NEWS.gz.tmp" && mv "$NEWS.gz.tmp" "$NEWS.gz"
+fi
+PARTS=$D/news-${HALF_MB}MB-parts
+if [ ! -d "$PARTS" ] || [ "$PARTS" -ot "$NEWS" ]; then
+    say "splitting $NEWS into 4 .jsonl.zst files"
+    rm -rf "$PARTS" && mkdir -p "$PARTS"
+    split -n l/4 -d --additional-suffix=.jsonl "$NEWS" "$PARTS/part-"
+    for f in "$PARTS"/part-*.jsonl; do zstd -q --rm -f "$f"; done
+fi
+
+# ---- dictionaries (seeded, from each corpus's vocabulary) ---------------------------------------
+dict() { # NAME CORPUS WORDS PHRASES PREFIXES [PLAIN]
+    if [ ! -s "$D/$1.dict" ] || [ "$D/$1.dict" -ot "$2" ]; then
+        "$O/gendict" --seed 42 --words "$3" --phrases "$4" --prefixes "$5" ${6:+--plain-out "$6"} "$2" \
+            > "$D/$1.dict.tmp" 2>/dev/null
+        mv "$D/$1.dict.tmp" "$D/$1.dict"
+    fi
+}
+dict en10 "$D/kjv.txt" 7 2 1
+dict en100 "$D/kjv.txt" 75 20 5 "$D/en100.plain"
+dict en1000 "$D/kjv.txt" 750 200 50
+dict en10000 "$D/kjv.txt" 7500 2000 500
+dict en1m "$D/kjv.txt" 50000 945000 5000
+dict ml100 "$ML" 75 20 5
+dict news100 "$NEWS" 75 20 5
+
+RES=$O/results.txt
+: > "$RES"
+
+# ---- micro benchmarks -------------------------------------------------------------------------
+say "micro benchmarks"
+"$O/micro" -r "$RUNS" -e "$EN" -m "$ML" -j "$NEWS" -z "$NEWS.zst" -z "$NEWS.gz" \
+    -d en10="$D/en10.dict" -d en100="$D/en100.dict" -d en1000="$D/en1000.dict" \
+    -d en10000="$D/en10000.dict" -d ml100="$D/ml100.dict" | sed 's/^/micro /' >> "$RES"
+
+# ---- dictionary compile time and memory --------------------------------------------------------
+say "dictionary compile time"
+for n in en10000 en1m; do
+    r=$("$O/dictcompile" "$D/$n.dict")
+    echo "compile $n $r" >> "$RES"
+done
+
+# ---- end-to-end, side by side -------------------------------------------------------------------
+# Each round runs every command once; the starting command rotates from round to round so that
+# machine noise (other processes, frequency changes, the page cache) falls on all of them alike.
+# Every command reads files that the previous round just read, so all run from the page cache.
+echo "size en $(fsize "$EN")" >> "$RES"
+echo "size ml $(fsize "$ML")" >> "$RES"
+echo "size news $(fsize "$NEWS")" >> "$RES"
+echo "size parts $(cat "$PARTS"/*.zst | zstd -dc | wc -c | tr -d ' ')" >> "$RES"
+
+TQ="$TALLY scan -q"
+set -- \
+    "tally.en100.j1|$TQ -j1 --format text -d $D/en100.dict $EN" \
+    "tally.en10.j1|$TQ -j1 --format text -d $D/en10.dict $EN" \
+    "tally.en1000.j1|$TQ -j1 --format text -d $D/en1000.dict $EN" \
+    "tally.en10000.j1|$TQ -j1 --format text -d $D/en10000.dict $EN" \
+    "rg.en100|rg --count-matches -F -w -i -f $D/en100.plain $EN" \
+    "grep.en100|grep -c -F -w -i -f $D/en100.plain $EN" \
+    "python.en100|python3 bench/ref.py $D/en100.dict $EN" \
+    "zstd.en|zstd -dc $EN.zst" \
+    "cat.en|cat $EN" \
+    "tally.ml100.j1|$TQ -j1 --format text -d $D/ml100.dict $ML" \
+    "tally.news.zst.j2|$TQ -j2 -d $D/news100.dict $NEWS.zst" \
+    "zstd.news|zstd -dc $NEWS.zst" \
+    "tally.news.gz.j2|$TQ -j2 -d $D/news100.dict $NEWS.gz" \
+    "gzip.news|gzip -dc $NEWS.gz" \
+    "tally.parts.j1|$TQ -j1 -d $D/news100.dict $PARTS" \
+    "tally.parts.j2|$TQ -j2 -d $D/news100.dict $PARTS"
+NCMD=$#
+say "end-to-end: $NCMD commands x $RUNS rounds (English $SIZE_MB MB, others $HALF_MB MB)"
+r=1
+while [ $r -le "$RUNS" ]; do
+    k=0
+    while [ $k -lt $NCMD ]; do
+        idx=$(( (k + r - 1) % NCMD + 1 ))
+        eval "spec=\${$idx}"
+        name=${spec%%|*}
+        cmd=${spec#*|}
+        out=/dev/null
+        # Counting tools write a few bytes to a file, not to /dev/null: GNU grep stops at the
+        # first match when its output is /dev/null.
+        case $name in
+        tally.*) out=$O/out.$name.json ;;
+        rg.* | grep.* | python.*) out=$O/out.$name.txt ;;
+        esac
+        # shellcheck disable=SC2086
+        m=$("$BT" -o "$out" -- $cmd)
+        echo "e2e $name $m" >> "$RES"
+        k=$((k + 1))
+    done
+    say "  round $r of $RUNS done ($(( $(date +%s) - START )) s so far)"
+    r=$((r + 1))
+done
+for f in "$O"/out.tally.*.json; do
+    n=${f#"$O"/out.}
+    n=${n%.json}
+    # corpus.tokens is the first "tokens" member of the summary, whatever its layout
+    echo "tokens $n $(grep -o '"tokens": *[0-9]*' "$f" | head -1 | tr -dc 0-9)" >> "$RES"
+done
+
+# ---- peak memory: ~100 MB vs ~1 GB streamed through a pipe -------------------------------------
+# No 1 GB file is written: a background loop cats the JSON Lines corpus N times into a FIFO that
+# tally reads as standard input, with --threads 2 and --per-doc on (default options otherwise).
+NEWS_SIZE=$(fsize "$NEWS")
+FIFO=$D/stream.fifo
+for target in 100 1000; do
+    # ~100 MB: the nearest whole number of copies; ~1 GB: at least 10^9 bytes
+    if [ $target = 100 ]; then
+        n=$(( (target * 1000000 + NEWS_SIZE / 2) / NEWS_SIZE ))
+    else
+        n=$(( (target * 1000000 + NEWS_SIZE - 1) / NEWS_SIZE ))
+    fi
+    [ $n -ge 1 ] || n=1
+    rm -f "$FIFO" && mkfifo "$FIFO"
+    ( i=0; while [ $i -lt $n ]; do cat "$NEWS"; i=$((i + 1)); done > "$FIFO" ) &
+    feeder=$!
+    say "peak memory: streaming $n x $NEWS_SIZE bytes through a pipe"
+    m=$("$BT" -i "$FIFO" -- $TALLY scan -q -j2 --format jsonl -d "$D/news100.dict" --per-doc "$D/perdoc.jsonl" -)
+    wait $feeder
+    echo "rss $target $((n * NEWS_SIZE)) $m" >> "$RES"
+done
+rm -f "$FIFO" "$D/perdoc.jsonl"
+
+# ---- the table ----------------------------------------------------------------------------------
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+CORES=$(nproc)
+CCV=$($CC --version | head -1)
+TOOLS="$(rg --version | head -1), $(grep --version | head -1), $(python3 --version 2>&1), $(zstd --version | sed 's/^\*\*\* //;s/, by.*//'), $(gzip --version | head -1)"
+ELAPSED=$(( $(date +%s) - START ))
+MACHINE="machine: $CPU, $CORES cores, $CCV; $TOOLS; BENCH_SIZE_MB=$SIZE_MB, $RUNS runs, bench/run.sh took ${ELAPSED} s"
+awk -v machine="$MACHINE" -f bench/table.awk "$RES" > "$O/table.md"
+cat "$O/table.md"
+echo
+echo "$MACHINE"
+
+awk -f bench/chart.awk "$RES" > "$O/chart.svg"
+{
+    sed -n '1,/^<!-- table -->$/p' bench/PERFORMANCE.in
+    cat "$O/table.md"
+    echo
+    echo "$MACHINE"
+    sed -n '/^<!-- table -->$/,$p' bench/PERFORMANCE.in | sed 1d
+} > "$O/PERFORMANCE.md"
+cp "$O/chart.svg" bench/chart.svg
+cp "$O/PERFORMANCE.md" bench/PERFORMANCE.md
+say "wrote $O/table.md, $O/PERFORMANCE.md, $O/chart.svg (copied to bench/) in $(( $(date +%s) - START )) s"
