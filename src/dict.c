@@ -147,7 +147,9 @@ void tally_dict_free(tally_dict *d)
     free(d->edge_vals);
     free(d->root_next);
     free(d->pfx_edges);
-    free(d->pfx_lens);
+    free(d->pfx_nodes);
+    free(d->pfx_edge_byte);
+    free(d->pfx_edge_node);
     free(d->kw_in_group);
     tally__norm_free(d->norm);
     free(d);
@@ -471,10 +473,96 @@ static int cmp_pfx(const void *a, const void *b)
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Builds the prefix byte trie: a node per distinct byte string that starts some prefix, edges
+ * sorted by byte, the root's children in a 256-entry table. */
+static void build_prefix_trie(tally_dict *d)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    for (int i = 0; i < 256; i++)
+        d->pfx_root[i] = TALLY_NONE;
+    size_t n_p = d->prefixes.count;
+    /* while building, children are kept in per-node growable arrays */
+    typedef struct tmp_node {
+        uint32_t prefix;
+        uint8_t *bytes;
+        uint32_t *kids;
+        uint32_t n, cap;
+    } tmp_node;
+    size_t cap = 16, n = 0;
+    tmp_node *t = tally_xcalloc(cap, sizeof *t);
+    uint32_t max_len = 0;
+    for (size_t p = 0; p < n_p; p++) {
+        const uint8_t *s = d->prefixes.arena.data + d->prefixes.offs[p];
+        uint32_t len = d->prefixes.lens[p];
+        if (len == 0)
+            continue;
+        if (len > max_len)
+            max_len = len;
+        uint32_t node;
+        if (d->pfx_root[s[0]] == TALLY_NONE) {
+            if (n == cap) {
+                t = tally_xrealloc(t, 2 * cap * sizeof *t);
+                memset(t + cap, 0, cap * sizeof *t);
+                cap *= 2;
+            }
+            t[n].prefix = TALLY_NONE;
+            d->pfx_root[s[0]] = (uint32_t)n++;
+        }
+        node = d->pfx_root[s[0]];
+        for (uint32_t i = 1; i < len; i++) {
+            uint32_t k = 0;
+            while (k < t[node].n && t[node].bytes[k] != s[i])
+                k++;
+            if (k == t[node].n) {
+                if (n == cap) {
+                    t = tally_xrealloc(t, 2 * cap * sizeof *t);
+                    memset(t + cap, 0, cap * sizeof *t);
+                    cap *= 2;
+                }
+                t[n].prefix = TALLY_NONE;
+                tmp_node *nd = &t[node];
+                if (nd->n == nd->cap) {
+                    nd->cap = nd->cap ? nd->cap * 2 : 2;
+                    nd->bytes = tally_xrealloc(nd->bytes, nd->cap);
+                    nd->kids = tally_xrealloc(nd->kids, nd->cap * sizeof *nd->kids);
+                }
+                nd->bytes[nd->n] = s[i];
+                nd->kids[nd->n] = (uint32_t)n++;
+                nd->n++;
+            }
+            node = t[node].kids[k];
+        }
+        t[node].prefix = (uint32_t)p;
+    }
+    size_t n_edges = 0;
+    for (size_t i = 0; i < n; i++)
+        n_edges += t[i].n;
+    d->pfx_nodes = tally_xmalloc((n ? n : 1) * sizeof *d->pfx_nodes);
+    d->pfx_edge_byte = tally_xmalloc(n_edges ? n_edges : 1);
+    d->pfx_edge_node = tally_xmalloc((n_edges ? n_edges : 1) * sizeof *d->pfx_edge_node);
+    size_t e = 0;
+    for (size_t i = 0; i < n; i++) {
+        d->pfx_nodes[i].prefix = t[i].prefix;
+        d->pfx_nodes[i].first = (uint32_t)e;
+        d->pfx_nodes[i].count = t[i].n;
+        /* insertion sort by byte: fan-out is small */
+        for (uint32_t a = 0; a < t[i].n; a++) {
+            uint32_t b = a;
+            while (b > 0 && d->pfx_edge_byte[e + b - 1] > t[i].bytes[a]) {
+                d->pfx_edge_byte[e + b] = d->pfx_edge_byte[e + b - 1];
+                d->pfx_edge_node[e + b] = d->pfx_edge_node[e + b - 1];
+                b--;
+            }
+            d->pfx_edge_byte[e + b] = t[i].bytes[a];
+            d->pfx_edge_node[e + b] = t[i].kids[a];
+        }
+        e += t[i].n;
+        free(t[i].bytes);
+        free(t[i].kids);
+    }
+    free(t);
+    d->n_pfx_nodes = n;
+    d->n_pfx_edges_trie = n_edges;
+    d->max_pfx_len = max_len;
 }
 
 int tally_dict_compile(tally_dict *d, tally_error *err)
@@ -584,22 +672,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     }
     free(pfx);
 
-    /* prefix filters: distinct byte lengths and first bytes */
-    size_t n_p = d->prefixes.count;
-    d->pfx_lens = tally_xmalloc((n_p ? n_p : 1) * sizeof *d->pfx_lens);
-    for (size_t i = 0; i < n_p; i++) {
-        uint32_t l = d->prefixes.lens[i];
-        d->pfx_lens[i] = l;
-        if (l)
-            d->pfx_first_byte[d->prefixes.arena.data[d->prefixes.offs[i]]] = 1;
-    }
-    if (n_p)
-        qsort(d->pfx_lens, n_p, sizeof *d->pfx_lens, cmp_u32);
-    size_t u = 0;
-    for (size_t i = 0; i < n_p; i++)
-        if (u == 0 || d->pfx_lens[u - 1] != d->pfx_lens[i])
-            d->pfx_lens[u++] = d->pfx_lens[i];
-    d->n_pfx_lens = u;
+    build_prefix_trie(d);
 
     /* fingerprint: tokenizer, case rule, every keyword's normalized identity, every group */
     tally_buf fp;

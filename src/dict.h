@@ -55,6 +55,13 @@ typedef struct tally_node {
     uint8_t has_children; /* some exact edge leaves this node */
 } tally_node;
 
+/* A node of the prefix byte trie. */
+typedef struct tally_pfx_node {
+    uint32_t prefix; /* prefix id ending at this node, or TALLY_NONE */
+    uint32_t first;  /* its edges: pfx_edge_byte/pfx_edge_node[first, first + count) */
+    uint32_t count;
+} tally_pfx_node;
+
 typedef struct tally_pfx_edge {
     uint32_t prefix;
     uint32_t keyword;
@@ -84,9 +91,13 @@ struct tally_dict {
     uint32_t *root_next;  /* word id -> child of the root, TALLY_NONE if none */
     tally_pfx_edge *pfx_edges;
     size_t n_pfx_edges;
-    uint8_t pfx_first_byte[256]; /* 1 when some prefix starts with this byte */
-    uint32_t *pfx_lens;   /* distinct prefix byte lengths, ascending */
-    size_t n_pfx_lens;
+    /* prefixes as a byte trie, so a token finds every prefix it starts with in one walk */
+    uint32_t pfx_root[256]; /* node for a one-byte start, TALLY_NONE when no prefix starts so */
+    tally_pfx_node *pfx_nodes;
+    uint8_t *pfx_edge_byte; /* edges of each node, sorted by byte */
+    uint32_t *pfx_edge_node;
+    size_t n_pfx_nodes, n_pfx_edges_trie;
+    uint32_t max_pfx_len;   /* longest prefix in bytes: bounds the prefixes one token matches */
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */

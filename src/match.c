@@ -32,7 +32,7 @@ tally_matcher *tally__matcher_new(const tally_dict *d)
     size_t depth = d->max_tokens + 1;
     m->active = tally_xmalloc(depth * sizeof *m->active);
     m->next_active = tally_xmalloc(depth * sizeof *m->next_active);
-    m->pids = tally_xmalloc((d->n_pfx_lens + 1) * sizeof *m->pids);
+    m->pids = tally_xmalloc((d->max_pfx_len + 1) * sizeof *m->pids);
     m->resume = tally_xcalloc(g, sizeof *m->resume);
     return m;
 }
@@ -181,13 +181,19 @@ static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8
     const tally_dict *d = m->d;
     uint32_t w = tally__dict_maybe_word(d, h) ? tally__strtab_find(&d->vocab, nb, nl, h) : TALLY_NONE;
     size_t np = 0;
-    if (d->n_pfx_lens && d->pfx_first_byte[nb[0]]) {
-        for (size_t i = 0; i < d->n_pfx_lens && d->pfx_lens[i] <= nl; i++) {
-            uint32_t l = d->pfx_lens[i];
-            uint32_t p = tally__strtab_find(&d->prefixes, nb, l, tally__hash(nb, l));
-            if (p != TALLY_NONE)
-                m->pids[np++] = p;
-        }
+    /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
+    for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
+        const tally_pfx_node *pn = &d->pfx_nodes[node];
+        if (pn->prefix != TALLY_NONE)
+            m->pids[np++] = pn->prefix;
+        if (i == nl)
+            break;
+        uint32_t next = TALLY_NONE;
+        const uint8_t *eb = d->pfx_edge_byte + pn->first;
+        for (uint32_t k = 0; k < pn->count && eb[k] <= nb[i]; k++)
+            if (eb[k] == nb[i])
+                next = d->pfx_edge_node[pn->first + k];
+        node = next;
     }
     if (w == TALLY_NONE && np == 0) {
         m->n_active = 0;
@@ -216,7 +222,7 @@ static inline void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, 
             groups_resolve(m, UINT64_MAX);
     }
     /* most tokens are not in the dictionary: one bit of an L1-sized filter says so */
-    if (nl && (tally__dict_maybe_word(d, h) || (d->n_pfx_lens && d->pfx_first_byte[nb[0]])))
+    if (nl && (tally__dict_maybe_word(d, h) || d->pfx_root[nb[0]] != TALLY_NONE))
         token_lookup(m, nb, nl, h);
     else
         m->n_active = 0;
