@@ -139,7 +139,7 @@ static int build_corpus(corpus *c, size_t bytes, tally_error *err)
     /* N_FILES inputs of consecutive frames each */
     for (int i = 0; i < N_FILES; i++) {
         size_t a = c->n_frames * (size_t)i / N_FILES, b = c->n_frames * (size_t)(i + 1) / N_FILES;
-        char name[32];
+        char name[48];
         snprintf(name, sizeof name, "tally-bench-%d.jsonl.zst", i);
         c->fds[i] = memfd_create(name, 0);
         if (c->fds[i] < 0)
