@@ -476,9 +476,13 @@ int tally_bench_run(const tally_bench_options *o, FILE *out, tally_error *err)
                 fprintf(out, "%s{\"threads\": %u, \"seconds\": %.6f, \"mb_per_s\": %.1f, \"ns_per_token\": %.2f, "
                              "\"speedup\": %.3f, \"efficiency\": %.3f}",
                         ti ? ", " : "", t, med, mbs, ns, speedup, speedup / t);
-            else
-                fprintf(out, "%-9s %7u %10.1f %9.2f %9.2fx %9.0f%%\n", stage_name(st), t, mbs, ns, speedup,
+            else {
+                char nsbuf[32] = "-"; /* ns per token only where the stage sees tokens */
+                if (ns > 0)
+                    snprintf(nsbuf, sizeof nsbuf, "%.2f", ns);
+                fprintf(out, "%-9s %7u %10.1f %9s %9.2fx %9.0f%%\n", stage_name(st), t, mbs, nsbuf, speedup,
                         100.0 * speedup / t);
+            }
             fflush(out);
         }
         if (o->json)
