@@ -416,7 +416,8 @@ static void count_work(uv_work_t *req)
         const uint8_t *nl = memchr(p + pos, '\n', n - pos);
         size_t end = nl ? (size_t)(nl - p) : n;
         int cont_in = first && b->cont_in;
-        int cont_out = !nl && b->cont_out;
+        /* a last line cut off by a broken stream stays open, and is dropped below */
+        int cont_out = !nl && (b->cont_out || b->read_rc);
         if (fmt == TALLY_FORMAT_JSONL)
             count_jsonl_line(b, p + pos, end - pos, line);
         else

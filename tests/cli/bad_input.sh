@@ -88,6 +88,24 @@ for j in 1 2; do
     head -n "$n" "$W/full.docs" | sed "s|$W/big.jsonl.zst|X|g" | cmp -s - "$W/x" || fail "documents before the fault differ"
     get "$W/s.json" errors.0.message | grep -q "at byte" || fail "no byte offset: $(get "$W/s.json" errors.0.message)"
 done
+# the same in `lines` format, where a line cut off by the fault is not a document either
+"$GEN" --seed 22 --docs 400 --format lines > "$W/big.txt"
+zstd -q -c "$W/big.txt" > "$W/big.txt.zst"
+size=$(wc -c < "$W/big.txt.zst")
+head -c $((size / 2)) "$W/big.txt.zst" > "$W/cut.txt.zst"
+run_rc 0 "$T" scan -q -j 1 --format lines -d "$W/g.dict" -o "$W/full.json" --per-doc "$W/full.docs" "$W/big.txt.zst"
+for bb in 7 4096 default; do
+    opt="--batch-bytes $bb"
+    [ "$bb" = default ] && opt=""
+    # shellcheck disable=SC2086
+    run_rc 3 "$T" scan -q $opt --format lines -d "$W/g.dict" -o "$W/s.json" --per-doc "$W/cut.docs" "$W/cut.txt.zst"
+    n=$(wc -l < "$W/cut.docs")
+    [ "$n" -gt 0 ] && [ "$n" -lt 400 ] || fail "truncated lines stream gave $n documents"
+    sed "s|$W/cut.txt.zst|X|g" "$W/cut.docs" > "$W/x"
+    head -n "$n" "$W/full.docs" | sed "s|$W/big.txt.zst|X|g" | cmp -s - "$W/x" || fail "lines before the fault differ (--batch-bytes $bb)"
+    expect_eq lines-docs "$(get "$W/s.json" corpus.documents)" "$n"
+done
+
 size=$(wc -c < "$W/big.jsonl.gz")
 head -c $((size - 8)) "$W/big.jsonl.gz" > "$W/crc.jsonl.gz"
 printf '\001\002\003\004' >> "$W/crc.jsonl.gz"
