@@ -574,7 +574,11 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
                              "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
     size_t n_words = d->vocab.count;
     for (size_t i = 0; i < n_words; i++) {
-        unsigned bit = (unsigned)(tally__hash(d->vocab.arena.data + d->vocab.offs[i], d->vocab.lens[i]) >> 48);
+        uint32_t len = d->vocab.lens[i];
+        if (len == 0)
+            continue;
+        uint64_t head = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
+        unsigned bit = tally__filter_bit(head, len);
         d->word_filter[bit >> 6] |= 1ull << (bit & 63);
     }
     d->root_next = tally_xmalloc((n_words ? n_words : 1) * sizeof *d->root_next);

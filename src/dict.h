@@ -101,7 +101,7 @@ struct tally_dict {
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
-    uint64_t word_filter[1024]; /* bit (hash >> 48) set for every vocabulary word */
+    uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
     char fingerprint[17];
 
     /* parsing */
@@ -111,10 +111,17 @@ struct tally_dict {
 /* Looks up s in a table; returns its id or TALLY_NONE. Read-only, thread-safe. */
 uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, uint64_t h);
 
-/* 0 when no vocabulary word has hash h (a 64 Kibit filter, 8 KiB: stays in L1). */
-static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t h)
+/* The filter bit of a word of n bytes whose first min(n, 8) bytes, as tally__load_le reads them,
+ * are head: one multiply, so that the many tokens not in the dictionary cost no full hash. */
+static inline unsigned tally__filter_bit(uint64_t head, size_t n)
 {
-    unsigned bit = (unsigned)(h >> 48);
+    return (unsigned)(((head + n * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 48);
+}
+
+/* 0 when no vocabulary word has this head and length (a 64 Kibit filter, 8 KiB: stays in L1). */
+static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, size_t n)
+{
+    unsigned bit = tally__filter_bit(head, n);
     return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 

@@ -176,10 +176,10 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np
 /* The rest of a token that may be in the dictionary: look it up, find its prefixes, step the
  * trie. Kept out of line so the common case below stays small. */
 static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl,
-                                                   uint64_t h)
+                                                   uint64_t h, int maybe_word)
 {
     const tally_dict *d = m->d;
-    uint32_t w = tally__dict_maybe_word(d, h) ? tally__strtab_find(&d->vocab, nb, nl, h) : TALLY_NONE;
+    uint32_t w = maybe_word ? tally__strtab_find(&d->vocab, nb, nl, h) : TALLY_NONE;
     size_t np = 0;
     /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
     for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
@@ -209,11 +209,9 @@ static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8
     m->n_active = n_next;
 }
 
-/* One token, already normalized to nb[0,nl), whose hash is h (tally__hash; any value when nl
- * is 0). */
-static inline void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_t h, unsigned flags)
+/* Every token: count it, and break phrases and settle groups where it is not linked. */
+static inline void token_begin(tally_matcher *m, unsigned flags)
 {
-    const tally_dict *d = m->d;
     m->doc_tokens++;
     m->pos++;
     if (!(flags & TALLY_TOK_LINKED)) {
@@ -221,18 +219,42 @@ static inline void token_hashed(tally_matcher *m, const uint8_t *nb, size_t nl, 
         if (m->n_pending)
             groups_resolve(m, UINT64_MAX);
     }
-    /* most tokens are not in the dictionary: one bit of an L1-sized filter says so */
-    if (nl && (tally__dict_maybe_word(d, h) || d->pfx_root[nb[0]] != TALLY_NONE))
-        token_lookup(m, nb, nl, h);
-    else
-        m->n_active = 0;
+}
+
+static inline void token_end(tally_matcher *m)
+{
+    const tally_dict *d = m->d;
     if (m->n_pending && d->max_group_tokens)
         groups_resolve(m, m->pos + 1 > d->max_group_tokens ? m->pos + 1 - d->max_group_tokens : 0);
 }
 
+/* One token, already normalized to nb[0,nl). Most tokens are not in the dictionary: the filter
+ * and the prefix trie's first byte say so before any hash is computed. */
 static inline void token_norm(tally_matcher *m, const uint8_t *nb, size_t nl, unsigned flags)
 {
-    token_hashed(m, nb, nl, nl ? tally__hash(nb, nl) : 0, flags);
+    const tally_dict *d = m->d;
+    token_begin(m, flags);
+    int maybe = nl && tally__dict_maybe_word(d, tally__load_le(nb, nl < 8 ? nl : 8), nl);
+    if (maybe || (nl && d->pfx_root[nb[0]] != TALLY_NONE))
+        token_lookup(m, nb, nl, tally__hash(nb, nl), maybe);
+    else
+        m->n_active = 0;
+    token_end(m);
+}
+
+/* An ASCII token of n <= 8 bytes, normalized, held in v as tally__load_le would read it. */
+static inline void token_short(tally_matcher *m, uint64_t v, size_t n, unsigned flags)
+{
+    const tally_dict *d = m->d;
+    token_begin(m, flags);
+    int maybe = tally__dict_maybe_word(d, v, n);
+    if (maybe || d->pfx_root[v & 0xFF] != TALLY_NONE) {
+        memcpy(m->lower, &v, 8);
+        token_lookup(m, m->lower, n, tally__hash_word(v, n), maybe);
+    } else {
+        m->n_active = 0;
+    }
+    token_end(m);
 }
 
 static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags)
@@ -378,8 +400,7 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
             }
             if (fold)
                 v |= swar_letters(v) >> 2; /* 'A'..'Z' + 0x20 = 'a'..'z' */
-            memcpy(m->lower, &v, 8);
-            token_hashed(m, m->lower, n, tally__hash_word(v, n), flags);
+            token_short(m, v, n, flags);
         } else {
             ascii_token(m, t + s, n, flags);
         }
