@@ -121,6 +121,8 @@ typedef struct scan {
     worker **all_workers;
     size_t n_workers;
     size_t in_flight;
+    size_t counting, threads; /* counts started and not finished; at most threads of them */
+    batch *ready, *ready_tail; /* filled batches waiting to be counted */
     tally_summary *sum;
     size_t batch_bytes, max_line;
     int window_log;
@@ -663,7 +665,7 @@ static void flush_writes(scan *s)
 
 static void count_after(uv_work_t *req, int status);
 
-static void queue_count(scan *s, batch *b)
+static void start_count(scan *s, batch *b)
 {
     input *in = b->in;
     if (b->cont_in) {
@@ -672,11 +674,39 @@ static void queue_count(scan *s, batch *b)
     } else {
         b->w = worker_get(s);
     }
-    if (b->cont_out)
-        in->chain_busy = 1;
     b->work.data = b;
     s->in_flight++;
+    s->counting++;
     uv_queue_work(&s->loop, &b->work, count_work, count_after);
+}
+
+/* Counts start at most `threads` at a time, so no more matchers exist than can run (each holds
+ * per-keyword arrays); the others wait in arrival order. */
+static void queue_count(scan *s, batch *b)
+{
+    if (b->cont_out)
+        b->in->chain_busy = 1;
+    if (s->counting < s->threads) {
+        start_count(s, b);
+        return;
+    }
+    b->next = NULL;
+    if (s->ready_tail)
+        s->ready_tail->next = b;
+    else
+        s->ready = b;
+    s->ready_tail = b;
+}
+
+static void start_ready(scan *s)
+{
+    while (s->ready && s->counting < s->threads) {
+        batch *b = s->ready;
+        s->ready = b->next;
+        if (!s->ready)
+            s->ready_tail = NULL;
+        start_count(s, b);
+    }
 }
 
 static void merge(scan *s, batch *b)
@@ -708,6 +738,7 @@ static void count_after(uv_work_t *req, int status)
     input *in = b->in;
     (void)status;
     s->in_flight--;
+    s->counting--;
     merge(s, b);
     if (b->cont_out && !b->read_rc) {
         in->held = b->w;
@@ -733,6 +764,7 @@ static void count_after(uv_work_t *req, int status)
         release_slot(s, b);
         flush_writes(s);
     }
+    start_ready(s);
     pump(s);
 }
 
@@ -910,6 +942,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         s->sum->input_names[i] = tally_xstrdup(in->name);
     }
     s->max_reading = threads;
+    s->threads = threads;
     s->n_slots = 2 * (size_t)threads + 2;
     s->all_slots = tally_xcalloc(s->n_slots, sizeof *s->all_slots);
     s->free_slots = tally_xcalloc(s->n_slots, sizeof *s->free_slots);
