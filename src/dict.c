@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "normalize.h"
 #include "tokenize.h"
+#include "unicode.h"
 
 /* ---- string tables ------------------------------------------------------------------------ */
 
@@ -155,44 +156,17 @@ void tally_dict_free(tally_dict *d)
     free(d);
 }
 
-/* White_Space code points (PropList.txt); the set has been stable since Unicode 6.3. */
-static int is_white_space(uint32_t c)
-{
-    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x3000;
-}
-
 /* Decodes one well-formed UTF-8 code point; returns its length, or 0 when ill-formed. */
 static size_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
 {
-    uint8_t b = s[0];
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    }
-    size_t len;
-    uint32_t c, min;
-    if (b >= 0xC2 && b <= 0xDF) {
-        len = 2, c = b & 0x1F, min = 0x80;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        len = 3, c = b & 0x0F, min = 0x800;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        len = 4, c = b & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
+    int bad = 0;
+    size_t l = tally__utf8_decode(s, n, cp, &bad);
+    return bad ? 0 : l;
+}
+
+static int is_white_space(uint32_t c)
+{
+    return (tally__uprop(c) & TALLY_UP_WSPACE) != 0;
 }
 
 /* Trims White_Space from both ends of s[0,*n); returns the new start. */

@@ -33,6 +33,7 @@
 #include "summary.h"
 #include "tally.h"
 #include "tokenize.h"
+#include "unicode.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_LINE ((size_t)256 << 20)
@@ -190,25 +191,15 @@ static void json_escape(tally_buf *o, const uint8_t *p, size_t n)
             i++;
             continue;
         }
-        /* a well-formed multi-byte sequence is copied; anything else is one U+FFFD */
-        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        int ok = c >= 0xC2 && c <= 0xF4 && i + len <= n;
-        uint32_t cp = ok ? (c & (0x7F >> len)) : 0;
-        for (size_t k = 1; ok && k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                ok = 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-                   (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
-            ok = 0;
-        if (ok) {
-            tally__buf_append(o, p + i, len);
-            i += len;
-        } else {
+        /* a well-formed multi-byte sequence is copied; an ill-formed one becomes U+FFFD */
+        uint32_t cp;
+        int bad = 0;
+        size_t len = tally__utf8_decode(p + i, n - i, &cp, &bad);
+        if (bad)
             tally__buf_append(o, "\xEF\xBF\xBD", 3);
-            i++;
-        }
+        else
+            tally__buf_append(o, p + i, len);
+        i += len;
     }
 }
 
