@@ -95,9 +95,12 @@ static uint32_t strtab_intern(tally_strtab *t, const uint8_t *s, size_t n, int *
         return id;
     if ((t->count + 1) * 2 > t->mask + 1)
         strtab_grow(t);
+    if (t->count == t->cap_ids) {
+        t->cap_ids = t->cap_ids ? t->cap_ids * 2 : 16;
+        t->offs = tally_xrealloc(t->offs, t->cap_ids * sizeof *t->offs);
+        t->lens = tally_xrealloc(t->lens, t->cap_ids * sizeof *t->lens);
+    }
     id = (uint32_t)t->count++;
-    t->offs = tally_xrealloc(t->offs, t->count * sizeof *t->offs);
-    t->lens = tally_xrealloc(t->lens, t->count * sizeof *t->lens);
     t->offs[id] = (uint32_t)t->arena.len;
     t->lens[id] = (uint32_t)n;
     tally__buf_append(&t->arena, s, n);

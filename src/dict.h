@@ -41,6 +41,7 @@ typedef struct tally_strtab {
     uint32_t *ids;
     size_t mask;         /* capacity - 1 */
     size_t count;
+    size_t cap_ids;      /* room in offs and lens */
     uint32_t *offs;      /* id -> offset in arena */
     uint32_t *lens;      /* id -> length */
     tally_buf arena;
