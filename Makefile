@@ -51,7 +51,7 @@ endif
 
 DEPS_STAMP = $(BUILD)/.deps-ok
 
-.PHONY: all test unit-tests cli-tests demo check-asan check-tsan bench clean format deps install fuzz
+.PHONY: all test unit-tests cli-tests demo check-asan check-tsan bench clean format deps install fuzz fuzz-check
 all: $(BUILD)/tally $(BUILD)/libtally.a
 
 deps: $(DEPS_STAMP)
@@ -110,8 +110,19 @@ check-tsan:
 bench: all $(TOOLS)
 	$(Q)sh bench/run.sh $(BUILD)
 
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+
+# libFuzzer targets in tests/fuzz/ (clang; run.sh installs what it needs): each for FUZZ_SECONDS
+fuzz: $(BUILD)/gen/unicode_tables.c
+	$(Q)CC=$(FUZZ_CC) sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# each fuzz target once over its committed seed corpus (regressions), as CI runs it
+fuzz-check: $(BUILD)/gen/unicode_tables.c
+	$(Q)CC=$(FUZZ_CC) sh tests/fuzz/run.sh check
+
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
 format:
 	clang-format -i include/*.h src/*.c src/*.h tests/*.c tools/*.c

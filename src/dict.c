@@ -268,6 +268,13 @@ static int add_term(tally_dict *d, const char *name, uint64_t line, const char *
         }
         size_t nl;
         const uint8_t *nb = tally__norm_token(d->norm, (const uint8_t *)term + tok.start, tok.len, &nl);
+        if (nl == 0) {
+            /* only default-ignorable characters (whitespace tokenizer): no text token can match */
+            rc = tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                               "%s:%llu: a word of the term is only ignorable characters: %.*s", name,
+                               (unsigned long long)line, (int)n, term);
+            goto out;
+        }
         ids[n_ids++] = strtab_intern(&d->vocab, nb, nl, NULL);
         last_start = tok.start;
         last_len = tok.len;
@@ -342,6 +349,9 @@ int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t
             size_t l = utf8_decode((const uint8_t *)s + i, n - i, &c);
             if (!l)
                 return tally__seterr(err, TALLY_EDICT, line, i, "%s:%llu: invalid UTF-8 at byte %zu of the line",
+                                     name, (unsigned long long)line, i + 1);
+            if (c == 0) /* names are C strings in the API and the summary */
+                return tally__seterr(err, TALLY_EDICT, line, i, "%s:%llu: a NUL byte at byte %zu of the line",
                                      name, (unsigned long long)line, i + 1);
             i += l;
         }

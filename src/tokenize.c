@@ -567,6 +567,10 @@ size_t tally__tok_safe_cut(const uint8_t *text, size_t len, size_t max_scan)
             unsigned wb = prop & TALLY_UP_WB_MASK;
             if (wb == TALLY_WB_NEWLINE || wb == TALLY_WB_LF)
                 return p;
+            /* White_Space with another Word_Break value takes part in rules: U+202F NARROW
+             * NO-BREAK SPACE is ExtendNumLet, so WB13a/b join it to the letters around it */
+            if (wb != TALLY_WB_WSEGSPACE && wb != TALLY_WB_OTHER)
+                continue;
         }
         int c1_wseg = (prop & TALLY_UP_WB_MASK) == TALLY_WB_WSEGSPACE;
         if (text[p] < 0x80) {

@@ -39,6 +39,15 @@ expect_grep "UTF-8" "$W/err"
 printf '[ ]\nx\n' > "$W/bad4.dict"
 run_rc 2 "$T" scan -d "$W/bad4.dict" "$W/a.txt" > "$W/out" 2> "$W/err"
 expect_grep "bad4.dict:1:" "$W/err"
+# found by fuzzing: a NUL byte would cut names short; a term of ignorable characters only
+# (whitespace tokenizer) could never be counted
+printf 'global\na\000b\n' > "$W/nul.dict"
+run_rc 2 "$T" scan -d "$W/nul.dict" "$W/a.txt" > "$W/out" 2> "$W/err"
+expect_grep "nul.dict:2:" "$W/err"
+printf 'global\n\302\255\n' > "$W/shy.dict"
+run_rc 2 "$T" scan --tokenizer whitespace -d "$W/shy.dict" "$W/a.txt" > "$W/out" 2> "$W/err"
+expect_grep "shy.dict:2:" "$W/err"
+expect_grep "ignorable" "$W/err"
 run_rc 2 "$T" scan -d "$W/missing.dict" "$W/a.txt" > "$W/out" 2> "$W/err"
 expect_grep "missing.dict" "$W/err"
 

@@ -34,6 +34,16 @@ sed 's/.*"input":"\([^"]*\)".*/\1/' "$W/docs" | sed "s|^$W/||" > "$W/order"
 printf 'dir/a-b\ndir/a.txt\ndir/a/x\ndir/sub/z\n' | cmp -s - "$W/order" || { cat "$W/order" >&2; fail "folder order"; }
 expect_eq inputs "$(get "$W/s.json" corpus.inputs)" 4
 
+# found by fuzzing: U+202F NARROW NO-BREAK SPACE is White_Space but joins letters (WB13a/b), so
+# a huge document must not be cut after it; every batch size gives the same counts
+printf 'xx\342\200\257nn nn\n' > "$W/nnbsp.txt"
+run_rc 0 "$T" scan -q -k nn --format text -o "$W/ref.json" "$W/nnbsp.txt"
+expect_eq nnbsp-count "$(get "$W/ref.json" keywords.nn.count)" 1
+for bb in 1 2 3 4 5 6 7 8; do
+    run_rc 0 "$T" scan -q -k nn --format text --batch-bytes $bb -o "$W/s.json" "$W/nnbsp.txt"
+    "$SC" --same "$W/ref.json" "$W/s.json" || fail "U+202F at --batch-bytes $bb"
+done
+
 # whitespace tokenizer and case sensitivity
 printf 'Global global, global\n' > "$W/w.txt"
 run_rc 0 "$T" scan -q -k global --tokenizer whitespace -o "$W/s.json" "$W/w.txt"
