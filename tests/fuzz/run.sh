@@ -99,6 +99,10 @@ mkdir -p "$OUT/logs"
 for t in $targets; do
     seeds="tests/fuzz/corpus/$t"
     mkdir -p "$seeds" "$OUT/crashes/$t"
+    # JSONTestSuite's parsing cases seed the JSON target where that folder exists (not copied here)
+    extra=
+    jts=${TALLY_JSONTESTSUITE:-../shared/testdata/JSONTestSuite/test_parsing}
+    [ "$t" = jsonl ] && [ -d "$jts" ] && extra=$jts
     log="$OUT/logs/$t.log"
     dict=
     [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
@@ -106,7 +110,7 @@ for t in $targets; do
     common="-max_len=65536 -timeout=25 -rss_limit_mb=2560 -artifact_prefix=$OUT/crashes/$t/ -print_final_stats=1"
     if [ "$mode" = check ]; then
         # -runs=0: execute every seed once, then stop.
-        if "$OUT/fuzz_$t" $common -runs=0 ${FUZZ_FLAGS:-} "$seeds" >"$log" 2>&1; then
+        if "$OUT/fuzz_$t" $common -runs=0 ${FUZZ_FLAGS:-} "$seeds" $extra >"$log" 2>&1; then
             n=$(ls "$seeds" | wc -l)
             echo "fuzz_$t: ok ($n seeds)"
             pass=$((pass + 1))
@@ -123,7 +127,7 @@ for t in $targets; do
         before=$(ls "$OUT/crashes/$t" | wc -l)
         status=0
         $NICE "$OUT/fuzz_$t" $common $dict $keep -max_total_time="$mode" ${FUZZ_FLAGS:-} \
-            "$OUT/corpus/$t" "$seeds" >"$log" 2>&1 || status=$?
+            "$OUT/corpus/$t" "$seeds" $extra >"$log" 2>&1 || status=$?
         after=$(ls "$OUT/crashes/$t" | wc -l)
         if [ "$status" -eq 0 ] && [ "$after" -eq "$before" ]; then
             echo "fuzz_$t: ok: $(grep -E '^#[0-9]+' "$log" | tail -n 1)"
