@@ -64,7 +64,7 @@ get "$W/s.json" errors.0.message | grep -q "No such file" || fail "missing-file 
 # an input name that is not UTF-8 still gives a valid summary (U+FFFD in the name)
 bad=$(printf '%s/no\377pe.txt' "$W")
 run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$bad"
-get "$W/s.json" errors.0.input | grep -q "no.pe.txt" || fail "name of a non-UTF-8 path"
+get "$W/s.json" errors.0.input | grep -q "no.*pe\.txt" || fail "name of a non-UTF-8 path"
 
 # --per-doc - needs the summary somewhere else
 run_rc 2 "$T" scan -q -d "$W/d.dict" --per-doc - "$W/a.txt" > "$W/out" 2> "$W/err"
