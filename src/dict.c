@@ -150,6 +150,7 @@ void tally_dict_free(tally_dict *d)
     free(d->edge_keys);
     free(d->edge_vals);
     free(d->root_next);
+    free(d->vtab);
     free(d->pfx_edges);
     free(d->pfx_nodes);
     free(d->pfx_edge_byte);
@@ -567,6 +568,23 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
         uint64_t head = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
         unsigned bit = tally__filter_bit(head, len);
         d->word_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
+    size_t vcap = 16;
+    while (vcap < 2 * n_words)
+        vcap *= 2;
+    d->vtab = tally_xcalloc(vcap, sizeof *d->vtab);
+    d->vmask = vcap - 1;
+    for (size_t i = 0; i < n_words; i++) {
+        const uint8_t *w = d->vocab.arena.data + d->vocab.offs[i];
+        uint32_t len = d->vocab.lens[i];
+        uint64_t h = tally__hash(w, len);
+        size_t j = (size_t)h & d->vmask;
+        while (d->vtab[j].hash)
+            j = (j + 1) & d->vmask;
+        d->vtab[j].hash = h | (1ull << 63);
+        d->vtab[j].head = tally__load_le(w, len < 8 ? len : 8);
+        d->vtab[j].id = (uint32_t)i;
+        d->vtab[j].len = len;
     }
     d->root_next = tally_xmalloc((n_words ? n_words : 1) * sizeof *d->root_next);
     for (size_t i = 0; i < n_words; i++)

@@ -56,6 +56,15 @@ typedef struct tally_node {
     uint8_t has_children; /* some exact edge leaves this node */
 } tally_node;
 
+/* A slot of the matcher's vocabulary table: the hash, length and first 8 bytes sit together, so
+ * a lookup reads one cache line and compares words of up to 8 bytes without the arena. */
+typedef struct tally_vslot {
+    uint64_t hash; /* tally__hash of the word; 0 = empty slot (real hashes get the top bit) */
+    uint64_t head; /* the first min(len, 8) bytes, as tally__load_le reads them */
+    uint32_t id;   /* word id */
+    uint32_t len;
+} tally_vslot;
+
 /* A node of the prefix byte trie. */
 typedef struct tally_pfx_node {
     uint32_t prefix; /* prefix id ending at this node, or TALLY_NONE */
@@ -103,6 +112,8 @@ struct tally_dict {
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
     uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
+    tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
+    size_t vmask;
     char fingerprint[17];
 
     /* parsing */
@@ -124,6 +135,29 @@ static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, siz
 {
     unsigned bit = tally__filter_bit(head, n);
     return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
+}
+
+/* The word id of nb[0,nl) (nl > 0) with hash h and head as tally__load_le reads its first
+ * min(nl, 8) bytes, or TALLY_NONE. */
+static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t h,
+                                        uint64_t head)
+{
+    uint64_t key = h | (1ull << 63);
+    for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
+        const tally_vslot *v = &d->vtab[i];
+        if (v->hash == 0)
+            return TALLY_NONE;
+        if (v->hash == key && v->len == nl && v->head == head) {
+            if (nl <= 8)
+                return v->id;
+            const uint8_t *a = d->vocab.arena.data + d->vocab.offs[v->id];
+            size_t j = 8;
+            while (j < nl && a[j] == nb[j])
+                j++;
+            if (j == nl)
+                return v->id;
+        }
+    }
 }
 
 /* Trie step: the child of node by word, or TALLY_NONE. */

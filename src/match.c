@@ -176,10 +176,10 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np
 /* The rest of a token that may be in the dictionary: look it up, find its prefixes, step the
  * trie. Kept out of line so the common case below stays small. */
 static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl,
-                                                   uint64_t h, int maybe_word)
+                                                   uint64_t h, uint64_t head, int maybe_word)
 {
     const tally_dict *d = m->d;
-    uint32_t w = maybe_word ? tally__strtab_find(&d->vocab, nb, nl, h) : TALLY_NONE;
+    uint32_t w = maybe_word ? tally__dict_word(d, nb, nl, h, head) : TALLY_NONE;
     size_t np = 0;
     /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
     for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
@@ -234,9 +234,10 @@ static inline void token_norm(tally_matcher *m, const uint8_t *nb, size_t nl, un
 {
     const tally_dict *d = m->d;
     token_begin(m, flags);
-    int maybe = nl && tally__dict_maybe_word(d, tally__load_le(nb, nl < 8 ? nl : 8), nl);
+    uint64_t head = nl ? tally__load_le(nb, nl < 8 ? nl : 8) : 0;
+    int maybe = nl && tally__dict_maybe_word(d, head, nl);
     if (maybe || (nl && d->pfx_root[nb[0]] != TALLY_NONE))
-        token_lookup(m, nb, nl, tally__hash(nb, nl), maybe);
+        token_lookup(m, nb, nl, tally__hash(nb, nl), head, maybe);
     else
         m->n_active = 0;
     token_end(m);
@@ -250,7 +251,7 @@ static inline void token_short(tally_matcher *m, uint64_t v, size_t n, unsigned 
     int maybe = tally__dict_maybe_word(d, v, n);
     if (maybe || d->pfx_root[v & 0xFF] != TALLY_NONE) {
         memcpy(m->lower, &v, 8);
-        token_lookup(m, m->lower, n, tally__hash_word(v, n), maybe);
+        token_lookup(m, m->lower, n, tally__hash_word(v, n), v, maybe);
     } else {
         m->n_active = 0;
     }
