@@ -2,10 +2,11 @@
  * calling the internal APIs directly (src/tokenize.h, normalize.h, match.h, jsonl.h, reader.h):
  *
  *   micro [-r REPS] [-b BYTES] [-e ENGLISH] [-m MULTILINGUAL] [-j JSONL] [-z FILE]...
- *         [-d NAME=DICT]...
+ *         [-d NAME=DICT]... [-s match]
  *
  * Every benchmark runs REPS times (default 5) over the same in-memory input (the first BYTES of
- * each file, default 16 MiB, cut at a line end) and reports the median. Output, one line each,
+ * each file, default 16 MiB, cut at a line end) and reports the median. -s match runs only the
+ * matcher stages (and the JSON Lines and reader stages asked for), for profiling. Output, one line each,
  * for bench/run.sh to format:
  *
  *   NAME BYTES TOKENS SECONDS
@@ -39,6 +40,7 @@
 #define PIECE (1u << 20)
 
 static int reps = 5;
+static int match_only; /* -s match: skip the tokenizer stages (for profiling the matcher) */
 static volatile uint64_t sink; /* keeps results alive so the compiler cannot drop the work */
 
 static double now(void)
@@ -117,6 +119,8 @@ static uint64_t bench_tokenize(const char *lang, const text *x)
     double t[MAX_REPS];
     char name[64];
     uint64_t n = 0;
+    if (match_only)
+        return tokenize(x, NULL);
     for (int r = 0; r < reps; r++) {
         double t0 = now();
         n = tokenize(x, NULL);
@@ -293,6 +297,7 @@ int main(int argc, char **argv)
         case 'j': jl = v; break;
         case 'z': if (nz < 8) zfiles[nz++] = v; break;
         case 'd': if (nd < 16 && strchr(v, '=')) dicts[nd++] = v; break;
+        case 's': if (strcmp(v, "match") != 0) goto usage; match_only = 1; break;
         default: goto usage;
         }
         i++;
@@ -334,7 +339,7 @@ int main(int argc, char **argv)
     return fflush(stdout) != 0;
 usage:
     fputs("usage: micro [-r REPS] [-b BYTES] [-e ENGLISH] [-m MULTILINGUAL] [-j JSONL] [-z FILE]... "
-          "[-d NAME=DICT]...\n   (dictionaries named ml* run on the multilingual text, others on "
+          "[-d NAME=DICT]... [-s match]\n   (dictionaries named ml* run on the multilingual text, others on "
           "the English text)\n", stderr);
     return 2;
 }

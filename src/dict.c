@@ -150,6 +150,9 @@ void tally_dict_free(tally_dict *d)
     free(d->edge_keys);
     free(d->edge_vals);
     free(d->root_next);
+    free(d->pfx_root_kw);
+    free(d->word_pfx_off);
+    free(d->word_pfx);
     free(d->vtab);
     free(d->pfx_edges);
     free(d->pfx_nodes);
@@ -427,7 +430,7 @@ typedef struct edge_builder {
 
 static size_t edge_slot(uint64_t key, size_t mask)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+    return tally__edge_slot(key, mask);
 }
 
 static void edges_grow(edge_builder *e)
@@ -485,6 +488,12 @@ static void build_prefix_trie(tally_dict *d)
             continue;
         if (len > max_len)
             max_len = len;
+        for (unsigned b1 = 0; b1 < 256; b1++) {
+            if (len > 1 && b1 != s[1])
+                continue;
+            unsigned k = s[0] | (b1 << 8);
+            d->pfx_pair[k >> 6] |= 1ull << (k & 63);
+        }
         uint32_t node;
         if (d->pfx_root[s[0]] == TALLY_NONE) {
             if (n == cap) {
@@ -553,6 +562,52 @@ static void build_prefix_trie(tally_dict *d)
     d->max_pfx_len = max_len;
 }
 
+/* Precomputes what the matcher would otherwise work out per token: the prefixes each vocabulary
+ * word starts with (by the same walk of the prefix trie), and the keyword of each one-token
+ * prefix term, so that a word in the vocabulary needs no walk and the root no search. */
+static void build_prefix_shortcuts(tally_dict *d)
+{
+    size_t n_p = d->prefixes.count, n_w = d->vocab.count;
+    d->pfx_root_kw = tally_xmalloc((n_p ? n_p : 1) * sizeof *d->pfx_root_kw);
+    for (size_t p = 0; p < n_p; p++)
+        d->pfx_root_kw[p] = TALLY_NONE;
+    const tally_node *root = &d->nodes[0];
+    for (uint32_t i = 0; i < root->pfx_count; i++) {
+        const tally_pfx_edge *e = &d->pfx_edges[root->pfx_first + i];
+        d->pfx_root_kw[e->prefix] = e->keyword;
+    }
+    d->word_pfx_off = tally_xmalloc((n_w + 1) * sizeof *d->word_pfx_off);
+    size_t n = 0, cap = 0;
+    d->word_pfx = NULL;
+    for (size_t w = 0; w < n_w; w++) {
+        d->word_pfx_off[w] = (uint32_t)n;
+        const uint8_t *s = d->vocab.arena.data + d->vocab.offs[w];
+        uint32_t len = d->vocab.lens[w];
+        if (len == 0)
+            continue;
+        for (uint32_t node = d->pfx_root[s[0]], i = 1; node != TALLY_NONE; i++) {
+            const tally_pfx_node *pn = &d->pfx_nodes[node];
+            if (pn->prefix != TALLY_NONE) {
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    d->word_pfx = tally_xrealloc(d->word_pfx, cap * sizeof *d->word_pfx);
+                }
+                d->word_pfx[n++] = pn->prefix;
+            }
+            if (i == len)
+                break;
+            uint32_t next = TALLY_NONE;
+            for (uint32_t k = 0; k < pn->count; k++)
+                if (d->pfx_edge_byte[pn->first + k] == s[i])
+                    next = d->pfx_edge_node[pn->first + k];
+            node = next;
+        }
+    }
+    d->word_pfx_off[n_w] = (uint32_t)n;
+    if (!d->word_pfx)
+        d->word_pfx = tally_xmalloc(sizeof *d->word_pfx); /* never NULL: the matcher adds to it */
+}
+
 int tally_dict_compile(tally_dict *d, tally_error *err)
 {
     if (d->compiled)
@@ -577,7 +632,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     for (size_t i = 0; i < n_words; i++) {
         const uint8_t *w = d->vocab.arena.data + d->vocab.offs[i];
         uint32_t len = d->vocab.lens[i];
-        uint64_t h = tally__hash(w, len);
+        uint64_t h = tally__vocab_hash(w, len, tally__load_le(w, len < 8 ? len : 8));
         size_t j = (size_t)h & d->vmask;
         while (d->vtab[j].hash)
             j = (j + 1) & d->vmask;
@@ -682,6 +737,15 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     free(pfx);
 
     build_prefix_trie(d);
+    build_prefix_shortcuts(d);
+    for (size_t i = 0; i < n_words; i++) {
+        uint32_t c = d->root_next[i], len = d->vocab.lens[i];
+        if (c == TALLY_NONE || d->nodes[c].keyword == TALLY_NONE || len == 0)
+            continue;
+        uint64_t head = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
+        unsigned bit = tally__filter_bit(head, len);
+        d->solo_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
 
     /* fingerprint: tokenizer, case rule, every keyword's normalized identity, every group */
     tally_buf fp;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "hash.h"
 #include "tally.h"
 
 #define TALLY_NONE UINT32_MAX
@@ -108,10 +109,16 @@ struct tally_dict {
     uint32_t *pfx_edge_node;
     size_t n_pfx_nodes, n_pfx_edges_trie;
     uint32_t max_pfx_len;   /* longest prefix in bytes: bounds the prefixes one token matches */
+    uint32_t *pfx_root_kw;  /* prefix id -> keyword of the one-token term "prefix*", or TALLY_NONE */
+    uint32_t *word_pfx_off; /* word id -> its prefixes (the ids of every prefix the word starts */
+    uint32_t *word_pfx;     /*   with) at word_pfx[word_pfx_off[w], word_pfx_off[w + 1]) */
+    uint64_t pfx_pair[1024]; /* bit b0 | b1 << 8 set when a prefix may start with bytes b0 b1 (b1 = 0
+                              * stands for a one-byte token); see tally__dict_maybe_prefix */
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
     uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
+    uint64_t solo_filter[1024]; /* ... for every word that is a one-word keyword */
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
     size_t vmask;
     char fingerprint[17];
@@ -137,11 +144,36 @@ static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, siz
     return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 
-/* The word id of nb[0,nl) (nl > 0) with hash h and head as tally__load_le reads its first
- * min(nl, 8) bytes, or TALLY_NONE. */
-static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t h,
-                                        uint64_t head)
+/* 0 when no vocabulary word with this head and length is a keyword by itself (a one-word
+ * keyword); such a word only matters inside phrases. Same bit as tally__dict_maybe_word. */
+static inline int tally__dict_maybe_solo(const tally_dict *d, uint64_t head, size_t n)
 {
+    unsigned bit = tally__filter_bit(head, n);
+    return (int)((d->solo_filter[bit >> 6] >> (bit & 63)) & 1);
+}
+
+/* 0 when no prefix can match a token whose first two bytes are v & 0xFFFF, with the second byte
+ * 0 when the token has one byte (as tally__load_le reads it): one bit in 8 KiB. */
+static inline int tally__dict_maybe_prefix(const tally_dict *d, uint64_t v)
+{
+    unsigned k = (unsigned)(v & 0xFFFF);
+    return (int)((d->pfx_pair[k >> 6] >> (k & 63)) & 1);
+}
+
+/* The hash that places a word in the matcher's vocabulary table: one multiply over the head for
+ * words of up to 8 bytes (the head is the whole word), the full string hash for longer ones. */
+static inline uint64_t tally__vocab_hash(const uint8_t *nb, size_t nl, uint64_t head)
+{
+    if (nl <= 8)
+        return tally__mix64(head ^ (nl * 0x9E3779B97F4A7C15ull), 0xC2B2AE3D27D4EB4Full);
+    return tally__hash(nb, nl);
+}
+
+/* The word id of nb[0,nl) (nl > 0) whose first min(nl, 8) bytes, as tally__load_le reads them,
+ * are head, or TALLY_NONE. */
+static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t head)
+{
+    uint64_t h = tally__vocab_hash(nb, nl, head);
     uint64_t key = h | (1ull << 63);
     for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
         const tally_vslot *v = &d->vtab[i];
@@ -160,14 +192,20 @@ static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, 
     }
 }
 
+/* The first slot to probe for an edge key ((node << 32 | word) + 1) in a table of mask + 1 slots.
+ * Fully mixed: the same word leaves many nodes, so no part of the key may be left out. */
+static inline size_t tally__edge_slot(uint64_t key, size_t mask)
+{
+    return (size_t)tally__hash_u64(key) & mask;
+}
+
 /* Trie step: the child of node by word, or TALLY_NONE. */
 static inline uint32_t tally__dict_child(const tally_dict *d, uint32_t node, uint32_t word)
 {
     if (node == 0)
         return d->root_next[word];
     uint64_t key = (((uint64_t)node << 32) | word) + 1;
-    uint64_t h = key * 0x9E3779B97F4A7C15ull;
-    size_t i = (size_t)(h >> 17) & d->edge_mask;
+    size_t i = tally__edge_slot(key, d->edge_mask);
     for (;;) {
         uint64_t k = d->edge_keys[i];
         if (k == key)

@@ -12,6 +12,8 @@
 
 #include "hash.h"
 
+static tally_classify_fn pick_classifier(void);
+
 tally_matcher *tally__matcher_new(const tally_dict *d)
 {
     tally_matcher *m = tally_xcalloc(1, sizeof *m);
@@ -34,6 +36,7 @@ tally_matcher *tally__matcher_new(const tally_dict *d)
     m->next_active = tally_xmalloc(depth * sizeof *m->next_active);
     m->pids = tally_xmalloc((d->max_pfx_len + 1) * sizeof *m->pids);
     m->resume = tally_xcalloc(g, sizeof *m->resume);
+    m->classify = pick_classifier();
     return m;
 }
 
@@ -136,12 +139,20 @@ static inline void hit(tally_matcher *m, uint32_t kw, uint32_t len)
         group_event(m, m->pos - len + 1, len, kw);
 }
 
-/* Prefix edges of node are sorted by prefix id: one binary search per matched prefix. */
-static void step_prefixes(tally_matcher *m, const tally_node *nd, size_t np)
+/* Prefix edges of node are sorted by prefix id: one binary search per matched prefix; at the
+ * root, the dictionary has the answer for each prefix. */
+static void step_prefixes(tally_matcher *m, const tally_node *nd, const uint32_t *pids, size_t np)
 {
-    const tally_pfx_edge *e = m->d->pfx_edges + nd->pfx_first;
+    const tally_dict *d = m->d;
+    if (nd == d->nodes) {
+        for (size_t i = 0; i < np; i++)
+            if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
+                hit(m, d->pfx_root_kw[pids[i]], 1);
+        return;
+    }
+    const tally_pfx_edge *e = d->pfx_edges + nd->pfx_first;
     for (size_t i = 0; i < np; i++) {
-        uint32_t p = m->pids[i];
+        uint32_t p = pids[i];
         size_t lo = 0, hi = nd->pfx_count;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
@@ -155,7 +166,8 @@ static void step_prefixes(tally_matcher *m, const tally_node *nd, size_t np)
     }
 }
 
-static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np, size_t n_next)
+static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, const uint32_t *pids,
+                          size_t np, size_t n_next)
 {
     const tally_dict *d = m->d;
     if (w != TALLY_NONE) {
@@ -169,92 +181,107 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, size_t np
         }
     }
     if (np && d->nodes[node].pfx_count)
-        step_prefixes(m, &d->nodes[node], np);
+        step_prefixes(m, &d->nodes[node], pids, np);
     return n_next;
 }
 
 /* The rest of a token that may be in the dictionary: look it up, find its prefixes, step the
  * trie. Kept out of line so the common case below stays small. */
 static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl,
-                                                   uint64_t h, uint64_t head, int maybe_word)
+                                                   uint64_t head, int maybe_word)
 {
     const tally_dict *d = m->d;
-    uint32_t w = maybe_word ? tally__dict_word(d, nb, nl, h, head) : TALLY_NONE;
+    uint32_t w = maybe_word ? tally__dict_word(d, nb, nl, head) : TALLY_NONE;
+    const uint32_t *pids = m->pids;
     size_t np = 0;
-    /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
-    for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
-        const tally_pfx_node *pn = &d->pfx_nodes[node];
-        if (pn->prefix != TALLY_NONE)
-            m->pids[np++] = pn->prefix;
-        if (i == nl)
-            break;
-        uint32_t next = TALLY_NONE;
-        const uint8_t *eb = d->pfx_edge_byte + pn->first;
-        for (uint32_t k = 0; k < pn->count && eb[k] <= nb[i]; k++)
-            if (eb[k] == nb[i])
-                next = d->pfx_edge_node[pn->first + k];
-        node = next;
-    }
-    if (w == TALLY_NONE && np == 0) {
-        m->n_active = 0;
-        return;
+    if (w != TALLY_NONE) { /* a vocabulary word: its prefixes are known */
+        pids = d->word_pfx + d->word_pfx_off[w];
+        np = d->word_pfx_off[w + 1] - d->word_pfx_off[w];
+    } else {
+        /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
+        for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
+            const tally_pfx_node *pn = &d->pfx_nodes[node];
+            if (pn->prefix != TALLY_NONE)
+                m->pids[np++] = pn->prefix;
+            if (i == nl)
+                break;
+            uint32_t next = TALLY_NONE;
+            const uint8_t *eb = d->pfx_edge_byte + pn->first;
+            for (uint32_t k = 0; k < pn->count && eb[k] <= nb[i]; k++)
+                if (eb[k] == nb[i])
+                    next = d->pfx_edge_node[pn->first + k];
+            node = next;
+        }
+        if (np == 0) {
+            m->n_active = 0;
+            return;
+        }
     }
     size_t n_next = 0;
     for (size_t i = 0; i < m->n_active; i++)
-        n_next = step(m, m->active[i], w, np, n_next);
-    n_next = step(m, 0, w, np, n_next);
+        n_next = step(m, m->active[i], w, pids, np, n_next);
+    /* the root, where a new match may start */
+    if (w != TALLY_NONE && d->root_next[w] != TALLY_NONE) {
+        uint32_t c = d->root_next[w];
+        const tally_node *cn = &d->nodes[c];
+        if (cn->keyword != TALLY_NONE)
+            hit(m, cn->keyword, 1);
+        if (cn->has_children || cn->pfx_count)
+            m->next_active[n_next++] = c;
+    }
+    for (size_t i = 0; i < np; i++)
+        if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
+            hit(m, d->pfx_root_kw[pids[i]], 1);
     uint32_t *t = m->active;
     m->active = m->next_active;
     m->next_active = t;
     m->n_active = n_next;
 }
 
-/* Every token: count it, and break phrases and settle groups where it is not linked. */
+/* A token not linked to the one before: phrases break and pending group matches settle. */
+static inline void unlink_prev(tally_matcher *m)
+{
+    m->n_active = 0;
+    if (m->n_pending)
+        groups_resolve(m, UINT64_MAX);
+}
+
+/* Every token of the general path: count it, and break phrases and settle groups where it is not
+ * linked. */
 static inline void token_begin(tally_matcher *m, unsigned flags)
 {
     m->doc_tokens++;
     m->pos++;
-    if (!(flags & TALLY_TOK_LINKED)) {
-        m->n_active = 0;
-        if (m->n_pending)
-            groups_resolve(m, UINT64_MAX);
-    }
+    m->last_full = m->pos;
+    if (!(flags & TALLY_TOK_LINKED))
+        unlink_prev(m);
 }
 
 static inline void token_end(tally_matcher *m)
 {
     const tally_dict *d = m->d;
-    if (m->n_pending && d->max_group_tokens)
-        groups_resolve(m, m->pos + 1 > d->max_group_tokens ? m->pos + 1 - d->max_group_tokens : 0);
-}
-
-/* One token, already normalized to nb[0,nl). Most tokens are not in the dictionary: the filter
- * and the prefix trie's first byte say so before any hash is computed. */
-static inline void token_norm(tally_matcher *m, const uint8_t *nb, size_t nl, unsigned flags)
-{
-    const tally_dict *d = m->d;
-    token_begin(m, flags);
-    uint64_t head = nl ? tally__load_le(nb, nl < 8 ? nl : 8) : 0;
-    int maybe = nl && tally__dict_maybe_word(d, head, nl);
-    if (maybe || (nl && d->pfx_root[nb[0]] != TALLY_NONE))
-        token_lookup(m, nb, nl, tally__hash(nb, nl), head, maybe);
-    else
-        m->n_active = 0;
-    token_end(m);
-}
-
-/* An ASCII token of n <= 8 bytes, normalized, held in v as tally__load_le would read it. */
-static inline void token_short(tally_matcher *m, uint64_t v, size_t n, unsigned flags)
-{
-    const tally_dict *d = m->d;
-    token_begin(m, flags);
-    int maybe = tally__dict_maybe_word(d, v, n);
-    if (maybe || d->pfx_root[v & 0xFF] != TALLY_NONE) {
-        memcpy(m->lower, &v, 8);
-        token_lookup(m, m->lower, n, tally__hash_word(v, n), v, maybe);
-    } else {
-        m->n_active = 0;
+    if (m->n_pending) {
+        uint64_t limit = m->pos + 1 > d->max_group_tokens ? m->pos + 1 - d->max_group_tokens : 0;
+        if (m->pending[m->pend_head].start <= limit)
+            groups_resolve(m, limit);
     }
+}
+
+/* The token at m->pos, already counted and normalized to nb[0,nl). Most tokens are not in the
+ * dictionary: the word filter and the prefix filter say so before any hash is computed. */
+static inline void token_at(tally_matcher *m, const uint8_t *nb, size_t nl)
+{
+    const tally_dict *d = m->d;
+    if (nl) {
+        uint64_t head = tally__load_le(nb, nl < 8 ? nl : 8);
+        int maybe = tally__dict_maybe_word(d, head, nl);
+        if (maybe || tally__dict_maybe_prefix(d, nl > 1 ? head : head & 0xFF)) {
+            token_lookup(m, nb, nl, head, maybe);
+            token_end(m);
+            return;
+        }
+    }
+    m->n_active = 0;
     token_end(m);
 }
 
@@ -262,7 +289,8 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
 {
     size_t nl;
     const uint8_t *nb = tally__norm_token(m->norm, s, len, &nl);
-    token_norm(m, nb, nl, flags);
+    token_begin(m, flags);
+    token_at(m, nb, nl);
 }
 
 /* ---- the ASCII fast path ------------------------------------------------------------------
@@ -271,9 +299,16 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
  * hold together (WB5, WB8-WB10, WB13a/b); '.', '\'' and ':' join two letters (WB6/7); '.',
  * '\'', ',' and ';' join two digits (WB11/12); everything else separates, and a segment is a
  * token only when it holds a letter or digit. ASCII White_Space and '-' (the only ASCII Pd)
- * keep a phrase linked. Runs of pure ASCII are tokenized here, lower-cased and hashed without
- * the general tokenizer and normalizer; the stretch around a non-ASCII byte goes through them,
- * cut at points where segmentation cannot depend on the other side. */
+ * keep a phrase linked. Runs of pure ASCII are handled here; the stretch around a non-ASCII
+ * byte goes through the general tokenizer and normalizer, cut at points where segmentation
+ * cannot depend on the other side.
+ *
+ * The text is classified 64 bytes at a time into bit masks (word bytes, mid punctuation,
+ * spaces), from which token starts and ends follow with a few shifts. Each token then costs a
+ * load, a case fold and two filter bits; only the tokens that pass the filters (the dictionary
+ * may hold them) take the full path. The others are only counted: a token that is not in the
+ * dictionary ends every phrase and cannot start one, so skipping it changes nothing but the
+ * running position, and group matches waiting for it settle the same way later. */
 
 enum { A_LETTER = 1, A_DIGIT = 2, A_USCORE = 4, A_GAP = 8, A_MIDL = 16, A_MIDN = 32, A_SPACE = 64 };
 #define A_WORD (A_LETTER | A_DIGIT | A_USCORE)
@@ -300,25 +335,81 @@ static const uint8_t acls[256] = {
     ['z'] = A_LETTER,
 };
 
-static void ascii_token(tally_matcher *m, const uint8_t *s, size_t n, unsigned flags)
+/* Classifies 64 * nblk ASCII bytes at p: one bit per byte in each mask (bit j = p[j]); the
+ * bytes, lower-cased, go to low (see tally_classify_fn). */
+static void classify_scalar(const uint8_t *p, size_t nblk, tally_ablk *out, uint8_t *low)
 {
-    if (m->d->case_sensitive) {
-        token_norm(m, s, n, flags); /* NFKC of ASCII is the text itself */
-        return;
+    for (size_t k = 0; k < nblk; k++, p += 64, low += 64) {
+        uint64_t w = 0, mid = 0, sp = 0;
+        for (unsigned j = 0; j < 64; j++) {
+            uint8_t c = acls[p[j]];
+            low[j] = (uint8_t)(p[j] | ((c & A_LETTER) ? 0x20 : 0));
+            w |= (uint64_t)((c & A_WORD) != 0) << j;
+            mid |= (uint64_t)((c & (A_MIDL | A_MIDN)) != 0) << j;
+            sp |= (uint64_t)((c & A_WS) != 0) << j;
+        }
+        out[k].word = w;
+        out[k].mid = mid;
+        out[k].space = sp;
     }
-    if (n > sizeof m->lower) {
-        token(m, s, n, flags);
-        return;
-    }
-    uint8_t *b = m->lower;
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(s[i] | ((acls[s[i]] & A_LETTER) ? 0x20 : 0));
-    token_norm(m, b, n, flags);
 }
 
-/* SWAR classification of 8 ASCII bytes (all < 0x80): 0x80 in each byte that is a letter, or
- * that is a letter, digit or '_'. Byte-wise additions cannot carry across bytes here because
- * every byte stays below 0x100. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* The same with AVX2: each byte's class is the AND of a lookup by its low nibble and one by its
+ * high nibble. Bits: 0x01 \t..\r, 0x02 ' ' '-', 0x04 '\'' ',' '.', 0x08 '0'..'9', 0x10 ':' ';',
+ * 0x20 'A'..'O' 'a'..'o', 0x40 'P'..'Z' 'p'..'z', 0x80 '_'. */
+__attribute__((target("avx2"))) static void classify_avx2(const uint8_t *p, size_t nblk,
+                                                          tally_ablk *out, uint8_t *low)
+{
+    const __m256i lo_tab = _mm256_setr_epi8(
+        0x4A, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x6C, 0x68, 0x69, 0x71, 0x31, 0x25, 0x23, 0x24,
+        (char)0xA0, 0x4A, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x6C, 0x68, 0x69, 0x71, 0x31, 0x25,
+        0x23, 0x24, (char)0xA0);
+    const __m256i hi_tab = _mm256_setr_epi8(0x01, 0, 0x06, 0x18, 0x20, (char)0xC0, 0x20, 0x40, 0,
+                                            0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0x06, 0x18, 0x20,
+                                            (char)0xC0, 0x20, 0x40, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m256i wbits = _mm256_set1_epi8((char)0xE8), mbits = _mm256_set1_epi8(0x14),
+                  sbits = _mm256_set1_epi8(0x03), lbits = _mm256_set1_epi8(0x60),
+                  case_bit = _mm256_set1_epi8(0x20);
+    for (size_t k = 0; k < nblk; k++, p += 64, low += 64) {
+        uint64_t r[3] = {0, 0, 0};
+        for (int h = 0; h < 2; h++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+            __m256i lo = _mm256_and_si256(x, nib);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+            __m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, lo),
+                                         _mm256_shuffle_epi8(hi_tab, hi));
+            uint32_t nw = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(c, wbits), zero));
+            uint32_t nm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(c, mbits), zero));
+            uint32_t ns = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(c, sbits), zero));
+            __m256i not_letter = _mm256_cmpeq_epi8(_mm256_and_si256(c, lbits), zero);
+            _mm256_storeu_si256((__m256i *)(void *)(low + 32 * h),
+                                _mm256_or_si256(x, _mm256_andnot_si256(not_letter, case_bit)));
+            r[0] |= (uint64_t)(uint32_t)~nw << (32 * h);
+            r[1] |= (uint64_t)(uint32_t)~nm << (32 * h);
+            r[2] |= (uint64_t)(uint32_t)~ns << (32 * h);
+        }
+        out[k].word = r[0];
+        out[k].mid = r[1];
+        out[k].space = r[2];
+    }
+}
+#endif
+
+static tally_classify_fn pick_classifier(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return classify_avx2;
+#endif
+    return classify_scalar;
+}
+
+/* SWAR: 0x80 in each byte of w (all < 0x80) that is an ASCII letter. Byte-wise additions cannot
+ * carry across bytes because every byte stays below 0x100. */
 #define H8 0x8080808080808080ull
 #define L8 0x0101010101010101ull
 
@@ -328,86 +419,244 @@ static inline uint64_t swar_letters(uint64_t w)
     return ((lo + (0x80 - 'a') * L8) & ~(lo + (0x80 - 'z' - 1) * L8)) & H8;
 }
 
-static inline uint64_t swar_word(uint64_t w)
+/* Does the mid punctuation of class mid join its neighbours of classes pc and nc (WB6/7,
+ * WB11/12)? */
+static inline int joins(uint8_t mid, uint8_t pc, uint8_t nc)
 {
-    uint64_t digit = (w + (0x80 - '0') * L8) & ~(w + (0x80 - '9' - 1) * L8);
-    uint64_t t = w ^ ('_' * L8);
-    uint64_t nonzero = ((t & ~H8) + ~H8) | t; /* high bit set where the byte is not '_' */
-    return (swar_letters(w) | digit | ~nonzero) & H8;
+    return ((mid & A_MIDL) && (pc & A_LETTER) && (nc & A_LETTER)) ||
+           ((mid & A_MIDN) && (pc & A_DIGIT) && (nc & A_DIGIT));
+}
+
+/* A token of the fast path that passed the filters: s[0,n) as in the text, v its first
+ * min(n, 8) bytes folded, maybe its word-filter bit; its position is m->pos, already counted. */
+static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint8_t *s, size_t n,
+                                                    uint64_t v, int maybe, int linked)
+{
+    if (!linked)
+        unlink_prev(m);
+    if (n <= 8) {
+        memcpy(m->lower, &v, 8);
+        token_lookup(m, m->lower, n, v, maybe);
+    } else if (m->d->case_sensitive) {
+        token_lookup(m, s, n, v, maybe); /* NFKC of ASCII is the text itself */
+    } else if (n <= sizeof m->lower) {
+        for (size_t i = 0; i < n; i++)
+            m->lower[i] = (uint8_t)(s[i] | ((acls[s[i]] & A_LETTER) ? 0x20 : 0));
+        token_lookup(m, m->lower, n, v, maybe);
+    } else {
+        size_t nl;
+        const uint8_t *nb = tally__norm_token(m->norm, s, n, &nl);
+        token_at(m, nb, nl);
+        return;
+    }
+    token_end(m);
+}
+
+/* Is s[0,n) (starting with '_') made of underscores only? Such a segment is not a token. */
+static int underscores_only(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* A token the fast path found that may be in the dictionary: its offset in the field, byte
+ * length and running position. */
+typedef struct fast_rec {
+    size_t s;
+    size_t n;
+    uint64_t pos;
+} fast_rec;
+
+#define FAST_CHUNK 16                      /* blocks of 64 bytes classified at once */
+#define FAST_MAX_REC (FAST_CHUNK * 32 + 1) /* at most a token start every other byte, + 1 */
+
+/* The first min(n, 8) bytes of the token at p (n > 0), folded when fold, as tally__load_le
+ * reads them; room = bytes readable from p. */
+static const uint64_t head_mask[9] = {
+    0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull,
+    0xFFFFFFFFFFFFFFFFull,
+};
+
+static inline uint64_t fast_head(const uint8_t *p, size_t n, size_t room, int fold)
+{
+    uint64_t v;
+    if (room >= 8) {
+        memcpy(&v, p, 8);
+        v &= head_mask[n < 8 ? n : 8];
+    } else {
+        v = tally__load_le(p, n); /* n < 8 here */
+    }
+    if (fold)
+        v |= swar_letters(v) >> 2; /* 'A'..'Z' + 0x20 = 'a'..'z' */
+    return v;
+}
+
+/* The head of a token of n bytes at p, where 8 bytes can be read and are already folded. */
+static inline uint64_t cb_head(const uint8_t *p, size_t n)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v & head_mask[n < 8 ? n : 8];
+}
+
+/* One segment t[s,s+n) found by the fast path, v its first min(n, 8) bytes as fast_head reads
+ * them: counts it (unless it is underscores only) and records it when the filters say the
+ * dictionary may hold it. No branch depends on the filters, so a token that passes costs no
+ * misprediction here. */
+static inline void fast_token(const tally_dict *d, const uint8_t *t, size_t s, size_t n, uint64_t v,
+                              int pfx, uint64_t *pos, fast_rec *rec, size_t *n_rec)
+{
+    if (__builtin_expect((v & 0xFF) == '_', 0) && underscores_only(t + s, n))
+        return;
+    ++*pos;
+    int keep = tally__dict_maybe_word(d, v, n);
+    if (pfx)
+        keep |= tally__dict_maybe_prefix(d, n > 1 ? v : v & 0xFF);
+    fast_rec *r = &rec[*n_rec];
+    r->s = s;
+    r->n = n;
+    r->pos = *pos;
+    *n_rec += (size_t)keep;
+}
+
+/* Is t[from,to) only White_Space and '-'? */
+static inline int all_gap(const uint8_t *t, size_t from, size_t to)
+{
+    for (size_t q = from; q < to; q++)
+        if (!(acls[t[q]] & A_GAP))
+            return 0;
+    return 1;
+}
+
+/* Does t[i,end) end with a token followed only by spaces (1), with something else that is not a
+ * space (0), or hold only spaces (keep)? */
+static int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
+{
+    size_t q = end;
+    while (q > i && (acls[t[q - 1]] & A_GAP))
+        q--;
+    if (q == i)
+        return keep;
+    uint8_t c = acls[t[q - 1]];
+    if (c & (A_LETTER | A_DIGIT))
+        return 1;
+    if (!(c & A_USCORE))
+        return 0;
+    while (q > i && t[q - 1] == '_')
+        q--;
+    return q > i && (acls[t[q - 1]] & (A_LETTER | A_DIGIT));
 }
 
 /* Tokenizes and counts t[i,end), all ASCII. end is the field's end or just after ASCII
- * White_Space, so no token runs past it; bytes up to lim (the field's end) may be read. */
+ * White_Space, so no token runs past it; bytes up to lim (the field's end) may be read.
+ * Each chunk of blocks is done in two passes: the first finds the tokens, counts them and
+ * records those the filters let through; the second takes the recorded ones through the
+ * dictionary. */
 static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
 {
-    int have_prev = m->tk.have_prev, gap_ok = m->tk.gap_ok;
-    const int fold = !m->d->case_sensitive;
-    while (i < end) {
-        uint8_t c = acls[t[i]];
-        if (!(c & A_WORD)) {
-            if (!(c & A_GAP))
-                gap_ok = 0;
-            i++;
-            continue;
+    const tally_dict *d = m->d;
+    const int fold = !d->case_sensitive;
+    const int entry_link = m->tk.have_prev && m->tk.gap_ok;
+    uint64_t pos = m->pos;
+    const uint64_t pos0 = pos;
+    size_t open = SIZE_MAX;      /* start of a segment that runs on into the next block */
+    size_t prev_end = SIZE_MAX;  /* end of the last recorded token taken through the dictionary */
+    uint64_t wprev = 0, tprev = 0; /* bit 63 of the previous block's word and segment masks */
+    const int pfx = d->n_pfx_nodes != 0;
+    tally_ablk blk[FAST_CHUNK];
+    fast_rec rec[FAST_MAX_REC];
+    uint8_t pad[64];
+    uint8_t low_buf[FAST_CHUNK * 64 + 8]; /* the chunk lower-cased (when fold), + 8 readable */
+    memset(low_buf + FAST_CHUNK * 64, 0, 8);
+    size_t b = i;
+    while (b < end || open != SIZE_MAX) {
+        size_t nblk = b < end ? (end - b) / 64 : 0;
+        if (nblk > FAST_CHUNK)
+            nblk = FAST_CHUNK;
+        if (nblk) {
+            m->classify(t + b, nblk, blk, low_buf);
+        } else { /* the last bytes, followed by spaces */
+            memset(pad, ' ', sizeof pad);
+            if (b < end)
+                memcpy(pad, t + b, end - b);
+            m->classify(pad, 1, blk, low_buf);
+            nblk = 1;
         }
-        size_t s = i;
-        i++;
-        for (;;) {
-            /* the run of letters, digits and '_', 8 bytes at a time while they can be read */
-            while (i + 8 <= end) {
-                uint64_t w;
-                memcpy(&w, t + i, 8);
-                uint64_t stop = ~swar_word(w) & H8;
-                if (stop) {
-                    i += (size_t)__builtin_ctzll(stop) >> 3;
-                    goto run_end;
-                }
-                i += 8;
+        memset(low_buf + nblk * 64, 0, 8);
+        /* the chunk's bytes as the dictionary spells them: heads of tokens inside it load here */
+        const size_t c0 = b;
+        const uint8_t *cb = low_buf;
+        size_t n_rec = 0;
+        for (size_t k = 0; k < nblk; k++, b += 64) {
+            uint64_t w = blk[k].word;
+            uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
+            /* mid punctuation between two word bytes: does it join them? */
+            uint64_t cand = blk[k].mid & ((w << 1) | wprev) & ((w >> 1) | (w64 << 63)), jn = 0;
+            while (cand) {
+                unsigned j = (unsigned)__builtin_ctzll(cand);
+                cand &= cand - 1;
+                const uint8_t *q = t + b + j;
+                if (joins(acls[q[0]], acls[q[-1]], acls[q[1]]))
+                    jn |= 1ull << j;
             }
-            while (i < end && (acls[t[i]] & A_WORD))
-                i++;
-        run_end:
-            if (i + 1 < end && (acls[t[i]] & (A_MIDL | A_MIDN))) {
-                uint8_t mid = acls[t[i]], pc = acls[t[i - 1]], nc = acls[t[i + 1]];
-                if (((mid & A_MIDL) && (pc & A_LETTER) && (nc & A_LETTER)) ||
-                    ((mid & A_MIDN) && (pc & A_DIGIT) && (nc & A_DIGIT))) {
-                    i += 2;
-                    continue;
-                }
+            uint64_t tm = w | jn; /* bytes inside a segment */
+            uint64_t starts = tm & ~((tm << 1) | tprev);
+            wprev = w >> 63;
+            tprev = tm >> 63;
+            if (open != SIZE_MAX) {
+                uint64_t z = ~tm;
+                if (z == 0)
+                    continue; /* the segment covers the whole block */
+                size_t e = b + (size_t)__builtin_ctzll(z);
+                uint64_t v = fold && open >= c0 ? cb_head(cb + (open - c0), e - open)
+                                                : fast_head(t + open, e - open, lim - open, fold);
+                fast_token(d, t, open, e - open, v, pfx, &pos, rec, &n_rec);
+                open = SIZE_MAX;
             }
-            break;
+            while (starts) {
+                unsigned s = (unsigned)__builtin_ctzll(starts);
+                starts &= starts - 1;
+                uint64_t z = ~tm >> s;
+                if (z == 0) {
+                    open = b + s;
+                    break;
+                }
+                size_t n = (size_t)__builtin_ctzll(z);
+                uint64_t v = fold ? cb_head(cb + (b + s - c0), n) : fast_head(t + b + s, n, lim - b - s, 0);
+                fast_token(d, t, b + s, n, v, pfx, &pos, rec, &n_rec);
+            }
         }
-        size_t n = i - s;
-        if (t[s] == '_') { /* a segment of underscores only is not a token */
-            size_t k = s;
-            while (k < i && t[k] == '_')
-                k++;
-            if (k == i) {
-                gap_ok = 0;
+        /* second pass: the recorded tokens, in order. A token whose neighbours were both
+         * skipped can only count as a one-word keyword or through a prefix: when the solo
+         * filter and the prefix filter rule both out, taking it through the dictionary would
+         * change nothing (the phrases it starts end at the next token), so it is skipped too. */
+        for (size_t k = 0; k < n_rec; k++) {
+            const fast_rec *r = &rec[k];
+            uint64_t v = fast_head(t + r->s, r->n, lim - r->s, fold);
+            int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
+            if (!adjacent && k + 1 < n_rec && rec[k + 1].pos != r->pos + 1 &&
+                !tally__dict_maybe_solo(d, v, r->n) &&
+                !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF)))
                 continue;
-            }
-        }
-        unsigned flags = TALLY_TOK_ASCII | (have_prev && gap_ok ? TALLY_TOK_LINKED : 0);
-        have_prev = 1;
-        gap_ok = 1;
-        if (n <= 8) {
-            uint64_t v;
-            if (s + 8 <= lim) {
-                memcpy(&v, t + s, 8);
-                if (n < 8)
-                    v &= (1ull << (8 * n)) - 1;
-            } else {
-                v = tally__load_le(t + s, n);
-            }
-            if (fold)
-                v |= swar_letters(v) >> 2; /* 'A'..'Z' + 0x20 = 'a'..'z' */
-            token_short(m, v, n, flags);
-        } else {
-            ascii_token(m, t + s, n, flags);
+            int linked = 0;
+            if (adjacent)
+                linked = prev_end == SIZE_MAX ? entry_link && all_gap(t, i, r->s)
+                                              : all_gap(t, prev_end, r->s);
+            m->pos = r->pos;
+            m->last_full = r->pos;
+            prev_end = r->s + r->n;
+            fast_survivor(m, t + r->s, r->n, v, tally__dict_maybe_word(d, v, r->n), linked);
         }
     }
-    m->tk.have_prev = have_prev;
-    m->tk.gap_ok = gap_ok;
+    m->doc_tokens += pos - pos0;
+    if (m->last_full != pos)
+        m->n_active = 0; /* the last token was skipped: no phrase goes on from it */
+    m->pos = pos;
+    if (pos != pos0)
+        m->tk.have_prev = 1;
+    m->tk.gap_ok = tail_gap_ok(t, i, end, m->tk.gap_ok);
 }
 
 /* The general path for t[0,n), which starts at a hand-over point of the current field. */

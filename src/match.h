@@ -30,10 +30,22 @@ typedef struct tally_gevent {
     uint32_t kw;
 } tally_gevent;
 
+/* Bit masks of 64 ASCII bytes (bit j = byte j), made by the matcher's classifier. */
+typedef struct tally_ablk {
+    uint64_t word;  /* letters, digits and '_' */
+    uint64_t mid;   /* ' . : , ; (may join the bytes around them) */
+    uint64_t space; /* ASCII White_Space and '-' */
+} tally_ablk;
+
+/* Classifies 64 * nblk ASCII bytes at p into out[0,nblk) and writes them, ASCII letters
+ * lower-cased, to low. */
+typedef void (*tally_classify_fn)(const uint8_t *p, size_t nblk, tally_ablk *out, uint8_t *low);
+
 typedef struct tally_matcher {
     const tally_dict *d;
     tally_normalizer *norm;
     tally_tokenizer tk;
+    tally_classify_fn classify; /* AVX2 or portable, chosen for this CPU */
 
     /* the current document */
     uint32_t *doc_kw;        /* per keyword: count in this document */
@@ -66,6 +78,9 @@ typedef struct tally_matcher {
 
     /* groups */
     uint64_t pos;            /* running token position, never reset */
+    uint64_t last_full;      /* position of the last token that took the full path: the fast path
+                              * skips tokens the dictionary cannot hold, so phrase state is current
+                              * only when this is pos */
     uint64_t *resume;        /* per group: first position where the next match may start */
     tally_gevent *pending;   /* sorted by (start asc, len desc) from pend_head */
     size_t pend_head, n_pending, cap_pending;

@@ -566,7 +566,7 @@ static uint32_t rnd(uint32_t n)
 #define MAXT 4096
 
 typedef struct rtok {
-    uint8_t s[512];
+    const uint8_t *s; /* in the reference's pool */
     size_t n;
     int linked;
 } rtok;
@@ -583,7 +583,8 @@ static void reference(const tally_dict *d, tally_normalizer *norm, const uint8_t
                       counts *c)
 {
     static rtok t[MAXT];
-    size_t n = 0;
+    static uint8_t pool[1 << 17];
+    size_t n = 0, used = 0;
     tally_tokenizer tk;
     tally__tok_init(&tk, d->tokenizer);
     tally__tok_begin_field(&tk, text, len);
@@ -592,8 +593,10 @@ static void reference(const tally_dict *d, tally_normalizer *norm, const uint8_t
         assert_true(n < MAXT);
         size_t nl;
         const uint8_t *nb = tally__norm_token(norm, text + tok.start, tok.len, &nl);
-        assert_true(nl < sizeof t[n].s);
-        memcpy(t[n].s, nb, nl);
+        assert_true(nl <= sizeof pool - used);
+        memcpy(pool + used, nb, nl);
+        t[n].s = pool + used;
+        used += nl;
         t[n].n = nl;
         t[n].linked = (tok.flags & TALLY_TOK_LINKED) != 0;
         n++;
@@ -730,12 +733,61 @@ static const char *const seps[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Pure ASCII pieces for the matcher's ASCII fast path: words long enough to cross its 64-byte
+ * blocks and 1 KiB chunks (and its 8-byte and 256-byte token limits), underscores alone and in
+ * words, mid punctuation between letters and digits, runs of spaces. */
+#define W70 "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchan"
+#define W300 W70 W70 W70 W70 "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchan"
+static const char random_dict_ascii[] =
+    "a\n"
+    "a a\n"
+    "b c\n"
+    "a b c*\n"
+    "exchange*\n"
+    "don't\n"
+    "3.14 a\n"
+    "a_\n"
+    W70 "\n"
+    W300 " b\n"
+    "[g1]\n"
+    "a b\n"
+    "b c\n"
+    "b\n"
+    "exchangeexchange\n"
+    "[g2]\n"
+    "a\n"
+    "a b\n"
+    "a b c d\n"
+    "e.g\n"
+    "[g3]\n"
+    "ex*\n"
+    "exchange\n"
+    "b c d e\n"
+    "c d\n"
+    "d*\n"
+    "[g4]\n"
+    "a a\n"
+    "a a a\n";
+
+static const char *const words_ascii[] = {
+    "a", "a", "A", "b", "b", "B", "c", "c", "d", "e", "ex", "exchange", "Exchanges", "EXCHANGEEXCHANGE",
+    "exit", "de", "cd", "ab", "3.14", "1,000", "don't", "Don'T", "e.g", "x:y", "1:2", "1.2.a", "a.b.c",
+    "_", "__", "_a", "a_", "A_", "a_b", "9", "0x1F", W70, W300, "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeX",
+};
+
+static const char *const seps_ascii[] = {
+    " ", " ", " ", " ", " ", " ", "  ", "\t", "\n", "\r\n", ", ", ". ", "-", " - ", "(", "'", "_",
+    ":", "", ".", ",", ";", "\n\n", "\v\f", "!", " _ ", "                                                                        ",
+};
+
 /* Random documents of random pieces, counted whole and compared with the reference, then
- * counted in two pieces at every allowed cut, and in many random pieces. */
-static void run_random(int mode, unsigned n_docs, size_t max_pieces)
+ * counted in two pieces at allowed cuts (every one for short documents), and in many random
+ * pieces. */
+static void run_random_from(int mode, int cs, const char *dict, const char *const *wl_, size_t n_wl,
+                            const char *const *sl, size_t n_sl, unsigned n_docs, size_t max_pieces)
 {
-    fx f = setup(mode, 0, random_dict);
-    tally_normalizer *norm = tally__norm_new(0);
+    fx f = setup(mode, cs, dict);
+    tally_normalizer *norm = tally__norm_new(cs);
     static uint8_t text[4096];
     size_t cuts[512];
     size_t checked_cuts = 0;
@@ -744,8 +796,8 @@ static void run_random(int mode, unsigned n_docs, size_t max_pieces)
         size_t len = 0;
         size_t np = 1 + rnd((uint32_t)max_pieces);
         for (size_t i = 0; i < np; i++) {
-            const char *w = words[rnd(COUNT(words))];
-            const char *p = seps[rnd(COUNT(seps))];
+            const char *w = wl_[rnd((uint32_t)n_wl)];
+            const char *p = sl[rnd((uint32_t)n_sl)];
             size_t wl = strlen(w), pl = strlen(p);
             if (len + wl + pl > sizeof text)
                 break;
@@ -762,7 +814,7 @@ static void run_random(int mode, unsigned n_docs, size_t max_pieces)
         for (size_t g = 0; g < f.d->n_groups; g++)
             grp_hits += whole.grp[g];
 
-        for (size_t l = 1; l <= len; l++) {
+        for (size_t l = 1; l <= len; l += len > 600 ? 1 + rnd(40) : 1) {
             size_t p = tally__tok_safe_cut(text, l, 0);
             if (p == 0)
                 continue;
@@ -799,11 +851,27 @@ static void run_random(int mode, unsigned n_docs, size_t max_pieces)
     teardown(&f);
 }
 
+static void run_random(int mode, unsigned n_docs, size_t max_pieces)
+{
+    run_random_from(mode, 0, random_dict, words, COUNT(words), seps, COUNT(seps), n_docs, max_pieces);
+}
+
 static void test_random_unicode(void **state)
 {
     (void)state;
     rng_state = 0x9E3779B97F4A7C15ull;
     run_random(U, 400, 120);
+}
+
+/* Long ASCII documents (up to 4 KiB: several of the fast path's chunks), both case modes. */
+static void test_random_ascii(void **state)
+{
+    (void)state;
+    rng_state = 0x2545F4914F6CDD1Dull;
+    run_random_from(U, 0, random_dict_ascii, words_ascii, COUNT(words_ascii), seps_ascii,
+                    COUNT(seps_ascii), 300, 700);
+    run_random_from(U, 1, random_dict_ascii, words_ascii, COUNT(words_ascii), seps_ascii,
+                    COUNT(seps_ascii), 100, 700);
 }
 
 static void test_random_whitespace(void **state)
@@ -867,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_pieces_fixed),
         cmocka_unit_test(test_random_unicode),
+        cmocka_unit_test(test_random_ascii),
         cmocka_unit_test(test_random_whitespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
