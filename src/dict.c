@@ -608,6 +608,39 @@ static void build_prefix_shortcuts(tally_dict *d)
         d->word_pfx = tally_xmalloc(sizeof *d->word_pfx); /* never NULL: the matcher adds to it */
 }
 
+/* The matcher's vocabulary table (see tally_vslot), at most 2/3 full. */
+static void build_vocab_table(tally_dict *d)
+{
+    size_t n_words = d->vocab.count, vcap = 16;
+    while (vcap < n_words + n_words / 2)
+        vcap *= 2;
+    d->vtab = tally_xcalloc(vcap, sizeof *d->vtab);
+    d->vmask = vcap - 1;
+    for (size_t i = 0; i < n_words; i++) {
+        const uint8_t *w = d->vocab.arena.data + d->vocab.offs[i];
+        uint32_t len = d->vocab.lens[i];
+        if (len == 0)
+            continue;
+        uint64_t head = tally__load_le(w, len < 8 ? len : 8);
+        size_t j = (size_t)tally__vocab_hash(w, len, head) & d->vmask;
+        while (d->vtab[j].len)
+            j = (j + 1) & d->vmask;
+        tally_vslot *v = &d->vtab[j];
+        v->head = head;
+        v->len = len;
+        v->id = (uint32_t)i;
+        v->root = d->root_next[i];
+        v->root_kw = TALLY_NONE;
+        v->pfx_off = d->word_pfx_off[i];
+        v->pfx_push = (d->word_pfx_off[i + 1] - d->word_pfx_off[i]) << 1;
+        if (v->root != TALLY_NONE) {
+            const tally_node *c = &d->nodes[v->root];
+            v->root_kw = c->keyword;
+            v->pfx_push |= c->has_children || c->pfx_count;
+        }
+    }
+}
+
 int tally_dict_compile(tally_dict *d, tally_error *err)
 {
     if (d->compiled)
@@ -623,23 +656,6 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
         uint64_t head = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
         unsigned bit = tally__filter_bit(head, len);
         d->word_filter[bit >> 6] |= 1ull << (bit & 63);
-    }
-    size_t vcap = 16;
-    while (vcap < 2 * n_words)
-        vcap *= 2;
-    d->vtab = tally_xcalloc(vcap, sizeof *d->vtab);
-    d->vmask = vcap - 1;
-    for (size_t i = 0; i < n_words; i++) {
-        const uint8_t *w = d->vocab.arena.data + d->vocab.offs[i];
-        uint32_t len = d->vocab.lens[i];
-        uint64_t h = tally__vocab_hash(w, len, tally__load_le(w, len < 8 ? len : 8));
-        size_t j = (size_t)h & d->vmask;
-        while (d->vtab[j].hash)
-            j = (j + 1) & d->vmask;
-        d->vtab[j].hash = h | (1ull << 63);
-        d->vtab[j].head = tally__load_le(w, len < 8 ? len : 8);
-        d->vtab[j].id = (uint32_t)i;
-        d->vtab[j].len = len;
     }
     d->root_next = tally_xmalloc((n_words ? n_words : 1) * sizeof *d->root_next);
     for (size_t i = 0; i < n_words; i++)
@@ -738,6 +754,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
 
     build_prefix_trie(d);
     build_prefix_shortcuts(d);
+    build_vocab_table(d);
     for (size_t i = 0; i < n_words; i++) {
         uint32_t c = d->root_next[i], len = d->vocab.lens[i];
         if (c == TALLY_NONE || d->nodes[c].keyword == TALLY_NONE || len == 0)

@@ -57,13 +57,20 @@ typedef struct tally_node {
     uint8_t has_children; /* some exact edge leaves this node */
 } tally_node;
 
-/* A slot of the matcher's vocabulary table: the hash, length and first 8 bytes sit together, so
- * a lookup reads one cache line and compares words of up to 8 bytes without the arena. */
+/* A slot of the matcher's vocabulary table: what the matcher needs about a word, in one
+ * 32-byte slot (two to a cache line), so that a word in the text costs one memory access when
+ * it starts no phrase in progress: its spelling's first 8 bytes and length (compared before
+ * the arena, which holds longer words whole), its id, the node it reaches from the root with
+ * that node's keyword, and the prefixes it starts with. */
 typedef struct tally_vslot {
-    uint64_t hash; /* tally__hash of the word; 0 = empty slot (real hashes get the top bit) */
-    uint64_t head; /* the first min(len, 8) bytes, as tally__load_le reads them */
-    uint32_t id;   /* word id */
-    uint32_t len;
+    uint64_t head;    /* the first min(len, 8) bytes, as tally__load_le reads them */
+    uint32_t len;     /* byte length; 0 = empty slot */
+    uint32_t id;      /* word id */
+    uint32_t root;    /* the root's child by this word, or TALLY_NONE */
+    uint32_t root_kw; /* the keyword ending at that child, or TALLY_NONE */
+    uint32_t pfx_off; /* its prefixes: dict->word_pfx[pfx_off, pfx_off + (pfx_push >> 1)) */
+    uint32_t pfx_push; /* the number of prefixes << 1, | 1 when the child has edges (a phrase may
+                        * go on from it) */
 } tally_vslot;
 
 /* A node of the prefix byte trie. */
@@ -169,27 +176,34 @@ static inline uint64_t tally__vocab_hash(const uint8_t *nb, size_t nl, uint64_t 
     return tally__hash(nb, nl);
 }
 
-/* The word id of nb[0,nl) (nl > 0) whose first min(nl, 8) bytes, as tally__load_le reads them,
- * are head, or TALLY_NONE. */
-static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t head)
+/* The vocabulary slot of nb[0,nl) (nl > 0) whose first min(nl, 8) bytes, as tally__load_le
+ * reads them, are head, or NULL. */
+static inline const tally_vslot *tally__dict_vslot(const tally_dict *d, const uint8_t *nb, size_t nl,
+                                                   uint64_t head)
 {
     uint64_t h = tally__vocab_hash(nb, nl, head);
-    uint64_t key = h | (1ull << 63);
     for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
         const tally_vslot *v = &d->vtab[i];
-        if (v->hash == 0)
-            return TALLY_NONE;
-        if (v->hash == key && v->len == nl && v->head == head) {
+        if (v->len == 0)
+            return NULL;
+        if (v->len == nl && v->head == head) {
             if (nl <= 8)
-                return v->id;
+                return v;
             const uint8_t *a = d->vocab.arena.data + d->vocab.offs[v->id];
             size_t j = 8;
             while (j < nl && a[j] == nb[j])
                 j++;
             if (j == nl)
-                return v->id;
+                return v;
         }
     }
+}
+
+/* The word id of nb[0,nl) (as for tally__dict_vslot), or TALLY_NONE. */
+static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t head)
+{
+    const tally_vslot *v = tally__dict_vslot(d, nb, nl, head);
+    return v ? v->id : TALLY_NONE;
 }
 
 /* The first slot to probe for an edge key ((node << 32 | word) + 1) in a table of mask + 1 slots.

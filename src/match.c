@@ -191,12 +191,14 @@ static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8
                                                    uint64_t head, int maybe_word)
 {
     const tally_dict *d = m->d;
-    uint32_t w = maybe_word ? tally__dict_word(d, nb, nl, head) : TALLY_NONE;
+    const tally_vslot *ws = maybe_word ? tally__dict_vslot(d, nb, nl, head) : NULL;
+    uint32_t w = TALLY_NONE;
     const uint32_t *pids = m->pids;
     size_t np = 0;
-    if (w != TALLY_NONE) { /* a vocabulary word: its prefixes are known */
-        pids = d->word_pfx + d->word_pfx_off[w];
-        np = d->word_pfx_off[w + 1] - d->word_pfx_off[w];
+    if (ws) { /* a vocabulary word: its prefixes are known */
+        w = ws->id;
+        pids = d->word_pfx + ws->pfx_off;
+        np = ws->pfx_push >> 1;
     } else {
         /* walk the prefix trie along the token: every node passed that ends a prefix is a match */
         for (uint32_t node = d->pfx_root[nb[0]], i = 1; node != TALLY_NONE; i++) {
@@ -220,14 +222,12 @@ static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8
     size_t n_next = 0;
     for (size_t i = 0; i < m->n_active; i++)
         n_next = step(m, m->active[i], w, pids, np, n_next);
-    /* the root, where a new match may start */
-    if (w != TALLY_NONE && d->root_next[w] != TALLY_NONE) {
-        uint32_t c = d->root_next[w];
-        const tally_node *cn = &d->nodes[c];
-        if (cn->keyword != TALLY_NONE)
-            hit(m, cn->keyword, 1);
-        if (cn->has_children || cn->pfx_count)
-            m->next_active[n_next++] = c;
+    /* the root, where a new match may start: the slot has what it needs */
+    if (ws && ws->root != TALLY_NONE) {
+        if (ws->root_kw != TALLY_NONE)
+            hit(m, ws->root_kw, 1);
+        if (ws->pfx_push & 1)
+            m->next_active[n_next++] = ws->root;
     }
     for (size_t i = 0; i < np; i++)
         if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
@@ -549,6 +549,74 @@ static int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
     return q > i && (acls[t[q - 1]] & (A_LETTER | A_DIGIT));
 }
 
+/* Where the first pass stands between chunks. */
+typedef struct fast_scan {
+    size_t b;             /* start of the next block */
+    size_t open;          /* start of a segment that runs on into the next block, or SIZE_MAX */
+    uint64_t wprev, tprev; /* bit 63 of the previous block's word and segment masks */
+    uint64_t pos;         /* position of the last token counted */
+} fast_scan;
+
+/* The first pass over nblk classified blocks from sc->b (low: the same bytes lower-cased):
+ * finds the segments, counts the tokens and records those the filters let through. fold and
+ * pfx are constants in each copy the compiler makes of this, so the loop tests neither. */
+static inline __attribute__((always_inline)) size_t
+fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const tally_ablk *blk,
+           size_t nblk, const uint8_t *low, fast_scan *sc, fast_rec *rec, const int fold,
+           const int pfx)
+{
+    size_t b = sc->b, open = sc->open, n_rec = 0;
+    const size_t c0 = b;
+    uint64_t wprev = sc->wprev, tprev = sc->tprev, pos = sc->pos;
+    for (size_t k = 0; k < nblk; k++, b += 64) {
+        uint64_t w = blk[k].word;
+        uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
+        /* mid punctuation between two word bytes: does it join them? */
+        uint64_t cand = blk[k].mid & ((w << 1) | wprev) & ((w >> 1) | (w64 << 63)), jn = 0;
+        while (cand) {
+            unsigned j = (unsigned)__builtin_ctzll(cand);
+            cand &= cand - 1;
+            const uint8_t *q = t + b + j;
+            if (joins(acls[q[0]], acls[q[-1]], acls[q[1]]))
+                jn |= 1ull << j;
+        }
+        uint64_t tm = w | jn; /* bytes inside a segment */
+        uint64_t starts = tm & ~((tm << 1) | tprev);
+        wprev = w >> 63;
+        tprev = tm >> 63;
+        const uint8_t *bl = low + (b - c0); /* this block, lower-cased */
+        const uint8_t *bt = t + b;
+        if (open != SIZE_MAX) {
+            uint64_t z = ~tm;
+            if (z == 0)
+                continue; /* the segment covers the whole block */
+            size_t e = b + (size_t)__builtin_ctzll(z);
+            uint64_t v = fold && open >= c0 ? cb_head(low + (open - c0), e - open)
+                                            : fast_head(t + open, e - open, lim - open, fold);
+            fast_token(d, t, open, e - open, v, pfx, &pos, rec, &n_rec);
+            open = SIZE_MAX;
+        }
+        while (starts) {
+            size_t s = (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            uint64_t z = ~tm >> s;
+            if (z == 0) {
+                open = b + s;
+                break;
+            }
+            size_t n = (size_t)__builtin_ctzll(z);
+            uint64_t v = fold ? cb_head(bl + s, n) : fast_head(bt + s, n, lim - b - s, 0);
+            fast_token(d, t, b + s, n, v, pfx, &pos, rec, &n_rec);
+        }
+    }
+    sc->b = b;
+    sc->open = open;
+    sc->wprev = wprev;
+    sc->tprev = tprev;
+    sc->pos = pos;
+    return n_rec;
+}
+
 /* Tokenizes and counts t[i,end), all ASCII. end is the field's end or just after ASCII
  * White_Space, so no token runs past it; bytes up to lim (the field's end) may be read.
  * Each chunk of blocks is done in two passes: the first finds the tokens, counts them and
@@ -558,21 +626,17 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
 {
     const tally_dict *d = m->d;
     const int fold = !d->case_sensitive;
-    const int entry_link = m->tk.have_prev && m->tk.gap_ok;
-    uint64_t pos = m->pos;
-    const uint64_t pos0 = pos;
-    size_t open = SIZE_MAX;      /* start of a segment that runs on into the next block */
-    size_t prev_end = SIZE_MAX;  /* end of the last recorded token taken through the dictionary */
-    uint64_t wprev = 0, tprev = 0; /* bit 63 of the previous block's word and segment masks */
     const int pfx = d->n_pfx_nodes != 0;
+    const int entry_link = m->tk.have_prev && m->tk.gap_ok;
+    const uint64_t pos0 = m->pos;
+    size_t prev_end = SIZE_MAX; /* end of the last recorded token taken through the dictionary */
+    fast_scan sc = {i, SIZE_MAX, 0, 0, m->pos};
     tally_ablk blk[FAST_CHUNK];
     fast_rec rec[FAST_MAX_REC];
     uint8_t pad[64];
-    uint8_t low_buf[FAST_CHUNK * 64 + 8]; /* the chunk lower-cased (when fold), + 8 readable */
-    memset(low_buf + FAST_CHUNK * 64, 0, 8);
-    size_t b = i;
-    while (b < end || open != SIZE_MAX) {
-        size_t nblk = b < end ? (end - b) / 64 : 0;
+    uint8_t low_buf[FAST_CHUNK * 64 + 8]; /* the chunk lower-cased, + 8 readable bytes */
+    while (sc.b < end || sc.open != SIZE_MAX) {
+        size_t b = sc.b, nblk = b < end ? (end - b) / 64 : 0;
         if (nblk > FAST_CHUNK)
             nblk = FAST_CHUNK;
         if (nblk) {
@@ -585,49 +649,15 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
             nblk = 1;
         }
         memset(low_buf + nblk * 64, 0, 8);
-        /* the chunk's bytes as the dictionary spells them: heads of tokens inside it load here */
-        const size_t c0 = b;
-        const uint8_t *cb = low_buf;
-        size_t n_rec = 0;
-        for (size_t k = 0; k < nblk; k++, b += 64) {
-            uint64_t w = blk[k].word;
-            uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
-            /* mid punctuation between two word bytes: does it join them? */
-            uint64_t cand = blk[k].mid & ((w << 1) | wprev) & ((w >> 1) | (w64 << 63)), jn = 0;
-            while (cand) {
-                unsigned j = (unsigned)__builtin_ctzll(cand);
-                cand &= cand - 1;
-                const uint8_t *q = t + b + j;
-                if (joins(acls[q[0]], acls[q[-1]], acls[q[1]]))
-                    jn |= 1ull << j;
-            }
-            uint64_t tm = w | jn; /* bytes inside a segment */
-            uint64_t starts = tm & ~((tm << 1) | tprev);
-            wprev = w >> 63;
-            tprev = tm >> 63;
-            if (open != SIZE_MAX) {
-                uint64_t z = ~tm;
-                if (z == 0)
-                    continue; /* the segment covers the whole block */
-                size_t e = b + (size_t)__builtin_ctzll(z);
-                uint64_t v = fold && open >= c0 ? cb_head(cb + (open - c0), e - open)
-                                                : fast_head(t + open, e - open, lim - open, fold);
-                fast_token(d, t, open, e - open, v, pfx, &pos, rec, &n_rec);
-                open = SIZE_MAX;
-            }
-            while (starts) {
-                unsigned s = (unsigned)__builtin_ctzll(starts);
-                starts &= starts - 1;
-                uint64_t z = ~tm >> s;
-                if (z == 0) {
-                    open = b + s;
-                    break;
-                }
-                size_t n = (size_t)__builtin_ctzll(z);
-                uint64_t v = fold ? cb_head(cb + (b + s - c0), n) : fast_head(t + b + s, n, lim - b - s, 0);
-                fast_token(d, t, b + s, n, v, pfx, &pos, rec, &n_rec);
-            }
-        }
+        size_t n_rec;
+        if (fold && pfx)
+            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 1, 1);
+        else if (fold)
+            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 1, 0);
+        else if (pfx)
+            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 1);
+        else
+            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 0);
         /* second pass: the recorded tokens, in order. A token whose neighbours were both
          * skipped can only count as a one-word keyword or through a prefix: when the solo
          * filter and the prefix filter rule both out, taking it through the dictionary would
@@ -650,11 +680,11 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
             fast_survivor(m, t + r->s, r->n, v, tally__dict_maybe_word(d, v, r->n), linked);
         }
     }
-    m->doc_tokens += pos - pos0;
-    if (m->last_full != pos)
+    m->doc_tokens += sc.pos - pos0;
+    if (m->last_full != sc.pos)
         m->n_active = 0; /* the last token was skipped: no phrase goes on from it */
-    m->pos = pos;
-    if (pos != pos0)
+    m->pos = sc.pos;
+    if (sc.pos != pos0)
         m->tk.have_prev = 1;
     m->tk.gap_ok = tail_gap_ok(t, i, end, m->tk.gap_ok);
 }
@@ -672,6 +702,15 @@ static void slow(tally_matcher *m, const uint8_t *t, size_t n)
 static size_t find_high(const uint8_t *p, size_t n)
 {
     size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    for (; i + 32 <= n; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        unsigned hi = (unsigned)_mm_movemask_epi8(_mm_or_si128(a, b));
+        if (hi)
+            break;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
