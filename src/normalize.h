@@ -3,8 +3,10 @@
  * utf8proc_NFKC_Casefold rules), or, case-sensitive, NFKC with default-ignorables removed; then
  * U+2018, U+2019, U+02BC and U+FF07 become U+0027. Ill-formed UTF-8 becomes U+FFFD.
  *
- * ASCII tokens take a fast path (lower-casing only). Non-ASCII results are kept in a bounded
- * per-normalizer cache. A normalizer belongs to one thread. */
+ * ASCII tokens take a fast path (lower-casing only), and so do tokens made only of ASCII and of
+ * common letters that normalize one code point at a time (Latin, Greek, Cyrillic, CJK
+ * ideographs, kana, ...; the table for them is filled on first use). Other non-ASCII results are
+ * kept in a bounded per-normalizer cache. A normalizer belongs to one thread. */
 #ifndef TALLY_NORMALIZE_H
 #define TALLY_NORMALIZE_H
 

@@ -11,7 +11,12 @@
  * runs of [A-Za-z0-9_] joined through ' . : (between letters) and ' . , ; (between digits), and
  * one-byte separators. Whenever a non-ASCII byte could take part in a decision (an Extend
  * character attaching to a separator, a letter after "a.", ...), the segment is redone by the
- * general rule engine from its start. */
+ * general rule engine from its start.
+ *
+ * Segments that start with a non-ASCII character (or an ASCII word that runs into one) first try
+ * fast_segment(), which settles letter runs, lone Word_Break=Other characters such as Han
+ * ideographs, and katakana runs from a few property lookups, and otherwise hands the segment to
+ * the rule engine. */
 #include "tokenize.h"
 
 #ifdef __SSE2__
@@ -216,6 +221,230 @@ static size_t segment(const uint8_t *s, size_t n, size_t i, seg_info *si)
     return i;
 }
 
+/* ---- fast paths for common non-ASCII segments ------------------------------------------------
+ *
+ * Most non-ASCII text in news is made of three kinds of segment, which these paths settle without
+ * the rule engine:
+ *   - a run of ALetter and Numeric characters (Latin with accents, Greek, Cyrillic, ASCII letters
+ *     and digits mixed in): WB5, WB8, WB9 and WB10 join any two of them;
+ *   - one Word_Break=Other character (a Han ideograph, a hiragana, most punctuation and symbols):
+ *     only WB4 can join anything to it, so it is a segment of its own unless an Extend, Format or
+ *     ZWJ follows;
+ *   - a run of Katakana (WB13).
+ * Each path stops at the first character whose effect is not certain from the one before it
+ * (an ignorable, a Mid* character, ExtendNumLet, Hebrew, ill-formed UTF-8, ...) and leaves the
+ * whole segment to segment(), which then redoes it from its start. */
+
+enum {
+    F_RUN = 0x01,     /* ALetter or Numeric: a member of a letter run */
+    F_ENDRUN = 0x02,  /* no rule joins it to a preceding ALetter or Numeric */
+    F_SOLO = 0x04,    /* Other: its own segment when no ignorable follows */
+    F_IGN = 0x08,     /* Extend, Format, ZWJ (WB4) */
+    F_KATA = 0x10,    /* Katakana */
+    F_ENDKATA = 0x20, /* no rule joins it to a preceding Katakana */
+};
+
+/* Fast-path classes by Word_Break value (TALLY_UP_WB_MASK bits of the properties). */
+static const uint8_t wb_fast[32] = {
+    [TALLY_WB_OTHER] = F_ENDRUN | F_SOLO | F_ENDKATA,
+    [TALLY_WB_CR] = F_ENDRUN | F_ENDKATA,
+    [TALLY_WB_LF] = F_ENDRUN | F_ENDKATA,
+    [TALLY_WB_NEWLINE] = F_ENDRUN | F_ENDKATA,
+    [TALLY_WB_EXTEND] = F_IGN,
+    [TALLY_WB_ZWJ] = F_IGN,
+    [TALLY_WB_RI] = F_ENDRUN | F_ENDKATA,
+    [TALLY_WB_FORMAT] = F_IGN,
+    [TALLY_WB_KATAKANA] = F_KATA | F_ENDRUN,
+    [TALLY_WB_HEBREW] = F_ENDKATA,             /* WB5 joins it to ALetter */
+    [TALLY_WB_ALETTER] = F_RUN | F_ENDKATA,
+    [TALLY_WB_SQ] = F_ENDKATA,                 /* WB6/WB12 look further ahead */
+    [TALLY_WB_DQ] = F_ENDRUN | F_ENDKATA,      /* WB7b/WB7c need Hebrew */
+    [TALLY_WB_MIDNUMLET] = F_ENDKATA,
+    [TALLY_WB_MIDLETTER] = F_ENDKATA,
+    [TALLY_WB_MIDNUM] = F_ENDKATA,
+    [TALLY_WB_NUMERIC] = F_RUN | F_ENDKATA,
+    [TALLY_WB_EXTENDNUMLET] = 0,               /* WB13a joins it to both */
+    [TALLY_WB_WSEGSPACE] = F_ENDRUN | F_ENDKATA,
+};
+
+/* decode_valid for 4-byte and ill-formed sequences, kept out of line. */
+static size_t decode_valid_rare(const uint8_t *s, size_t n, size_t i, uint32_t *cp)
+{
+    int bad;
+    size_t l = tally__utf8_decode(s + i, n - i, cp, &bad);
+    return bad ? 0 : l;
+}
+
+/* Decodes the character at s[i] (a byte >= 0x80, i < n) into *cp and returns its length, or
+ * returns 0 when it is ill-formed or cut off by the end of the buffer. */
+static inline size_t decode_valid(const uint8_t *s, size_t n, size_t i, uint32_t *cp)
+{
+    unsigned b0 = s[i];
+    if (b0 - 0xc2u < 0x1eu) {
+        if (i + 1 < n && (s[i + 1] & 0xc0) == 0x80) {
+            *cp = ((b0 & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
+            return 2;
+        }
+        return 0;
+    }
+    if (b0 - 0xe0u < 0x10u && i + 2 < n && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80) {
+        uint32_t c = ((b0 & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
+        if (c >= 0x800 && (c & 0xf800) != 0xd800) { /* not overlong, not a surrogate */
+            *cp = c;
+            return 3;
+        }
+    }
+    return decode_valid_rare(s, n, i, cp);
+}
+
+/* Whether the non-ASCII character at s[j] might join an ASCII separator segment that ends at j
+ * (WB4, or WB3d after spaces), or is ill-formed: then the general engine decides. */
+static __attribute__((noinline)) int may_attach(tally_tokenizer *t, const uint8_t *s, size_t n,
+                                                size_t j)
+{
+    uint32_t cp;
+    size_t l = decode_valid(s, n, j, &cp);
+    if (!l)
+        return 1;
+    unsigned p = tally__uprop(cp), wb = p & TALLY_UP_WB_MASK;
+    t->la_pos = j;
+    t->la_len = (unsigned)l;
+    t->la_prop = p;
+    return (wb_fast[wb] & F_IGN) || wb == TALLY_WB_WSEGSPACE;
+}
+
+/* The next code point of a run at s[j] (non-ASCII): returns 1 with its property and length in
+ * *pp and *lp when its fast class has a bit of keep (the run goes on); 0 when it has a bit of
+ * end (the run ends before it, and it is kept as the next lookahead); -1 when the general
+ * engine must decide. */
+static inline int run_next(tally_tokenizer *t, const uint8_t *s, size_t n, size_t j, unsigned keep,
+                           unsigned end, unsigned *pp, size_t *lp)
+{
+    uint32_t cp;
+    size_t l = decode_valid(s, n, j, &cp);
+    if (!l)
+        return -1;
+    unsigned p = tally__uprop(cp), f = wb_fast[p & TALLY_UP_WB_MASK];
+    if (f & keep) {
+        *pp = p;
+        *lp = l;
+        return 1;
+    }
+    if (!(f & end))
+        return -1;
+    t->la_pos = j;
+    t->la_len = (unsigned)l;
+    t->la_prop = p;
+    return 0;
+}
+
+/* Settles the segment that starts at the boundary i < n when one of the fast paths applies:
+ * fills *si and returns its end. Returns 0 when the general engine must decide. */
+static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n, size_t i,
+                                  seg_info *si)
+{
+    uint32_t cp;
+    size_t l, j;
+    unsigned p, f;
+    if (s[i] < 0x80) {
+        if (!(ascii_class[s[i]] & (K_LETTER | K_DIGIT)))
+            return 0;
+        p = TALLY_UP_ALNUM | TALLY_WB_ALETTER;
+        l = 1;
+    } else if (i == t->la_pos) {
+        l = t->la_len;
+        p = t->la_prop;
+    } else {
+        l = decode_valid(s, n, i, &cp);
+        if (!l)
+            return 0;
+        p = tally__uprop(cp);
+    }
+    f = wb_fast[p & TALLY_UP_WB_MASK];
+    j = i + l;
+    if (f & F_RUN) {
+        unsigned alnum = p & TALLY_UP_ALNUM, high = s[i];
+        while (j < n) {
+            unsigned b = s[j];
+            if (b < 0x80) {
+                unsigned k = ascii_class[b];
+                if (k & (K_LETTER | K_DIGIT)) {
+                    alnum = 1;
+                    j++;
+                    continue;
+                }
+                if (!(k & K_SEP))
+                    return 0; /* '_' (WB13a) */
+                /* ' . : , ; join only when a letter or digit follows (WB6, WB12) */
+                if ((k & (K_MIDL | K_MIDN)) && j + 1 < n &&
+                    (ascii_class[s[j + 1]] & (K_LETTER | K_DIGIT | K_NONASCII)))
+                    return 0;
+                break;
+            }
+            int r = run_next(t, s, n, j, F_RUN, F_ENDRUN, &p, &l);
+            if (r < 0)
+                return 0;
+            if (r == 0)
+                break;
+            alnum |= p & TALLY_UP_ALNUM;
+            high |= b;
+            j += l;
+        }
+        si->alnum = alnum;
+        si->nongap = 1;
+        si->nonascii = high >= 0x80;
+        return j;
+    }
+    if (f & F_SOLO) {
+        if (j < n && s[j] >= 0x80) {
+            size_t l2 = decode_valid(s, n, j, &cp);
+            if (!l2)
+                return 0;
+            unsigned p2 = tally__uprop(cp);
+            if (wb_fast[p2 & TALLY_UP_WB_MASK] & F_IGN)
+                return 0;
+            t->la_pos = j;
+            t->la_len = (unsigned)l2;
+            t->la_prop = p2;
+        }
+        si->alnum = p & TALLY_UP_ALNUM;
+        si->nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
+        si->nonascii = 1;
+        return j;
+    }
+    if (f & F_KATA) {
+        unsigned alnum = p & TALLY_UP_ALNUM;
+        while (j < n) {
+            if (s[j] < 0x80) {
+                if (s[j] == '_')
+                    return 0;
+                break;
+            }
+            int r = run_next(t, s, n, j, F_KATA, F_ENDKATA, &p, &l);
+            if (r < 0)
+                return 0;
+            if (r == 0)
+                break;
+            alnum |= p & TALLY_UP_ALNUM;
+            j += l;
+        }
+        si->alnum = alnum;
+        si->nongap = 1;
+        si->nonascii = 1;
+        return j;
+    }
+    return 0;
+}
+
+/* The end of the segment that starts at the boundary i < n: by a fast path if one applies, else by
+ * the rule engine. Out of line, so that the ASCII paths of tally__tok_next keep their registers. */
+static __attribute__((noinline)) size_t general_segment(tally_tokenizer *t, const uint8_t *s,
+                                                        size_t n, size_t i, seg_info *si)
+{
+    size_t e = fast_segment(t, s, n, i, si);
+    return e ? e : segment(s, n, i, si);
+}
+
 size_t tally__wb_next_boundary(const uint8_t *text, size_t len, size_t pos)
 {
     seg_info si = {0, 0, 0, 0};
@@ -233,6 +462,7 @@ void tally__tok_init(tally_tokenizer *t, int mode)
     t->invalid_utf8 = 0;
     t->blk = 0;
     t->blk_ok = 0;
+    t->la_pos = SIZE_MAX;
 }
 
 void tally__tok_begin_field(tally_tokenizer *t, const uint8_t *text, size_t len)
@@ -243,6 +473,7 @@ void tally__tok_begin_field(tally_tokenizer *t, const uint8_t *text, size_t len)
     t->have_prev = 0;
     t->gap_ok = 0;
     t->blk_ok = 0;
+    t->la_pos = SIZE_MAX;
 }
 
 void tally__tok_continue_field(tally_tokenizer *t, const uint8_t *text, size_t len)
@@ -251,6 +482,7 @@ void tally__tok_continue_field(tally_tokenizer *t, const uint8_t *text, size_t l
     t->len = len;
     t->pos = 0;
     t->blk_ok = 0;
+    t->la_pos = SIZE_MAX;
 }
 
 static int whitespace_next(tally_tokenizer *t, tally_token *tok)
@@ -437,11 +669,13 @@ int tally__tok_next(tally_tokenizer *t, tally_token *tok)
             if (s[i] == ' ')
                 while (j < n && s[j] == ' ')
                     j++;
-            if (j < n && s[j] >= 0x80)
+            if (j < n && s[j] >= 0x80 && may_attach(t, s, n, j))
                 goto general;
             if (!(k & K_GAP))
                 gap_ok = 0;
             i = j;
+            if (i < n && s[i] >= 0x80)
+                goto general; /* a non-ASCII segment: the block path has nothing for it */
             continue;
         }
         if (k & K_WORD) {
@@ -488,7 +722,7 @@ int tally__tok_next(tally_tokenizer *t, tally_token *tok)
         }
     general:;
         seg_info si = {0, 0, 0, 0};
-        size_t e = segment(s, n, i, &si);
+        size_t e = general_segment(t, s, n, i, &si);
         t->invalid_utf8 += si.invalid;
         if (si.alnum) {
             start = i;

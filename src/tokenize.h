@@ -37,6 +37,12 @@ typedef struct tally_tokenizer {
     uint64_t blk_word;   /* ASCII letters and digits */
     uint64_t blk_simple; /* ASCII bytes that are neither letters, digits nor ' . : , ; _ */
     uint64_t blk_gap;    /* White_Space and '-' */
+    /* The last non-ASCII character the fast paths decoded while looking past a segment's end:
+     * its offset (SIZE_MAX: none), byte length and properties, so the next call need not decode
+     * it again. */
+    size_t la_pos;
+    unsigned la_len;
+    unsigned la_prop;
 } tally_tokenizer;
 
 /* Prepares t for a new run; invalid_utf8 starts at 0. */

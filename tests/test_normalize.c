@@ -1,6 +1,7 @@
 /* test_normalize.c — tests for src/normalize.c: NFKC_Casefold and case-sensitive NFKC, ignorables,
- * apostrophe unification, ill-formed UTF-8, and the cache (hits, and many distinct tokens beyond
- * its size, checked against utf8proc_map directly). */
+ * apostrophe unification, ill-formed UTF-8, the cache (hits, and many distinct tokens beyond its
+ * size, checked against utf8proc_map directly), and the code-point-by-code-point path for simple
+ * code points (each alone and in pairs, and mixed with others, against utf8proc_map). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -208,12 +209,127 @@ static void test_growth(void **state)
     tally__norm_free(n);
 }
 
+/* Compares tally__norm_token with the reference on the code points c[0,k). */
+static void check_cps(tally_normalizer *n, const uint32_t *c, size_t k, int cs)
+{
+    uint8_t in[16] = {0}, want[64];
+    size_t len = 0;
+    for (size_t i = 0; i < k; i++)
+        len += tally__utf8_encode(c[i], in + len);
+    size_t wl = reference(in, len, want, cs), ol;
+    const uint8_t *o = tally__norm_token(n, in, len, &ol);
+    if (ol != wl || memcmp(o, want, wl) != 0)
+        fail_msg("normalize(U+%04X U+%04X) differs from utf8proc_map (cs=%d)", (unsigned)c[0],
+                 k > 1 ? (unsigned)c[1] : 0u, cs);
+}
+
+/* The code points for which normalize.c may map code point by code point without utf8proc
+ * (U+0080..U+07FF, U+1E00..U+1FFF, U+3000..U+30FF, U+4E00..U+9FFF, U+FF00..U+FFFF), with ASCII:
+ * every one alone and every pair
+ * of them in both orders (the CJK ideographs with a sample of the others) must normalize as
+ * utf8proc_map does. */
+static void test_simple_map(void **state)
+{
+    (void)state;
+    static uint32_t set[3100];
+    size_t nset = 0;
+    for (uint32_t c = 0x20; c < 0x7f; c++)
+        set[nset++] = c;
+    for (uint32_t c = 0x80; c < 0x800; c++)
+        set[nset++] = c;
+    for (uint32_t c = 0x1e00; c < 0x2000; c++)
+        set[nset++] = c;
+    for (uint32_t c = 0x3000; c < 0x3100; c++)
+        set[nset++] = c;
+    for (uint32_t c = 0xff00; c < 0x10000; c++)
+        set[nset++] = c;
+    for (int cs = 0; cs < 2; cs++) {
+        tally_normalizer *n = tally__norm_new(cs);
+        uint32_t c[2];
+        for (size_t i = 0; i < nset; i++) {
+            c[0] = set[i];
+            check_cps(n, c, 1, cs);
+            for (size_t j = 0; j < nset; j++) {
+                c[1] = set[j];
+                check_cps(n, c, 2, cs);
+            }
+        }
+        for (uint32_t h = 0x4e00; h <= 0x9fff; h++) {
+            c[0] = h;
+            check_cps(n, c, 1, cs);
+            if (h % 61 == 0) {
+                for (size_t j = 0; j < nset; j++) {
+                    c[1] = set[j];
+                    check_cps(n, c, 2, cs);
+                    c[0] = set[j];
+                    c[1] = h;
+                    check_cps(n, c, 2, cs);
+                    c[0] = h;
+                }
+            }
+            c[1] = 0x4e00 + rnd() % 0x5200;
+            check_cps(n, c, 2, cs);
+        }
+        tally__norm_free(n);
+    }
+}
+
+/* Longer tokens mixing simple code points with ASCII and with ones that are not simple (combining
+ * marks, Hangul jamo, compatibility characters), and ill-formed sequences. */
+static void test_simple_mixed(void **state)
+{
+    (void)state;
+    static const uint32_t others[] = {0x300, 0x301, 0x327, 0x345, 0x653, 0x1100, 0x1161, 0x11a8,
+                                      0x3099, 0x309a, 0x3131, 0x314f, 0xac00, 0xff9e, 0xfb01,
+                                      0x212a, 0x2019, 0xad, 0x200d, 0x1d400, 0x1f642};
+    uint8_t in[64], want[512];
+    for (int cs = 0; cs < 2; cs++) {
+        tally_normalizer *n = tally__norm_new(cs);
+        for (int iter = 0; iter < 200000; iter++) {
+            size_t k = 1 + rnd() % 8, len = 0;
+            for (size_t i = 0; i < k; i++) {
+                uint32_t c;
+                switch (rnd() % 8) {
+                case 0: c = 0x41 + rnd() % 58; break;
+                case 1: case 2: c = 0x80 + rnd() % 0x780; break;
+                case 3:
+                    c = (rnd() % 3 == 0 ? 0x1e00 : rnd() % 2 ? 0x3000 : 0xff00) + rnd() % 0x100;
+                    break;
+                case 4: c = 0x4e00 + rnd() % 0x5200; break;
+                case 5: c = others[rnd() % (sizeof others / sizeof others[0])]; break;
+                default: c = 0x400 + rnd() % 0x60; break; /* Cyrillic */
+                }
+                len += tally__utf8_encode(c, in + len);
+            }
+            if (iter % 50 == 0 && len > 1)
+                in[rnd() % len] = (uint8_t)(0x80 + rnd() % 0x80); /* often ill-formed */
+            size_t ol, wl;
+            const uint8_t *o = tally__norm_token(n, in, len, &ol);
+            /* utf8proc_map rejects ill-formed input: compare with the repaired text's result. */
+            uint8_t fixed[256];
+            size_t fl = 0;
+            for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                int bad;
+                size_t l = tally__utf8_decode(in + i, len - i, &cp, &bad);
+                fl += tally__utf8_encode(cp, fixed + fl);
+                i += l;
+            }
+            wl = reference(fixed, fl, want, cs);
+            assert_int_equal(ol, wl);
+            assert_memory_equal(o, want, wl);
+        }
+        tally__norm_free(n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii),          cmocka_unit_test(test_casefold),
         cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_cache),          cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_simple_map),     cmocka_unit_test(test_simple_mixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_tokenize.c — tests for src/tokenize.c: every case of the Unicode WordBreakTest.txt, the
  * token and link rules, ill-formed UTF-8, whitespace mode, and safe cut points (the tokens and
- * links of a document cut into pieces must equal those of the whole). The fast path is checked
- * against a reference tokenizer built on the raw segmentation. */
+ * links of a document cut into pieces must equal those of the whole). The fast paths (ASCII, and
+ * the common non-ASCII segments of multilingual text) are checked against a reference tokenizer
+ * built on the raw segmentation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -664,6 +665,70 @@ static void test_link_across_cut(void **state)
     assert_int_equal(tok.flags, TALLY_TOK_ASCII);
 }
 
+/* Pieces of news-like multilingual text for the non-ASCII fast paths (letter runs, lone Other
+ * characters, katakana runs), together with what makes them stop and hand the segment back to the
+ * rule engine: Extend/Format/ZWJ after a character, Mid* and ExtendNumLet characters, Hebrew,
+ * WSegSpace, 4-byte and ill-formed sequences, and the buffer's end. */
+static const char *const ml_pieces[] = {
+    " ", " ", " ", "  ", ". ", ", ", "\n", "-", "'", ".", ",", ":", ";", "_", "(", "\"", "a", "Z",
+    "7", "word", "3.14",
+    "\xd0\xba\xd0\xbe\xd1\x80\xd0\xb0\xd0\xbb",   /* корал */
+    "\xd0\x9c\xd0\xb8",                       /* Ми */
+    /* niño été Über résumé */
+    "ni\xc3\xb1o", "\xc3\xa9t\xc3\xa9", "\xc3\x9c" "ber", "r\xc3\xa9sum\xc3\xa9",
+    "\xce\x9f\xce\xb4\xcf\x8d",                 /* Οδύ */
+    "\xd9\xa3",                                 /* Arabic-Indic digit three (Numeric) */
+    "\xd7\x90\xd7\x91",                         /* Hebrew letters */
+    "\xe4\xba\xba", "\xe5\x9b\xbd", "\xe5\x85\xa8\xe7\x90\x83", /* 人 国 全球 */
+    "\xe3\x81\x8b\xe3\x81\xaa",                 /* かな hiragana */
+    "\xe3\x82\xab\xe3\x82\xbf\xe3\x82\xab\xe3\x83\x8a", /* カタカナ */
+    "\xe3\x83\xbc",                             /* ー prolonged sound mark (Katakana) */
+    "\xe3\x80\x82", "\xe3\x80\x81",             /* 。 、 */
+    "\xe2\x80\x9c", "\xe2\x80\x9d",             /* “ ” */
+    "\xe2\x80\x94",                             /* em dash (Pd) */
+    "\xe2\x80\x99",                             /* right single quotation mark (MidNumLet) */
+    "\xc2\xb7",                                 /* middle dot (MidLetter) */
+    "\xc2\xa0",                                 /* NBSP */
+    "\xe3\x80\x80",                             /* ideographic space (WSegSpace) */
+    "\xcc\x81",                                 /* combining acute (Extend) */
+    "\xc2\xad",                                 /* soft hyphen (Format) */
+    "\xe2\x80\x8d",                             /* ZWJ */
+    "\xef\xbe\x9e",                             /* halfwidth voiced mark (Extend) */
+    "\xe2\x80\xaf",                             /* narrow no-break space (ExtendNumLet) */
+    "\xf0\x9f\x99\x82",                         /* 🙂 */
+    "\xf0\xa0\x80\x80",                         /* U+20000, a Han ideograph in plane 2 */
+    "\xff", "\xe4\xba", "\xc3", "\x80", "\xed\xa0\x80", /* ill-formed */
+};
+
+/* Multilingual texts: the tokenizer (fast paths included) must agree with the reference built on
+ * the rule engine's segmentation, whole, cut at every safe point and read through windows. */
+static void test_multilingual(void **state)
+{
+    (void)state;
+    static uint8_t buf[400];
+    static toklist whole, ref;
+    size_t npieces = sizeof ml_pieces / sizeof ml_pieces[0];
+    int iters = getenv("TALLY_TEST_ITER") ? atoi(getenv("TALLY_TEST_ITER")) : 3000;
+    for (int iter = 0; iter < iters; iter++) {
+        size_t len = 0, want = 1 + rnd() % (iter % 10 ? 40 : 300);
+        while (len < want) {
+            const char *p = ml_pieces[rnd() % npieces];
+            size_t l = strlen(p);
+            if (len + l > sizeof buf)
+                break;
+            memcpy(buf + len, p, l);
+            len += l;
+        }
+        if (iter % 10) {
+            check_all_cuts(buf, len);
+        } else {
+            tokenize_all(U, buf, len, &whole);
+            reference_tokens(buf, len, &ref);
+            assert_same_tokens(&whole, &ref);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_safe_cut_random),
         cmocka_unit_test(test_safe_cut_wordbreak_strings),
         cmocka_unit_test(test_long_texts),
+        cmocka_unit_test(test_multilingual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
