@@ -147,8 +147,7 @@ void tally_dict_free(tally_dict *d)
     strtab_cleanup(&d->kwkeys);
     strtab_cleanup(&d->grpnames);
     free(d->nodes);
-    free(d->edge_keys);
-    free(d->edge_vals);
+    free(d->edges);
     free(d->root_next);
     free(d->pfx_root_kw);
     free(d->word_pfx_off);
@@ -159,6 +158,8 @@ void tally_dict_free(tally_dict *d)
     free(d->pfx_edge_byte);
     free(d->pfx_edge_node);
     free(d->kw_in_group);
+    free(d->kw_grp_off);
+    free(d->kw_grp);
     tally__norm_free(d->norm);
     free(d);
 }
@@ -734,9 +735,28 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
                 d->max_group_tokens = kw->n_tokens;
         }
     }
-    d->edge_keys = e.keys;
-    d->edge_vals = e.vals;
+    d->edges = tally_xmalloc((e.mask + 1) * sizeof *d->edges);
+    for (size_t i = 0; i <= e.mask; i++) {
+        uint64_t key = e.keys[i] ? e.keys[i] - 1 : 0; /* node 0 never appears: 0 = empty */
+        d->edges[i].node = (uint32_t)(key >> 32);
+        d->edges[i].word = (uint32_t)key;
+        d->edges[i].child = e.keys[i] ? e.vals[i] : 0;
+    }
+    free(e.keys);
+    free(e.vals);
     d->edge_mask = e.mask;
+    size_t n_kg = 0;
+    for (size_t k = 0; k < d->n_kws; k++)
+        n_kg += d->kws[k].n_groups;
+    d->kw_grp_off = tally_xmalloc((d->n_kws + 1) * sizeof *d->kw_grp_off);
+    d->kw_grp = tally_xmalloc((n_kg ? n_kg : 1) * sizeof *d->kw_grp);
+    n_kg = 0;
+    for (size_t k = 0; k < d->n_kws; k++) {
+        d->kw_grp_off[k] = (uint32_t)n_kg;
+        for (uint32_t i = 0; i < d->kws[k].n_groups; i++)
+            d->kw_grp[n_kg++] = d->kws[k].groups[i];
+    }
+    d->kw_grp_off[d->n_kws] = (uint32_t)n_kg;
 
     if (n_pfx)
         qsort(pfx, n_pfx, 3 * sizeof *pfx, cmp_pfx);

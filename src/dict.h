@@ -57,6 +57,14 @@ typedef struct tally_node {
     uint8_t has_children; /* some exact edge leaves this node */
 } tally_node;
 
+/* A trie edge below the root (the root's own edges are in root_next): parent node (0 = empty
+ * slot), word and child together, so a step reads one cache line. */
+typedef struct tally_edge {
+    uint32_t node;
+    uint32_t word;
+    uint32_t child;
+} tally_edge;
+
 /* A slot of the matcher's vocabulary table: what the matcher needs about a word, in one
  * 32-byte slot (two to a cache line), so that a word in the text costs one memory access when
  * it starts no phrase in progress: its spelling's first 8 bytes and length (compared before
@@ -103,8 +111,7 @@ struct tally_dict {
     /* compiled */
     tally_node *nodes;
     size_t n_nodes;
-    uint64_t *edge_keys;  /* (node << 32 | word) + 1, 0 = empty */
-    uint32_t *edge_vals;  /* child node */
+    tally_edge *edges;    /* the trie's edges, open addressing by tally__edge_slot */
     size_t edge_mask;
     uint32_t *root_next;  /* word id -> child of the root, TALLY_NONE if none */
     tally_pfx_edge *pfx_edges;
@@ -124,6 +131,8 @@ struct tally_dict {
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
+    uint32_t *kw_grp_off; /* keyword id -> its groups, kw_grp[kw_grp_off[k], kw_grp_off[k + 1]) */
+    uint32_t *kw_grp;     /*   (the same lists as kws[k].groups, in one array) */
     uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
     uint64_t solo_filter[1024]; /* ... for every word that is a one-word keyword */
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
@@ -221,10 +230,10 @@ static inline uint32_t tally__dict_child(const tally_dict *d, uint32_t node, uin
     uint64_t key = (((uint64_t)node << 32) | word) + 1;
     size_t i = tally__edge_slot(key, d->edge_mask);
     for (;;) {
-        uint64_t k = d->edge_keys[i];
-        if (k == key)
-            return d->edge_vals[i];
-        if (k == 0)
+        const tally_edge *e = &d->edges[i];
+        if (e->node == node && e->word == word)
+            return e->child;
+        if (e->node == 0)
             return TALLY_NONE;
         i = (i + 1) & d->edge_mask;
     }

@@ -82,9 +82,9 @@ void tally__matcher_doc_begin(tally_matcher *m)
 
 static void group_settle(tally_matcher *m, const tally_gevent *e)
 {
-    const tally_kw *kw = &m->d->kws[e->kw];
-    for (uint32_t i = 0; i < kw->n_groups; i++) {
-        uint32_t g = kw->groups[i];
+    const tally_dict *d = m->d;
+    for (uint32_t i = d->kw_grp_off[e->kw], end = d->kw_grp_off[e->kw + 1]; i < end; i++) {
+        uint32_t g = d->kw_grp[i];
         if (e->start < m->resume[g])
             continue;
         m->resume[g] = e->start + e->len;
