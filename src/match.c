@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "unicode.h"
 
 static tally_classify_fn pick_classifier(void);
 
@@ -732,6 +733,22 @@ static inline int handover(const uint8_t *t, size_t q)
     return t[q] < 0x80 && !(acls[t[q]] & A_SPACE) && t[q - 1] < 0x80 && (acls[t[q - 1]] & A_SPACE);
 }
 
+/* May the general path take over at the non-ASCII character t[q] (q < len) that follows an ASCII
+ * space? Yes unless the character could join the space: Extend, Format or ZWJ (WB4), or
+ * WSegSpace (WB3d); ill-formed bytes are left to the usual hand-over point too. No other rule
+ * joins anything to a preceding space. */
+static int starts_after_space(const uint8_t *t, size_t q, size_t len)
+{
+    uint32_t cp;
+    int bad;
+    tally__utf8_decode(t + q, len - q, &cp, &bad);
+    if (bad)
+        return 0;
+    unsigned wb = tally__uprop(cp) & TALLY_UP_WB_MASK;
+    return wb != TALLY_WB_EXTEND && wb != TALLY_WB_FORMAT && wb != TALLY_WB_ZWJ &&
+           wb != TALLY_WB_WSEGSPACE;
+}
+
 void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int cont)
 {
     if (cont)
@@ -752,9 +769,11 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
         /* fast up to the last hand-over point before the non-ASCII byte, general from there
          * to the first hand-over point after it */
         size_t q0 = k;
-        while (q0 > pos && !(q0 < k && handover(text, q0)))
-            q0--;
-        fast_ascii(m, text, pos, q0, len);
+        if (!(k > pos && (acls[text[k - 1]] & A_SPACE) && starts_after_space(text, k, len)))
+            while (q0 > pos && !(q0 < k && handover(text, q0)))
+                q0--;
+        if (q0 > pos)
+            fast_ascii(m, text, pos, q0, len);
         size_t q1 = k + 1;
         while (q1 < len && !handover(text, q1))
             q1++;

@@ -31,9 +31,9 @@
 #include "common.h"
 #include "unicode.h"
 
-#define CACHE_SLOTS 8192u         /* power of two */
-#define CACHE_MAX_ENTRIES 4096u   /* at most half the slots in use */
-#define CACHE_ARENA (512u * 1024) /* bytes for keys and values together */
+#define CACHE_SLOTS 4096u         /* power of two */
+#define CACHE_MAX_ENTRIES 2048u   /* at most half the slots in use */
+#define CACHE_ARENA (128u * 1024) /* bytes for keys and values together */
 #define CACHE_MAX_KEY 256u        /* longer tokens are normalized each time */
 
 /* A simple-map table entry: the UTF-8 form of what a simple code point maps to (apostrophe rule

@@ -38,6 +38,7 @@
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_LINE ((size_t)256 << 20)
 #define READ_CHUNK ((size_t)256 << 10)
+#define PREFAULT_MAX ((size_t)16 << 20) /* batches up to this size get their memory at start */
 #define MAX_KEYS_SEEN 32
 
 typedef struct berr {
@@ -937,9 +938,18 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     s->n_slots = 2 * (size_t)threads + 2;
     s->all_slots = tally_xcalloc(s->n_slots, sizeof *s->all_slots);
     s->free_slots = tally_xcalloc(s->n_slots, sizeof *s->free_slots);
+    /* Each slot's buffer gets the size a batch normally reaches, written once now: memory is
+     * then set by --threads and --batch-bytes from the start instead of creeping up to that
+     * bound as a long run happens to fill every slot (and a memory limit fails at once, not
+     * hours in). Very large --batch-bytes are left to grow on demand. */
+    size_t prefault = s->batch_bytes <= PREFAULT_MAX ? s->batch_bytes + READ_CHUNK : 0;
     for (size_t i = 0; i < s->n_slots; i++) {
         tally__buf_init(&s->all_slots[i].data);
         tally__buf_init(&s->all_slots[i].perdoc);
+        if (prefault) {
+            tally__buf_reserve(&s->all_slots[i].data, prefault);
+            memset(s->all_slots[i].data.data, 0, prefault);
+        }
         s->free_slots[s->n_free++] = &s->all_slots[i];
     }
 

@@ -728,7 +728,8 @@ static const char *const words[] = {
 static const char *const seps[] = {
     " ", " ", " ", " ", " ", " ", " ", " ", "  ", "\t", "\n", "\r\n", ", ", ". ", "-", " - ",
     "\xE2\x80\x93", "\xE2\x80\x94", "\xC2\xA0", "\xE3\x80\x80", "(", "\xF0\x9F\x98\x80", "\xFF", "'",
-    "\xC2\xAD", "\xEF\xBC\x8C", "_", ":", "", " \xE2\x80\x94\n ", "\n\n",
+    "\xC2\xAD", "\xEF\xBC\x8C", "_", ":", "", " \xE2\x80\x94\n ", "\n\n", " \xCC\x81",
+    "\xE2\x80\x8D", " \xE2\x80\x8D", " \xC2\xAD", " \xE3\x80\x80",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
