@@ -733,6 +733,33 @@ static inline int handover(const uint8_t *t, size_t q)
     return t[q] < 0x80 && !(acls[t[q]] & A_SPACE) && t[q - 1] < 0x80 && (acls[t[q - 1]] & A_SPACE);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 0xFF in each byte of x that is ASCII White_Space (\t..\r or ' '). */
+static inline __m128i sse_space(__m128i x)
+{
+    __m128i ctl = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)), _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
+    return _mm_or_si128(ctl, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+}
+#endif
+
+/* The first hand-over point q' >= q (1 <= q), or len: 16 positions at a time where SSE2 is there. */
+static size_t next_handover(const uint8_t *t, size_t q, size_t len)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    for (; q + 16 <= len; q += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(t + q));
+        __m128i xp = _mm_loadu_si128((const __m128i *)(const void *)(t + q - 1));
+        __m128i ascii_nonspace = _mm_andnot_si128(sse_space(x), _mm_cmpgt_epi8(x, _mm_set1_epi8(-1)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(ascii_nonspace, sse_space(xp)));
+        if (mask)
+            return q + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (q < len && !handover(t, q))
+        q++;
+    return q;
+}
+
 /* May the general path take over at the non-ASCII character t[q] (q < len) that follows an ASCII
  * space? Yes unless the character could join the space: Extend, Format or ZWJ (WB4), or
  * WSegSpace (WB3d); ill-formed bytes are left to the usual hand-over point too. No other rule
@@ -774,9 +801,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
                 q0--;
         if (q0 > pos)
             fast_ascii(m, text, pos, q0, len);
-        size_t q1 = k + 1;
-        while (q1 < len && !handover(text, q1))
-            q1++;
+        size_t q1 = next_handover(text, k + 1, len);
         slow(m, text + q0, q1 - q0);
         pos = q1;
     }
