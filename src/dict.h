@@ -4,7 +4,7 @@
  * optionally ending in a prefix) and groups, then compiled into the tables the matcher reads:
  *   - vocab:   normalized word -> word id (every exact token of every term)
  *   - prefix:  normalized prefix -> prefix id, with the set of prefix byte lengths and a
- *              first-byte filter so that most tokens skip prefix probes
+ *              two-byte filter so that most tokens skip prefix probes
  *   - a trie over token sequences: node x word id -> child node; each node knows the keyword
  *     that ends there and its prefix edges (prefix id -> keyword) for terms ending in '*'.
  * After tally_dict_compile nothing changes, so any number of threads read it without locks. */

@@ -1,7 +1,9 @@
 /* match.c — keyword, phrase, prefix and group counting over a token stream (see match.h).
  *
- * Per token: normalize, look the word up in the vocabulary, find the prefixes it starts with
- * (only when a prefix of that first byte exists), then step every active trie node and the root.
+ * Per token that the filters let through (see the ASCII fast path below; the general path
+ * filters the same way): look the word up in the vocabulary, take the prefixes it starts with
+ * (known for a vocabulary word, else a walk of the prefix trie), then step every active trie
+ * node and the root.
  * A trie node reached at depth k means a phrase of k tokens ends at this token, so keyword hits
  * are known at their last token; group matches need the longest match at each start position,
  * so they wait in a small sorted queue until no longer match starting there is possible. */
