@@ -362,14 +362,19 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
     }
     f = wb_fast[p & TALLY_UP_WB_MASK];
     j = i + l;
+    /* A segment that is not a token keeps a phrase linked when it is only White_Space and Pd:
+     * some ALetter and Katakana characters are dashes (U+058A ARMENIAN HYPHEN, U+30A0), so
+     * runs track it code point by code point. */
     if (f & F_RUN) {
         unsigned alnum = p & TALLY_UP_ALNUM, high = s[i];
+        unsigned nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
         while (j < n) {
             unsigned b = s[j];
             if (b < 0x80) {
                 unsigned k = ascii_class[b];
                 if (k & (K_LETTER | K_DIGIT)) {
                     alnum = 1;
+                    nongap = 1;
                     j++;
                     continue;
                 }
@@ -387,11 +392,12 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
             if (r == 0)
                 break;
             alnum |= p & TALLY_UP_ALNUM;
+            nongap |= !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
             high |= b;
             j += l;
         }
         si->alnum = alnum;
-        si->nongap = 1;
+        si->nongap = nongap;
         si->nonascii = high >= 0x80;
         return j;
     }
@@ -414,6 +420,7 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
     }
     if (f & F_KATA) {
         unsigned alnum = p & TALLY_UP_ALNUM;
+        unsigned nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
         while (j < n) {
             if (s[j] < 0x80) {
                 if (s[j] == '_')
@@ -426,10 +433,11 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
             if (r == 0)
                 break;
             alnum |= p & TALLY_UP_ALNUM;
+            nongap |= !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
             j += l;
         }
         si->alnum = alnum;
-        si->nongap = 1;
+        si->nongap = nongap;
         si->nonascii = 1;
         return j;
     }

@@ -252,6 +252,11 @@ static void test_links(void **state)
     CHECK_TOKENS(U, "joint\xe2\x80\x93\xe2\x80\x90 building", "joint|A building|LA"); /* en dash, hyphen */
     CHECK_TOKENS(U, "joint\xe2\x88\x92" "building", "joint|A building|A"); /* minus sign is Sm */
     CHECK_TOKENS(U, " -first", "first|A");
+    /* dashes whose Word_Break is ALetter (U+058A ARMENIAN HYPHEN) or Katakana (U+30A0): a
+     * segment of them alone is no token and keeps the link (found by fuzz_tokenize) */
+    CHECK_TOKENS(U, "joint \xd6\x8a building", "joint|A building|LA");
+    CHECK_TOKENS(U, "joint\xe3\x82\xa0" "building", "joint|A building|LA");
+    CHECK_TOKENS(U, "joint \xe3\x82\xa0\xe3\x82\xa0 building", "joint|A building|LA");
 }
 
 /* ---- ill-formed UTF-8 -------------------------------------------------------------------- */
