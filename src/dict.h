@@ -208,13 +208,6 @@ static inline const tally_vslot *tally__dict_vslot(const tally_dict *d, const ui
     }
 }
 
-/* The word id of nb[0,nl) (as for tally__dict_vslot), or TALLY_NONE. */
-static inline uint32_t tally__dict_word(const tally_dict *d, const uint8_t *nb, size_t nl, uint64_t head)
-{
-    const tally_vslot *v = tally__dict_vslot(d, nb, nl, head);
-    return v ? v->id : TALLY_NONE;
-}
-
 /* The first slot to probe for an edge key ((node << 32 | word) + 1) in a table of mask + 1 slots.
  * Fully mixed: the same word leaves many nodes, so no part of the key may be left out. */
 static inline size_t tally__edge_slot(uint64_t key, size_t mask)

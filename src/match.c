@@ -142,17 +142,11 @@ static inline void hit(tally_matcher *m, uint32_t kw, uint32_t len)
         group_event(m, m->pos - len + 1, len, kw);
 }
 
-/* Prefix edges of node are sorted by prefix id: one binary search per matched prefix; at the
- * root, the dictionary has the answer for each prefix. */
+/* Prefix edges of node (never the root: token_lookup steps the root itself) are sorted by prefix
+ * id: one binary search per matched prefix. */
 static void step_prefixes(tally_matcher *m, const tally_node *nd, const uint32_t *pids, size_t np)
 {
     const tally_dict *d = m->d;
-    if (nd == d->nodes) {
-        for (size_t i = 0; i < np; i++)
-            if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
-                hit(m, d->pfx_root_kw[pids[i]], 1);
-        return;
-    }
     const tally_pfx_edge *e = d->pfx_edges + nd->pfx_first;
     for (size_t i = 0; i < np; i++) {
         uint32_t p = pids[i];

@@ -362,19 +362,18 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
     }
     f = wb_fast[p & TALLY_UP_WB_MASK];
     j = i + l;
-    /* A segment that is not a token keeps a phrase linked when it is only White_Space and Pd:
-     * some ALetter and Katakana characters are dashes (U+058A ARMENIAN HYPHEN, U+30A0), so
-     * runs track it code point by code point. */
+    /* What the segment holds is accounted code point by code point, as the general engine does:
+     * a non-token segment keeps a phrase linked when it is only White_Space and Pd, and some
+     * ALetter and Katakana characters are dashes (U+058A ARMENIAN HYPHEN, U+30A0). */
+    seg_info acc = {0, 0, 0, 0};
+    account(&acc, p, 0, s[i]);
     if (f & F_RUN) {
-        unsigned alnum = p & TALLY_UP_ALNUM, high = s[i];
-        unsigned nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
         while (j < n) {
             unsigned b = s[j];
             if (b < 0x80) {
                 unsigned k = ascii_class[b];
                 if (k & (K_LETTER | K_DIGIT)) {
-                    alnum = 1;
-                    nongap = 1;
+                    account(&acc, TALLY_UP_ALNUM | TALLY_WB_ALETTER, 0, (uint8_t)b);
                     j++;
                     continue;
                 }
@@ -391,17 +390,10 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
                 return 0;
             if (r == 0)
                 break;
-            alnum |= p & TALLY_UP_ALNUM;
-            nongap |= !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
-            high |= b;
+            account(&acc, p, 0, (uint8_t)b);
             j += l;
         }
-        si->alnum = alnum;
-        si->nongap = nongap;
-        si->nonascii = high >= 0x80;
-        return j;
-    }
-    if (f & F_SOLO) {
+    } else if (f & F_SOLO) {
         if (j < n && s[j] >= 0x80) {
             size_t l2 = decode_valid(s, n, j, &cp);
             if (!l2)
@@ -413,14 +405,7 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
             t->la_len = (unsigned)l2;
             t->la_prop = p2;
         }
-        si->alnum = p & TALLY_UP_ALNUM;
-        si->nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
-        si->nonascii = 1;
-        return j;
-    }
-    if (f & F_KATA) {
-        unsigned alnum = p & TALLY_UP_ALNUM;
-        unsigned nongap = !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
+    } else if (f & F_KATA) {
         while (j < n) {
             if (s[j] < 0x80) {
                 if (s[j] == '_')
@@ -432,16 +417,14 @@ static inline size_t fast_segment(tally_tokenizer *t, const uint8_t *s, size_t n
                 return 0;
             if (r == 0)
                 break;
-            alnum |= p & TALLY_UP_ALNUM;
-            nongap |= !(p & (TALLY_UP_WSPACE | TALLY_UP_DASH));
+            account(&acc, p, 0, s[j]);
             j += l;
         }
-        si->alnum = alnum;
-        si->nongap = nongap;
-        si->nonascii = 1;
-        return j;
+    } else {
+        return 0;
     }
-    return 0;
+    *si = acc;
+    return j;
 }
 
 /* The end of the segment that starts at the boundary i < n: by a fast path if one applies, else by
