@@ -642,6 +642,38 @@ static void build_vocab_table(tally_dict *d)
     }
 }
 
+/* The filters that tell the matcher which words can begin a match (see solo_filter,
+ * start_filter, pair_filter). */
+static void build_lead_filters(tally_dict *d)
+{
+    size_t n_words = d->vocab.count;
+    uint64_t *heads = tally_xmalloc((n_words ? n_words : 1) * sizeof *heads);
+    uint32_t *first = tally_xmalloc(d->n_nodes * sizeof *first); /* depth-1 node -> its word */
+    for (size_t i = 0; i < n_words; i++) {
+        uint32_t c = d->root_next[i], len = d->vocab.lens[i];
+        heads[i] = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
+        if (c == TALLY_NONE || len == 0)
+            continue;
+        first[c] = (uint32_t)i;
+        unsigned bit = tally__filter_bit(heads[i], len);
+        const tally_node *nd = &d->nodes[c];
+        if (nd->keyword != TALLY_NONE || nd->pfx_count)
+            d->solo_filter[bit >> 6] |= 1ull << (bit & 63);
+        if (nd->has_children || nd->pfx_count)
+            d->start_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
+    for (size_t i = 0; i <= d->edge_mask; i++) {
+        const tally_edge *e = &d->edges[i];
+        if (e->node == 0 || d->nodes[e->node].depth != 1)
+            continue;
+        uint32_t w1 = first[e->node], w2 = e->word;
+        unsigned bit = tally__pair_bit(heads[w1], d->vocab.lens[w1], heads[w2], d->vocab.lens[w2]);
+        d->pair_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
+    free(first);
+    free(heads);
+}
+
 int tally_dict_compile(tally_dict *d, tally_error *err)
 {
     if (d->compiled)
@@ -775,14 +807,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     build_prefix_trie(d);
     build_prefix_shortcuts(d);
     build_vocab_table(d);
-    for (size_t i = 0; i < n_words; i++) {
-        uint32_t c = d->root_next[i], len = d->vocab.lens[i];
-        if (c == TALLY_NONE || d->nodes[c].keyword == TALLY_NONE || len == 0)
-            continue;
-        uint64_t head = tally__load_le(d->vocab.arena.data + d->vocab.offs[i], len < 8 ? len : 8);
-        unsigned bit = tally__filter_bit(head, len);
-        d->solo_filter[bit >> 6] |= 1ull << (bit & 63);
-    }
+    build_lead_filters(d);
 
     /* fingerprint: tokenizer, case rule, every keyword's normalized identity, every group */
     tally_buf fp;

@@ -134,7 +134,12 @@ struct tally_dict {
     uint32_t *kw_grp_off; /* keyword id -> its groups, kw_grp[kw_grp_off[k], kw_grp_off[k + 1]) */
     uint32_t *kw_grp;     /*   (the same lists as kws[k].groups, in one array) */
     uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
-    uint64_t solo_filter[1024]; /* ... for every word that is a one-word keyword */
+    uint64_t solo_filter[1024]; /* ... for every word that may match whatever word follows it: a
+                                 * one-word keyword, or the first word of a phrase whose second
+                                 * term is a prefix (word*) */
+    uint64_t start_filter[1024]; /* ... for every word that starts a phrase */
+    uint64_t pair_filter[1024]; /* tally__pair_bit set for the first two words of every phrase
+                                 * whose second term is a word */
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
     size_t vmask;
     char fingerprint[17];
@@ -160,12 +165,38 @@ static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, siz
     return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 
-/* 0 when no vocabulary word with this head and length is a keyword by itself (a one-word
- * keyword); such a word only matters inside phrases. Same bit as tally__dict_maybe_word. */
+/* 0 when no vocabulary word with this head and length can match on its own or with a prefix
+ * after it (see solo_filter); such a word only matters inside phrases, where the next word
+ * decides (tally__dict_maybe_pair). Same bit as tally__dict_maybe_word. */
 static inline int tally__dict_maybe_solo(const tally_dict *d, uint64_t head, size_t n)
 {
     unsigned bit = tally__filter_bit(head, n);
     return (int)((d->solo_filter[bit >> 6] >> (bit & 63)) & 1);
+}
+
+/* 0 when no phrase starts with a word of this head and length. */
+static inline int tally__dict_maybe_start(const tally_dict *d, uint64_t head, size_t n)
+{
+    unsigned bit = tally__filter_bit(head, n);
+    return (int)((d->start_filter[bit >> 6] >> (bit & 63)) & 1);
+}
+
+/* The filter bit of two words in a row (heads and lengths as for tally__filter_bit). */
+static inline unsigned tally__pair_bit(uint64_t h1, size_t n1, uint64_t h2, size_t n2)
+{
+    uint64_t a = (h1 + n1 * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull;
+    uint64_t b = (h2 + n2 * 0x165667B19E3779F9ull) * 0xD6E8FEB86659FD93ull;
+    return (unsigned)(((a ^ b ^ (b >> 29)) * 0x9E3779B97F4A7C15ull) >> 48);
+}
+
+/* 0 when no phrase starts with these two words (h1, n1 then h2, n2) and no phrase starting with
+ * the first goes on with a prefix: then a first word that is not a one-word keyword either
+ * (tally__dict_maybe_solo) starts nothing here. */
+static inline int tally__dict_maybe_pair(const tally_dict *d, uint64_t h1, size_t n1, uint64_t h2,
+                                         size_t n2)
+{
+    unsigned bit = tally__pair_bit(h1, n1, h2, n2);
+    return (int)((d->pair_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 
 /* 0 when no prefix can match a token whose first two bytes are v & 0xFFFF, with the second byte

@@ -272,6 +272,10 @@ static inline void token_at(tally_matcher *m, const uint8_t *nb, size_t nl)
     if (nl) {
         uint64_t head = tally__load_le(nb, nl < 8 ? nl : 8);
         int maybe = tally__dict_maybe_word(d, head, nl);
+        /* a word that continues no phrase and starts none cannot match but through a prefix */
+        if (maybe && m->n_active == 0 && !tally__dict_maybe_solo(d, head, nl) &&
+            !tally__dict_maybe_start(d, head, nl))
+            maybe = 0;
         if (maybe || tally__dict_maybe_prefix(d, nl > 1 ? head : head & 0xFF)) {
             token_lookup(m, nb, nl, head, maybe);
             token_end(m);
@@ -655,18 +659,28 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
             n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 1);
         else
             n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 0);
-        /* second pass: the recorded tokens, in order. A token whose neighbours were both
-         * skipped can only count as a one-word keyword or through a prefix: when the solo
-         * filter and the prefix filter rule both out, taking it through the dictionary would
-         * change nothing (the phrases it starts end at the next token), so it is skipped too. */
+        /* second pass: the recorded tokens, in order. A token that continues no phrase in
+         * progress only matters if it matches by itself (the solo and prefix filters) or
+         * starts a phrase with the token after it (the pair filter; the start filter when
+         * that token is not in this chunk); otherwise taking it through the dictionary would
+         * change nothing, and it is skipped: the next token then starts afresh. */
+        uint64_t vn = n_rec ? fast_head(t + rec[0].s, rec[0].n, lim - rec[0].s, fold) : 0;
         for (size_t k = 0; k < n_rec; k++) {
             const fast_rec *r = &rec[k];
-            uint64_t v = fast_head(t + r->s, r->n, lim - r->s, fold);
+            uint64_t v = vn;
+            if (k + 1 < n_rec)
+                vn = fast_head(t + rec[k + 1].s, rec[k + 1].n, lim - rec[k + 1].s, fold);
             int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
-            if (!adjacent && k + 1 < n_rec && rec[k + 1].pos != r->pos + 1 &&
-                !tally__dict_maybe_solo(d, v, r->n) &&
-                !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF)))
-                continue;
+            if (!(adjacent && m->n_active) && !tally__dict_maybe_solo(d, v, r->n) &&
+                !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF))) {
+                if (k + 1 == n_rec) {
+                    if (!tally__dict_maybe_start(d, v, r->n))
+                        continue;
+                } else if (rec[k + 1].pos != r->pos + 1 ||
+                           !tally__dict_maybe_pair(d, v, r->n, vn, rec[k + 1].n)) {
+                    continue;
+                }
+            }
             int linked = 0;
             if (adjacent)
                 linked = prev_end == SIZE_MAX ? entry_link && all_gap(t, i, r->s)
@@ -778,7 +792,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
         tally__tok_continue_field(&m->tk, text, 0);
     else
         tally__tok_begin_field(&m->tk, text, 0);
-    if (m->d->tokenizer != TALLY_TOKENIZER_UNICODE) {
+    if (m->d->tokenizer != TALLY_TOKENIZER_UNICODE || m->general_only) {
         slow(m, text, len);
         return;
     }

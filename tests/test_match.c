@@ -699,6 +699,11 @@ static const char random_dict[] =
     "a b c*\n"
     "exchange*\n"
     "\xE5\x90\x88\xE4\xBD\x9C\n"                 /* 合作 */
+    /* phrases whose first word matches nothing alone and starts no prefix: the matcher skips
+     * such a word unless the word after it may go on with it */
+    "foo bar\n"
+    "\xD0\xB4\xD0\xBE\xD0\xBC \xD0\xBA\xD0\xBD\xD0\xB8\xD0\xB3\xD0\xB0\n" /* дом книга */
+    "qux\n"
     "[g1]\n"
     "a b\n"
     "b c\n"
@@ -707,6 +712,8 @@ static const char random_dict[] =
     "a\n"
     "a b\n"
     "a b c d\n"
+    "baz foo bar\n"
+    "\xD0\xB4\xD0\xBE\xD0\xBC\n"
     "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C\n" /* 全球合作 */
     "\xE5\x90\x88\xE4\xBD\x9C\n"
     "[g3]\n"
@@ -723,6 +730,8 @@ static const char *const words[] = {
     "a", "a", "A", "b", "b", "c", "c", "d", "e", "ex", "exchange", "Exchanges", "exit",
     "\xEF\xBC\xA1" /* Ａ */, "de", "cd", "ab", "3.14", "\xE5\x85\xA8", "\xE7\x90\x83", "\xE5\x90\x88",
     "\xE4\xBD\x9C", /* 全球合作 */
+    "foo", "foo", "Foo", "bar", "BAR", "baz", "qux", "\xD0\xB4\xD0\xBE\xD0\xBC", "\xD0\x94\xD0\xBE\xD0\xBC",
+    "\xD0\xBA\xD0\xBD\xD0\xB8\xD0\xB3\xD0\xB0", "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C",
 };
 
 static const char *const seps[] = {
@@ -750,6 +759,9 @@ static const char random_dict_ascii[] =
     "a_\n"
     W70 "\n"
     W300 " b\n"
+    "foo bar\n"
+    "qux\n"
+    "bar qux foo\n"
     "[g1]\n"
     "a b\n"
     "b c\n"
@@ -760,6 +772,8 @@ static const char random_dict_ascii[] =
     "a b\n"
     "a b c d\n"
     "e.g\n"
+    "baz foo bar\n"
+    "foo bar qux\n"
     "[g3]\n"
     "ex*\n"
     "exchange\n"
@@ -774,6 +788,7 @@ static const char *const words_ascii[] = {
     "a", "a", "A", "b", "b", "B", "c", "c", "d", "e", "ex", "exchange", "Exchanges", "EXCHANGEEXCHANGE",
     "exit", "de", "cd", "ab", "3.14", "1,000", "don't", "Don'T", "e.g", "x:y", "1:2", "1.2.a", "a.b.c",
     "_", "__", "_a", "a_", "A_", "a_b", "9", "0x1F", W70, W300, "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeX",
+    "foo", "foo", "Foo", "FOO", "bar", "bar", "Bar", "baz", "qux", "Qux", "fo", "ba", "bars",
 };
 
 static const char *const seps_ascii[] = {
@@ -810,6 +825,10 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
         by_matcher(&f, text, len, NULL, 0, &whole);
         reference(f.d, norm, text, len, &ref);
         assert_same_counts(f.d, &ref, &whole, "reference and matcher", text, len, 0);
+        f.m->general_only = 1; /* the general path alone: the fast path's own reference */
+        by_matcher(&f, text, len, NULL, 0, &part);
+        f.m->general_only = 0;
+        assert_same_counts(f.d, &whole, &part, "matcher and its general path", text, len, 0);
         for (size_t k = 0; k < f.d->n_kws; k++)
             kw_hits += whole.kw[k] * f.d->kws[k].n_tokens; /* phrases weigh more */
         for (size_t g = 0; g < f.d->n_groups; g++)
