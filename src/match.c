@@ -315,6 +315,11 @@ enum { A_LETTER = 1, A_DIGIT = 2, A_USCORE = 4, A_GAP = 8, A_MIDL = 16, A_MIDN =
 #define A_WORD (A_LETTER | A_DIGIT | A_USCORE)
 #define A_WS (A_GAP | A_SPACE)
 
+#define L16(x)                                                                                   \
+    [x] = A_LETTER, [x + 1] = A_LETTER, [x + 2] = A_LETTER, [x + 3] = A_LETTER,                  \
+    [x + 4] = A_LETTER, [x + 5] = A_LETTER, [x + 6] = A_LETTER, [x + 7] = A_LETTER,              \
+    [x + 8] = A_LETTER, [x + 9] = A_LETTER, [x + 10] = A_LETTER, [x + 11] = A_LETTER,            \
+    [x + 12] = A_LETTER, [x + 13] = A_LETTER, [x + 14] = A_LETTER, [x + 15] = A_LETTER
 static const uint8_t acls[256] = {
     ['\t'] = A_WS, ['\n'] = A_WS, ['\v'] = A_WS, ['\f'] = A_WS, ['\r'] = A_WS, [' '] = A_WS,
     ['-'] = A_GAP,
@@ -334,24 +339,36 @@ static const uint8_t acls[256] = {
     ['p'] = A_LETTER, ['q'] = A_LETTER, ['r'] = A_LETTER, ['s'] = A_LETTER, ['t'] = A_LETTER,
     ['u'] = A_LETTER, ['v'] = A_LETTER, ['w'] = A_LETTER, ['x'] = A_LETTER, ['y'] = A_LETTER,
     ['z'] = A_LETTER,
+    /* in a fast stretch (see tally__fast_char) these bytes are only ever parts of letters as far
+     * as the mid-punctuation joins and tail_gap_ok ask; ideographs are told apart by the masks
+     * (their continuation bytes never stand next to a joining ASCII byte) */
+    [0xC3] = A_LETTER, [0xD0] = A_LETTER, [0xD1] = A_LETTER,
+    L16(0x80), L16(0x90), L16(0xA0), L16(0xB0),
 };
+#undef L16
 
-/* Classifies 64 * nblk ASCII bytes at p: one bit per byte in each mask (bit j = p[j]); the
- * bytes, lower-cased, go to low (see tally_classify_fn). */
+/* Classifies 64 * nblk bytes at p: one bit per byte in each mask (bit j = p[j]); the bytes,
+ * ASCII letters lower-cased, go to low (see tally_classify_fn). */
 static void classify_scalar(const uint8_t *p, size_t nblk, tally_ablk *out, uint8_t *low)
 {
     for (size_t k = 0; k < nblk; k++, p += 64, low += 64) {
-        uint64_t w = 0, mid = 0, sp = 0;
+        uint64_t w = 0, mid = 0, sp = 0, hi = 0, l2 = 0, l3 = 0;
         for (unsigned j = 0; j < 64; j++) {
-            uint8_t c = acls[p[j]];
-            low[j] = (uint8_t)(p[j] | ((c & A_LETTER) ? 0x20 : 0));
+            uint8_t b = p[j], c = b < 0x80 ? acls[b] : 0;
+            low[j] = (uint8_t)(b | ((c & A_LETTER) ? 0x20 : 0));
             w |= (uint64_t)((c & A_WORD) != 0) << j;
             mid |= (uint64_t)((c & (A_MIDL | A_MIDN)) != 0) << j;
             sp |= (uint64_t)((c & A_WS) != 0) << j;
+            hi |= (uint64_t)(b >= 0x80) << j;
+            l2 |= (uint64_t)(b == 0xC3 || b == 0xD0 || b == 0xD1) << j;
+            l3 |= (uint64_t)(b - 0xE4u <= 5u) << j;
         }
         out[k].word = w;
         out[k].mid = mid;
         out[k].space = sp;
+        out[k].hi = hi;
+        out[k].lead2 = l2;
+        out[k].lead3 = l3;
     }
 }
 
@@ -377,8 +394,25 @@ __attribute__((target("avx2"))) static void classify_avx2(const uint8_t *p, size
                   case_bit = _mm256_set1_epi8(0x20);
     for (size_t k = 0; k < nblk; k++, p += 64, low += 64) {
         uint64_t r[3] = {0, 0, 0};
+        out[k].hi = out[k].lead2 = out[k].lead3 = 0;
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(x0, x1))) {
+            for (int h = 0; h < 2; h++) {
+                __m256i x = h ? x1 : x0;
+                __m256i l2 = _mm256_or_si256(
+                    _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xC3)),
+                    _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD0)),
+                                    _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD1))));
+                __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8((char)0xE4));
+                __m256i l3 = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(5)), d);
+                out[k].hi |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x) << (32 * h);
+                out[k].lead2 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l2) << (32 * h);
+                out[k].lead3 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l3) << (32 * h);
+            }
+        }
         for (int h = 0; h < 2; h++) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+            __m256i x = h ? x1 : x0;
             __m256i lo = _mm256_and_si256(x, nib);
             __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
             __m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, lo),
@@ -399,6 +433,11 @@ __attribute__((target("avx2"))) static void classify_avx2(const uint8_t *p, size
     }
 }
 #endif
+
+tally_classify_fn tally__matcher_classifier(int portable)
+{
+    return portable ? classify_scalar : pick_classifier();
+}
 
 static tally_classify_fn pick_classifier(void)
 {
@@ -439,10 +478,9 @@ static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint
         memcpy(m->lower, &v, 8);
         token_lookup(m, m->lower, n, v, maybe);
     } else if (m->d->case_sensitive) {
-        token_lookup(m, s, n, v, maybe); /* NFKC of ASCII is the text itself */
+        token_lookup(m, s, n, v, maybe); /* the fast path's characters are their own NFKC */
     } else if (n <= sizeof m->lower) {
-        for (size_t i = 0; i < n; i++)
-            m->lower[i] = (uint8_t)(s[i] | ((acls[s[i]] & A_LETTER) ? 0x20 : 0));
+        tally__fold_fast(s, n, m->lower);
         token_lookup(m, m->lower, n, v, maybe);
     } else {
         size_t nl;
@@ -480,7 +518,7 @@ static const uint64_t head_mask[9] = {
     0xFFFFFFFFFFFFFFFFull,
 };
 
-static inline uint64_t fast_head(const uint8_t *p, size_t n, size_t room, int fold)
+static inline uint64_t fast_head(const uint8_t *p, size_t n, size_t room, int fold, int hi)
 {
     uint64_t v;
     if (room >= 8) {
@@ -489,8 +527,59 @@ static inline uint64_t fast_head(const uint8_t *p, size_t n, size_t room, int fo
     } else {
         v = tally__load_le(p, n); /* n < 8 here */
     }
+    /* 'A'..'Z' + 0x20 = 'a'..'z'; when the text may have bytes >= 0x80 (hi), they are left out
+     * of the test (swar_letters wants bytes < 0x80) and kept as they are */
     if (fold)
-        v |= swar_letters(v) >> 2; /* 'A'..'Z' + 0x20 = 'a'..'z' */
+        v |= swar_letters(hi ? v & ~(((v & H8) >> 7) * 0xFF) : v) >> 2;
+    return v;
+}
+
+/* Case-folds s[0,n), made of ASCII and the fast path's letters and ideographs (see
+ * tally__fast_char), into out: what the normalizer gives for them, which tests check code point
+ * by code point. Every fold keeps the byte length. A two-byte letter cut off by n is left as it
+ * is. */
+void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            out[i] = (uint8_t)(b | ((acls[b] & A_LETTER) ? 0x20 : 0));
+            continue;
+        }
+        out[i] = b;
+        if (i + 1 >= n || (b != 0xC3 && b != 0xD0 && b != 0xD1))
+            continue;
+        uint8_t c = s[++i];
+        if (b == 0xC3) { /* U+00C0..U+00DE -> U+00E0..U+00FE (U+00D7 is not taken) */
+            if (c <= 0x9E)
+                c += 0x20;
+        } else if (b == 0xD0) {
+            if (c < 0x90) { /* U+0400..U+040F -> U+0450..U+045F */
+                out[i - 1] = 0xD1;
+                c += 0x10;
+            } else if (c < 0xA0) { /* U+0410..U+041F -> U+0430..U+043F */
+                c += 0x20;
+            } else if (c < 0xB0) { /* U+0420..U+042F -> U+0440..U+044F */
+                out[i - 1] = 0xD1;
+                c -= 0x20;
+            }
+        } else if (c >= 0xA0) { /* U+0460..U+047F: even (capital) -> odd */
+            c |= 1;
+        }
+        out[i] = c;
+    }
+}
+
+/* The head of a recorded token as the dictionary holds it (see fast_head): tokens with
+ * non-ASCII bytes in their first 8 are folded by tally__fold_fast. */
+static inline uint64_t rec_head(const uint8_t *p, size_t n, size_t room, int fold, int hi)
+{
+    uint64_t v = fast_head(p, n, room, fold, hi);
+    if (hi && fold && (v & H8)) {
+        uint8_t tmp[16];
+        tally__fold_fast(p, n < 10 ? n : 10, tmp); /* 10: a letter at bytes 7-8 folds whole */
+        v = tally__load_le(tmp, n < 8 ? n : 8);
+    }
     return v;
 }
 
@@ -507,12 +596,13 @@ static inline uint64_t cb_head(const uint8_t *p, size_t n)
  * dictionary may hold it. No branch depends on the filters, so a token that passes costs no
  * misprediction here. */
 static inline void fast_token(const tally_dict *d, const uint8_t *t, size_t s, size_t n, uint64_t v,
-                              int pfx, uint64_t *pos, fast_rec *rec, size_t *n_rec)
+                              int pfx, int hi, uint64_t *pos, fast_rec *rec, size_t *n_rec)
 {
     if (__builtin_expect((v & 0xFF) == '_', 0) && underscores_only(t + s, n))
         return;
     ++*pos;
-    int keep = tally__dict_maybe_word(d, v, n);
+    /* a head with non-ASCII bytes is not folded yet: the second pass decides */
+    int keep = tally__dict_maybe_word(d, v, n) | (hi && (v & H8) != 0);
     if (pfx)
         keep |= tally__dict_maybe_prefix(d, n > 1 ? v : v & 0xFF);
     fast_rec *r = &rec[*n_rec];
@@ -547,7 +637,13 @@ static int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
         return 0;
     while (q > i && t[q - 1] == '_')
         q--;
-    return q > i && (acls[t[q - 1]] & (A_LETTER | A_DIGIT));
+    if (q == i)
+        return 0;
+    /* the underscores belong to the token before them only if it ends with a letter or digit
+     * (WB13a): an ASCII one, or a two-byte letter; not an ideograph */
+    if (t[q - 1] < 0x80)
+        return (acls[t[q - 1]] & (A_LETTER | A_DIGIT)) != 0;
+    return q - i >= 2 && (t[q - 2] == 0xC3 || t[q - 2] == 0xD0 || t[q - 2] == 0xD1);
 }
 
 /* Where the first pass stands between chunks. */
@@ -555,22 +651,36 @@ typedef struct fast_scan {
     size_t b;             /* start of the next block */
     size_t open;          /* start of a segment that runs on into the next block, or SIZE_MAX */
     uint64_t wprev, tprev; /* bit 63 of the previous block's word and segment masks */
+    uint64_t l2prev, iprev; /* ... of its two-byte letter leads and its ideograph bytes */
     uint64_t pos;         /* position of the last token counted */
 } fast_scan;
 
 /* The first pass over nblk classified blocks from sc->b (low: the same bytes lower-cased):
- * finds the segments, counts the tokens and records those the filters let through. fold and
- * pfx are constants in each copy the compiler makes of this, so the loop tests neither. */
+ * finds the segments, counts the tokens and records those the filters let through. fold, pfx
+ * and hi (the chunk may hold non-ASCII bytes, or a token open from before holds some) are
+ * constants in each copy the compiler makes of this, so the loop tests none of them; without
+ * hi it is the pure ASCII loop. */
 static inline __attribute__((always_inline)) size_t
 fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const tally_ablk *blk,
            size_t nblk, const uint8_t *low, fast_scan *sc, fast_rec *rec, const int fold,
-           const int pfx)
+           const int pfx, const int hi)
 {
     size_t b = sc->b, open = sc->open, n_rec = 0;
     const size_t c0 = b;
     uint64_t wprev = sc->wprev, tprev = sc->tprev, pos = sc->pos;
+    uint64_t l2prev = sc->l2prev, iprev = sc->iprev;
     for (size_t k = 0; k < nblk; k++, b += 64) {
-        uint64_t w = blk[k].word;
+        uint64_t w = blk[k].word, ideo = 0, brk = 0;
+        if (hi) {
+            /* two-byte letters join the word bytes; each ideograph is a token of its own, and
+             * a word byte right after one starts a new token */
+            uint64_t letter2 = blk[k].lead2 | (blk[k].lead2 << 1) | l2prev;
+            ideo = blk[k].hi & ~letter2;
+            w |= letter2;
+            brk = blk[k].lead3 | (w & ((ideo << 1) | iprev));
+            l2prev = blk[k].lead2 >> 63;
+            iprev = ideo >> 63;
+        }
         uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
         /* mid punctuation between two word bytes: does it join them? */
         uint64_t cand = blk[k].mid & ((w << 1) | wprev) & ((w >> 1) | (w64 << 63)), jn = 0;
@@ -581,41 +691,83 @@ fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const 
             if (joins(acls[q[0]], acls[q[-1]], acls[q[1]]))
                 jn |= 1ull << j;
         }
-        uint64_t tm = w | jn; /* bytes inside a segment */
-        uint64_t starts = tm & ~((tm << 1) | tprev);
+        uint64_t tm = w | jn | ideo; /* bytes inside a segment */
+        uint64_t starts = (tm & ~((tm << 1) | tprev)) | brk;
+        uint64_t stop = ~tm | brk; /* bytes a token that started before them cannot take in */
         wprev = w >> 63;
         tprev = tm >> 63;
         const uint8_t *bl = low + (b - c0); /* this block, lower-cased */
         const uint8_t *bt = t + b;
         if (open != SIZE_MAX) {
-            uint64_t z = ~tm;
-            if (z == 0)
+            if (stop == 0)
                 continue; /* the segment covers the whole block */
-            size_t e = b + (size_t)__builtin_ctzll(z);
+            size_t e = b + (size_t)__builtin_ctzll(stop);
             uint64_t v = fold && open >= c0 ? cb_head(low + (open - c0), e - open)
-                                            : fast_head(t + open, e - open, lim - open, fold);
-            fast_token(d, t, open, e - open, v, pfx, &pos, rec, &n_rec);
+                                            : fast_head(t + open, e - open, lim - open, fold, hi);
+            fast_token(d, t, open, e - open, v, pfx, hi, &pos, rec, &n_rec);
             open = SIZE_MAX;
         }
         while (starts) {
             size_t s = (size_t)__builtin_ctzll(starts);
             starts &= starts - 1;
-            uint64_t z = ~tm >> s;
+            uint64_t z = hi ? (stop >> s) & ~1ull : ~tm >> s;
             if (z == 0) {
                 open = b + s;
                 break;
             }
             size_t n = (size_t)__builtin_ctzll(z);
-            uint64_t v = fold ? cb_head(bl + s, n) : fast_head(bt + s, n, lim - b - s, 0);
-            fast_token(d, t, b + s, n, v, pfx, &pos, rec, &n_rec);
+            uint64_t v = fold ? cb_head(bl + s, n) : fast_head(bt + s, n, lim - b - s, 0, hi);
+            fast_token(d, t, b + s, n, v, pfx, hi, &pos, rec, &n_rec);
         }
     }
     sc->b = b;
     sc->open = open;
     sc->wprev = wprev;
     sc->tprev = tprev;
+    sc->l2prev = l2prev;
+    sc->iprev = iprev;
     sc->pos = pos;
     return n_rec;
+}
+
+/* The second pass over the n_rec tokens the first pass recorded in a chunk of t[i,...), in
+ * order (prev_end: the end of the last one taken through the dictionary, SIZE_MAX before the
+ * first; entry_link: the token before t[i] may go on into a phrase). A token that continues no
+ * phrase in progress only matters if it matches by itself (the solo and prefix filters) or
+ * starts a phrase with the token after it (the pair filter; the start filter when that token
+ * is not in this chunk); otherwise taking it through the dictionary would change nothing, and
+ * it is skipped: the next token then starts afresh. hi as for fast_pass1. */
+static inline __attribute__((always_inline)) void
+fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, size_t lim, const fast_rec *rec,
+           size_t n_rec, int entry_link, size_t *prev_end, int fold, int pfx, const int hi)
+{
+    const tally_dict *d = m->d;
+    uint64_t vn = n_rec ? rec_head(t + rec[0].s, rec[0].n, lim - rec[0].s, fold, hi) : 0;
+    for (size_t k = 0; k < n_rec; k++) {
+        const fast_rec *r = &rec[k];
+        uint64_t v = vn;
+        if (k + 1 < n_rec)
+            vn = rec_head(t + rec[k + 1].s, rec[k + 1].n, lim - rec[k + 1].s, fold, hi);
+        int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
+        if (!(adjacent && m->n_active) && !tally__dict_maybe_solo(d, v, r->n) &&
+            !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF))) {
+            if (k + 1 == n_rec) {
+                if (!tally__dict_maybe_start(d, v, r->n))
+                    continue;
+            } else if (rec[k + 1].pos != r->pos + 1 ||
+                       !tally__dict_maybe_pair(d, v, r->n, vn, rec[k + 1].n)) {
+                continue;
+            }
+        }
+        int linked = 0;
+        if (adjacent)
+            linked = *prev_end == SIZE_MAX ? entry_link && all_gap(t, i, r->s)
+                                           : all_gap(t, *prev_end, r->s);
+        m->pos = r->pos;
+        m->last_full = r->pos;
+        *prev_end = r->s + r->n;
+        fast_survivor(m, t + r->s, r->n, v, tally__dict_maybe_word(d, v, r->n), linked);
+    }
 }
 
 /* Tokenizes and counts t[i,end), all ASCII. end is the field's end or just after ASCII
@@ -631,7 +783,7 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
     const int entry_link = m->tk.have_prev && m->tk.gap_ok;
     const uint64_t pos0 = m->pos;
     size_t prev_end = SIZE_MAX; /* end of the last recorded token taken through the dictionary */
-    fast_scan sc = {i, SIZE_MAX, 0, 0, m->pos};
+    fast_scan sc = {i, SIZE_MAX, 0, 0, 0, 0, m->pos};
     tally_ablk blk[FAST_CHUNK];
     fast_rec rec[FAST_MAX_REC];
     uint8_t pad[64];
@@ -650,46 +802,31 @@ static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end,
             nblk = 1;
         }
         memset(low_buf + nblk * 64, 0, 8);
+        /* The chunk is taken as non-ASCII when it holds bytes >= 0x80 or when the segment open
+         * from before has some in its head (all that is read of it: see fast_head). A letter
+         * cut by the chunk's start has its second byte here; an ideograph at the end of the
+         * chunk before is the head of its open segment; so the non-ASCII state of the chunk
+         * before (l2prev, iprev) is 0 whenever this one is taken as ASCII. */
+        uint64_t any_hi = 0;
+        if (sc.open != SIZE_MAX)
+            for (size_t j = sc.open; j < sc.b && j < sc.open + 8; j++)
+                any_hi |= t[j] & 0x80;
+        for (size_t k = 0; k < nblk; k++)
+            any_hi |= blk[k].hi;
+        const int hi = any_hi != 0;
         size_t n_rec;
-        if (fold && pfx)
-            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 1, 1);
-        else if (fold)
-            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 1, 0);
-        else if (pfx)
-            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 1);
+#define PASS1(f, p, h) fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, f, p, h)
+        if (hi)
+            n_rec = fold ? (pfx ? PASS1(1, 1, 1) : PASS1(1, 0, 1))
+                         : (pfx ? PASS1(0, 1, 1) : PASS1(0, 0, 1));
         else
-            n_rec = fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, 0, 0);
-        /* second pass: the recorded tokens, in order. A token that continues no phrase in
-         * progress only matters if it matches by itself (the solo and prefix filters) or
-         * starts a phrase with the token after it (the pair filter; the start filter when
-         * that token is not in this chunk); otherwise taking it through the dictionary would
-         * change nothing, and it is skipped: the next token then starts afresh. */
-        uint64_t vn = n_rec ? fast_head(t + rec[0].s, rec[0].n, lim - rec[0].s, fold) : 0;
-        for (size_t k = 0; k < n_rec; k++) {
-            const fast_rec *r = &rec[k];
-            uint64_t v = vn;
-            if (k + 1 < n_rec)
-                vn = fast_head(t + rec[k + 1].s, rec[k + 1].n, lim - rec[k + 1].s, fold);
-            int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
-            if (!(adjacent && m->n_active) && !tally__dict_maybe_solo(d, v, r->n) &&
-                !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF))) {
-                if (k + 1 == n_rec) {
-                    if (!tally__dict_maybe_start(d, v, r->n))
-                        continue;
-                } else if (rec[k + 1].pos != r->pos + 1 ||
-                           !tally__dict_maybe_pair(d, v, r->n, vn, rec[k + 1].n)) {
-                    continue;
-                }
-            }
-            int linked = 0;
-            if (adjacent)
-                linked = prev_end == SIZE_MAX ? entry_link && all_gap(t, i, r->s)
-                                              : all_gap(t, prev_end, r->s);
-            m->pos = r->pos;
-            m->last_full = r->pos;
-            prev_end = r->s + r->n;
-            fast_survivor(m, t + r->s, r->n, v, tally__dict_maybe_word(d, v, r->n), linked);
-        }
+            n_rec = fold ? (pfx ? PASS1(1, 1, 0) : PASS1(1, 0, 0))
+                         : (pfx ? PASS1(0, 1, 0) : PASS1(0, 0, 0));
+#undef PASS1
+        if (hi)
+            fast_pass2(m, t, i, lim, rec, n_rec, entry_link, &prev_end, fold, pfx, 1);
+        else
+            fast_pass2(m, t, i, lim, rec, n_rec, entry_link, &prev_end, fold, pfx, 0);
     }
     m->doc_tokens += sc.pos - pos0;
     if (m->last_full != sc.pos)
@@ -731,6 +868,41 @@ static size_t find_high(const uint8_t *p, size_t n)
     while (i < n && p[i] < 0x80)
         i++;
     return i;
+}
+
+/* The length of the character at p[0,n) (p[0] >= 0x80) when the fast path takes it, else 0: the
+ * letters U+00C0..U+00FF but U+00D7, U+00F7 and U+00DF (which folds to "ss"), U+0400..U+047F
+ * (Cyrillic letters), and the ideographs U+4E00..U+9FFF. All are ALetter or (ideographs) Other
+ * for UAX #29, their own NFKC, and case-fold to one character of the same length
+ * (tally__fold_fast). */
+size_t tally__fast_char(const uint8_t *p, size_t n)
+{
+    unsigned b = p[0];
+    if (n < 2 || (p[1] & 0xC0) != 0x80)
+        return 0;
+    if (b == 0xD0 || b == 0xD1)
+        return 2;
+    if (b == 0xC3)
+        return p[1] != 0x97 && p[1] != 0xB7 && p[1] != 0x9F ? 2 : 0;
+    if (b - 0xE4u <= 5u && n >= 3 && (p[2] & 0xC0) == 0x80 && (b != 0xE4 || p[1] >= 0xB8))
+        return 3;
+    return 0;
+}
+
+/* Offset of the first byte in p[0,n) that is neither ASCII nor part of a character the fast
+ * path takes (tally__fast_char), or n. */
+static size_t find_nonfast(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        i += find_high(p + i, n - i);
+        if (i >= n)
+            return n;
+        size_t l = tally__fast_char(p + i, n - i);
+        if (l == 0)
+            return i;
+        i += l;
+    }
 }
 
 /* A point q (0 < q) where the fast and the general path may hand over: just after ASCII
@@ -798,7 +970,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
     }
     size_t pos = 0;
     while (pos < len) {
-        size_t k = pos + find_high(text + pos, len - pos);
+        size_t k = pos + find_nonfast(text + pos, len - pos);
         if (k == len) {
             fast_ascii(m, text, pos, len, len);
             break;

@@ -30,16 +30,31 @@ typedef struct tally_gevent {
     uint32_t kw;
 } tally_gevent;
 
-/* Bit masks of 64 ASCII bytes (bit j = byte j), made by the matcher's classifier. */
+/* Bit masks of 64 bytes (bit j = byte j), made by the matcher's classifier. */
 typedef struct tally_ablk {
-    uint64_t word;  /* letters, digits and '_' */
+    uint64_t word;  /* ASCII letters, digits and '_' */
     uint64_t mid;   /* ' . : , ; (may join the bytes around them) */
     uint64_t space; /* ASCII White_Space and '-' */
+    uint64_t hi;    /* bytes >= 0x80 */
+    uint64_t lead2; /* 0xC3, 0xD0, 0xD1: first bytes of the fast path's two-byte letters */
+    uint64_t lead3; /* 0xE4..0xE9: first bytes of its ideographs */
 } tally_ablk;
 
-/* Classifies 64 * nblk ASCII bytes at p into out[0,nblk) and writes them, ASCII letters
- * lower-cased, to low. */
+/* Classifies 64 * nblk bytes at p into out[0,nblk) and writes them, ASCII letters lower-cased
+ * (other bytes as they are), to low. */
 typedef void (*tally_classify_fn)(const uint8_t *p, size_t nblk, tally_ablk *out, uint8_t *low);
+
+/* The non-ASCII characters the matcher's fast path takes without the general tokenizer: returns
+ * the length of the character at p[0,n) (p[0] >= 0x80) when it is one of them, else 0. */
+size_t tally__fast_char(const uint8_t *p, size_t n);
+
+/* Case-folds s[0,n), made of ASCII and tally__fast_char characters, into out[0,n) as the
+ * normalizer would (each fold keeps the byte length). */
+void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out);
+
+/* The classifier for this CPU (AVX2 where it has it), or the portable one when portable = 1;
+ * tests compare the two. */
+tally_classify_fn tally__matcher_classifier(int portable);
 
 typedef struct tally_matcher {
     const tally_dict *d;

@@ -18,6 +18,7 @@
 #include "normalize.h"
 #include "tally.h"
 #include "tokenize.h"
+#include "unicode.h"
 
 #define U TALLY_TOKENIZER_UNICODE
 #define W TALLY_TOKENIZER_WHITESPACE
@@ -704,10 +705,17 @@ static const char random_dict[] =
     "foo bar\n"
     "\xD0\xB4\xD0\xBE\xD0\xBC \xD0\xBA\xD0\xBD\xD0\xB8\xD0\xB3\xD0\xB0\n" /* дом книга */
     "qux\n"
+    /* letters and ideographs the fast path takes (Latin-1, Cyrillic, CJK) and some it leaves */
+    "\xC3\xB1" "and\xC3\xBA\n"                        /* ñandú */
+    "\xD1\x90 \xD1\xA1\xD1\xA1\n"                /* ѐ ѡѡ */
+    "abc\xD0\xB4\n"                                  /* abcд */
+    "\xE4\xB8\x80\xE9\xBF\xBF\n"                 /* 一鿿 */
+    "stra\xC3\x9F" "e\n"                              /* straße */
     "[g1]\n"
     "a b\n"
     "b c\n"
     "b\n"
+    "\xC3\xA0\xC3\xA9\n"                           /* àé */
     "[g2]\n"
     "a\n"
     "a b\n"
@@ -732,6 +740,11 @@ static const char *const words[] = {
     "\xE4\xBD\x9C", /* 全球合作 */
     "foo", "foo", "Foo", "bar", "BAR", "baz", "qux", "\xD0\xB4\xD0\xBE\xD0\xBC", "\xD0\x94\xD0\xBE\xD0\xBC",
     "\xD0\xBA\xD0\xBD\xD0\xB8\xD0\xB3\xD0\xB0", "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C",
+    "\xC3\x91" "and\xC3\xBA", "\xC3\xB1" "AND\xC3\x9A", "\xC3\x80\xC3\x89", "\xC3\xA0\xC3\xA9", "\xC3\xBF",
+    "\xD0\x80", "\xD1\x90", "\xD1\xA0\xD1\xA1", "\xD1\xA1\xD1\xA1", "ABC\xD0\x94", "abc\xD0\xB4",
+    "\xD0\x94\xD0\x9E\xD0\x9C", "\xE4\xB8\x80", "\xE9\xBF\xBF", "\xE4\xB8\x80\xE9\xBF\xBF",
+    "\xE3\x90\x80" /* U+3400, not taken */, "STRASSE", "stra\xC3\x9F" "e", "\xC3\x97" /* × */,
+    "\xD0\xB5\xCC\x81" /* е + U+0301 */, "\xD0\xB4'\xD0\xB0", "\xC3\xA9.\xC3\xA9", "1\xE4\xB8\x80_",
 };
 
 static const char *const seps[] = {
@@ -743,9 +756,12 @@ static const char *const seps[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Pure ASCII pieces for the matcher's ASCII fast path: words long enough to cross its 64-byte
+/* Pieces for the matcher's fast path, mostly ASCII: words long enough to cross its 64-byte
  * blocks and 1 KiB chunks (and its 8-byte and 256-byte token limits), underscores alone and in
- * words, mid punctuation between letters and digits, runs of spaces. */
+ * words, mid punctuation between letters and digits, runs of spaces; and the non-ASCII letters
+ * and ideographs it takes too (tally__fast_char), in long words at every offset. */
+#define CYR7 "\xD0\x94\xD0\xBE\xD0\xBC\xD0\xB0\xD1\x88\xD0\xBD\xD0\xB8" /* Домашни */
+#define CYR70 CYR7 CYR7 CYR7 CYR7 CYR7 "x" 
 #define W70 "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchan"
 #define W300 W70 W70 W70 W70 "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchan"
 static const char random_dict_ascii[] =
@@ -762,6 +778,12 @@ static const char random_dict_ascii[] =
     "foo bar\n"
     "qux\n"
     "bar qux foo\n"
+    CYR70 "\n"
+    "\xD0\xB4\xD0\xBE\xD0\xBC \xE4\xB8\x80\n" /* дом 一 */
+    "\xE4\xB8\x80\xE4\xB8\x80\n"
+    "\xC3\xA9t\xC3\xA9 foo\n"
+    "\xD0\xB4" W70 "\n"
+    "ab\xD0\xB4" W70 "\n"
     "[g1]\n"
     "a b\n"
     "b c\n"
@@ -789,6 +811,10 @@ static const char *const words_ascii[] = {
     "exit", "de", "cd", "ab", "3.14", "1,000", "don't", "Don'T", "e.g", "x:y", "1:2", "1.2.a", "a.b.c",
     "_", "__", "_a", "a_", "A_", "a_b", "9", "0x1F", W70, W300, "exchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeexchangeX",
     "foo", "foo", "Foo", "FOO", "bar", "bar", "Bar", "baz", "qux", "Qux", "fo", "ba", "bars",
+    CYR70, CYR70, "\xD0\xB4\xD0\xBE\xD0\xBC", "\xD0\x94\xD0\x9E\xD0\x9C", "\xE4\xB8\x80",
+    "\xE4\xB8\x80\xE4\xB8\x80\xE4\xB8\x80", "\xC3\x89T\xC3\x89", "\xC3\xA9t\xC3\xA9", "x\xD0\xB4",
+    "\xE4\xB8\x80_", "_\xD0\xB4", "\xD0\xB4'\xD0\xB4", "1\xE4\xB8\x80", "\xD0\x94" W70,
+    "\xE4\xB8\x80" W70, W70 "\xD0\x94", "ab\xD0\x94" W70, "ab\xD0\x94" W70,
 };
 
 static const char *const seps_ascii[] = {
@@ -829,6 +855,11 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
         by_matcher(&f, text, len, NULL, 0, &part);
         f.m->general_only = 0;
         assert_same_counts(f.d, &whole, &part, "matcher and its general path", text, len, 0);
+        tally_classify_fn cpu = f.m->classify; /* the portable classifier gives the same */
+        f.m->classify = tally__matcher_classifier(1);
+        by_matcher(&f, text, len, NULL, 0, &part);
+        f.m->classify = cpu;
+        assert_same_counts(f.d, &whole, &part, "the two classifiers", text, len, 0);
         for (size_t k = 0; k < f.d->n_kws; k++)
             kw_hits += whole.kw[k] * f.d->kws[k].n_tokens; /* phrases weigh more */
         for (size_t g = 0; g < f.d->n_groups; g++)
@@ -874,6 +905,76 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
 static void run_random(int mode, unsigned n_docs, size_t max_pieces)
 {
     run_random_from(mode, 0, random_dict, words, COUNT(words), seps, COUNT(seps), n_docs, max_pieces);
+}
+
+/* Every code point the fast path takes, and no other, with what the general engine says of it:
+ * two-byte letters join letters, digits and mid punctuation like ALetter, ideographs are tokens
+ * of their own, and tally__fold_fast gives what the normalizer gives (and NFKC alone leaves
+ * them as they are). */
+static int in_fast_ranges(uint32_t cp)
+{
+    return (cp >= 0xC0 && cp <= 0xFF && cp != 0xD7 && cp != 0xF7 && cp != 0xDF) ||
+           (cp >= 0x400 && cp <= 0x47F) || (cp >= 0x4E00 && cp <= 0x9FFF);
+}
+
+static size_t count_tokens(const uint8_t *s, size_t n, size_t *first_len)
+{
+    tally_tokenizer tk;
+    tally__tok_init(&tk, U);
+    tally__tok_begin_field(&tk, s, n);
+    tally_token tok;
+    size_t k = 0;
+    while (tally__tok_next(&tk, &tok)) {
+        if (k++ == 0)
+            *first_len = tok.len;
+    }
+    return k;
+}
+
+static void test_fast_chars(void **state)
+{
+    (void)state;
+    tally_normalizer *fold = tally__norm_new(0), *nfkc = tally__norm_new(1);
+    size_t taken = 0;
+    for (uint32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        uint8_t c[4], text[16], out[4];
+        size_t l = tally__utf8_encode(cp, c), nl, first = 0;
+        size_t fl = tally__fast_char(c, l);
+        assert_true(fl == 0 || fl == l);
+        if (!!fl != in_fast_ranges(cp))
+            fail_msg("U+%04X: fast_char says %zu", (unsigned)cp, fl);
+        if (!fl)
+            continue;
+        taken++;
+        assert_int_equal(tally__fast_char(c, l - 1), 0); /* cut off */
+        const uint8_t *nb = tally__norm_token(fold, c, l, &nl);
+        tally__fold_fast(c, l, out);
+        if (nl != l || memcmp(nb, out, l) != 0)
+            fail_msg("U+%04X: folds differently from the normalizer", (unsigned)cp);
+        nb = tally__norm_token(nfkc, c, l, &nl);
+        assert_true(nl == l && memcmp(nb, c, l) == 0);
+        /* x C ' C 1: one token for a letter (WB5, WB6/7, WB9), x|C|'|C|1 -> x, C, C, 1 for an
+         * ideograph */
+        size_t n = 0;
+        text[n++] = 'x';
+        memcpy(text + n, c, l), n += l;
+        text[n++] = '\'';
+        memcpy(text + n, c, l), n += l;
+        text[n++] = '1';
+        size_t k = count_tokens(text, n, &first);
+        if (l == 2 ? (k != 1 || first != n) : (k != 4 || first != 1))
+            fail_msg("U+%04X: %zu tokens in x C ' C 1", (unsigned)cp, k);
+    }
+    assert_int_equal(taken, (0x100 - 0xC0 - 3) + (0x480 - 0x400) + (0xA000 - 0x4E00));
+    static const char *const bad[] = {"\xD0", "\xD0\x41", "\xE4\xB8", "\xE4\xB7\xBF", "\xE4\xB8\xC0",
+                                      "\xEA\x80\x80", "\xC3\x9F", "\xC3\x97", "\xC3\xB7", "\xC2\xA0",
+                                      "\xD2\x80", "\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(tally__fast_char((const uint8_t *)bad[i], strlen(bad[i])), 0);
+    tally__norm_free(fold);
+    tally__norm_free(nfkc);
 }
 
 static void test_random_unicode(void **state)
@@ -954,6 +1055,7 @@ int main(void)
         cmocka_unit_test(test_normalization),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_pieces_fixed),
+        cmocka_unit_test(test_fast_chars),
         cmocka_unit_test(test_random_unicode),
         cmocka_unit_test(test_random_ascii),
         cmocka_unit_test(test_random_whitespace),
