@@ -294,22 +294,25 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
     token_at(m, nb, nl);
 }
 
-/* ---- the ASCII fast path ------------------------------------------------------------------
+/* ---- the fast path -----------------------------------------------------------------------
  *
  * English text is mostly ASCII, where UAX #29 reduces to a few rules: letters, digits and '_'
  * hold together (WB5, WB8-WB10, WB13a/b); '.', '\'' and ':' join two letters (WB6/7); '.',
  * '\'', ',' and ';' join two digits (WB11/12); everything else separates, and a segment is a
  * token only when it holds a letter or digit. ASCII White_Space and '-' (the only ASCII Pd)
- * keep a phrase linked. Runs of pure ASCII are handled here; the stretch around a non-ASCII
- * byte goes through the general tokenizer and normalizer, cut at points where segmentation
- * cannot depend on the other side.
+ * keep a phrase linked. The letters of Latin-1 and Cyrillic (two bytes each) follow the same
+ * rules as ASCII letters, and a CJK ideograph (three bytes) is a token of its own that nothing
+ * joins (tally__fast_char lists them). Stretches of these are handled here; the stretch around
+ * any other non-ASCII character goes through the general tokenizer and normalizer, cut at
+ * points where segmentation cannot depend on the other side.
  *
  * The text is classified 64 bytes at a time into bit masks (word bytes, mid punctuation,
- * spaces), from which token starts and ends follow with a few shifts. Each token then costs a
- * load, a case fold and two filter bits; only the tokens that pass the filters (the dictionary
- * may hold them) take the full path. The others are only counted: a token that is not in the
- * dictionary ends every phrase and cannot start one, so skipping it changes nothing but the
- * running position, and group matches waiting for it settle the same way later. */
+ * spaces, non-ASCII leads), from which token starts and ends follow with a few shifts. Each
+ * token then costs a load, a case fold and two filter bits; only the tokens that pass the
+ * filters (the dictionary may hold them) take the full path. The others are only counted: a
+ * token that is not in the dictionary ends every phrase and cannot start one, so skipping it
+ * changes nothing but the running position, and group matches waiting for it settle the same
+ * way later. */
 
 enum { A_LETTER = 1, A_DIGIT = 2, A_USCORE = 4, A_GAP = 8, A_MIDL = 16, A_MIDN = 32, A_SPACE = 64 };
 #define A_WORD (A_LETTER | A_DIGIT | A_USCORE)
@@ -375,6 +378,27 @@ static void classify_scalar(const uint8_t *p, size_t nblk, tally_ablk *out, uint
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+/* The lead2 and lead3 masks of the 64 bytes at p (see tally_ablk), for a block with non-ASCII
+ * bytes; out of line, so that the ASCII classification keeps its constants in registers. */
+__attribute__((target("avx2"), noinline)) static void classify_leads_avx2(const uint8_t *p,
+                                                                         tally_ablk *out)
+{
+    uint64_t m2 = 0, m3 = 0;
+    for (int h = 0; h < 2; h++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+        __m256i l2 = _mm256_or_si256(
+            _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xC3)),
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD0)),
+                            _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD1))));
+        __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8((char)0xE4));
+        __m256i l3 = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(5)), d);
+        m2 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l2) << (32 * h);
+        m3 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l3) << (32 * h);
+    }
+    out->lead2 = m2;
+    out->lead3 = m3;
+}
+
 /* The same with AVX2: each byte's class is the AND of a lookup by its low nibble and one by its
  * high nibble. Bits: 0x01 \t..\r, 0x02 ' ' '-', 0x04 '\'' ',' '.', 0x08 '0'..'9', 0x10 ':' ';',
  * 0x20 'A'..'O' 'a'..'o', 0x40 'P'..'Z' 'p'..'z', 0x80 '_'. */
@@ -393,26 +417,10 @@ __attribute__((target("avx2"))) static void classify_avx2(const uint8_t *p, size
                   sbits = _mm256_set1_epi8(0x03), lbits = _mm256_set1_epi8(0x60),
                   case_bit = _mm256_set1_epi8(0x20);
     for (size_t k = 0; k < nblk; k++, p += 64, low += 64) {
-        uint64_t r[3] = {0, 0, 0};
-        out[k].hi = out[k].lead2 = out[k].lead3 = 0;
-        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-        if (_mm256_movemask_epi8(_mm256_or_si256(x0, x1))) {
-            for (int h = 0; h < 2; h++) {
-                __m256i x = h ? x1 : x0;
-                __m256i l2 = _mm256_or_si256(
-                    _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xC3)),
-                    _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD0)),
-                                    _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)0xD1))));
-                __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8((char)0xE4));
-                __m256i l3 = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(5)), d);
-                out[k].hi |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x) << (32 * h);
-                out[k].lead2 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l2) << (32 * h);
-                out[k].lead3 |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l3) << (32 * h);
-            }
-        }
+        uint64_t r[4] = {0, 0, 0, 0};
         for (int h = 0; h < 2; h++) {
-            __m256i x = h ? x1 : x0;
+            __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+            r[3] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x) << (32 * h);
             __m256i lo = _mm256_and_si256(x, nib);
             __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
             __m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, lo),
@@ -430,6 +438,9 @@ __attribute__((target("avx2"))) static void classify_avx2(const uint8_t *p, size
         out[k].word = r[0];
         out[k].mid = r[1];
         out[k].space = r[2];
+        out[k].hi = r[3];
+        if (r[3]) /* else lead2 and lead3 are left unset: see tally_ablk */
+            classify_leads_avx2(p, &out[k]);
     }
 }
 #endif
@@ -480,7 +491,21 @@ static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint
     } else if (m->d->case_sensitive) {
         token_lookup(m, s, n, v, maybe); /* the fast path's characters are their own NFKC */
     } else if (n <= sizeof m->lower) {
-        tally__fold_fast(s, n, m->lower);
+        uint64_t high = 0;
+        size_t j = 0;
+        for (; j + 8 <= n; j += 8) { /* ASCII letters lower-cased 8 at a time */
+            uint64_t w;
+            memcpy(&w, s + j, 8);
+            high |= w & H8;
+            w |= swar_letters(w & ~(((w & H8) >> 7) * 0xFF)) >> 2;
+            memcpy(m->lower + j, &w, 8);
+        }
+        for (; j < n; j++) {
+            high |= s[j] & 0x80;
+            m->lower[j] = (uint8_t)(s[j] | ((s[j] < 0x80 && (acls[s[j]] & A_LETTER)) ? 0x20 : 0));
+        }
+        if (high)
+            tally__fold_fast(s, n, m->lower);
         token_lookup(m, m->lower, n, v, maybe);
     } else {
         size_t nl;
@@ -674,11 +699,12 @@ fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const 
         if (hi) {
             /* two-byte letters join the word bytes; each ideograph is a token of its own, and
              * a word byte right after one starts a new token */
-            uint64_t letter2 = blk[k].lead2 | (blk[k].lead2 << 1) | l2prev;
+            uint64_t lead2 = blk[k].hi ? blk[k].lead2 : 0, lead3 = blk[k].hi ? blk[k].lead3 : 0;
+            uint64_t letter2 = lead2 | (lead2 << 1) | l2prev;
             ideo = blk[k].hi & ~letter2;
             w |= letter2;
-            brk = blk[k].lead3 | (w & ((ideo << 1) | iprev));
-            l2prev = blk[k].lead2 >> 63;
+            brk = lead3 | (w & ((ideo << 1) | iprev));
+            l2prev = lead2 >> 63;
             iprev = ideo >> 63;
         }
         uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
@@ -770,12 +796,12 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, size_t lim, const fast_
     }
 }
 
-/* Tokenizes and counts t[i,end), all ASCII. end is the field's end or just after ASCII
- * White_Space, so no token runs past it; bytes up to lim (the field's end) may be read.
- * Each chunk of blocks is done in two passes: the first finds the tokens, counts them and
- * records those the filters let through; the second takes the recorded ones through the
- * dictionary. */
-static void fast_ascii(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
+/* Tokenizes and counts t[i,end), made of ASCII and tally__fast_char characters (find_nonfast
+ * says so). end is the field's end or just after ASCII White_Space, so no token runs past it;
+ * bytes up to lim (the field's end) may be read. Each chunk of blocks is done in two passes:
+ * the first finds the tokens, counts them and records those the filters let through; the
+ * second takes the recorded ones through the dictionary. */
+static void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
 {
     const tally_dict *d = m->d;
     const int fold = !d->case_sensitive;
@@ -972,7 +998,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
     while (pos < len) {
         size_t k = pos + find_nonfast(text + pos, len - pos);
         if (k == len) {
-            fast_ascii(m, text, pos, len, len);
+            fast_text(m, text, pos, len, len);
             break;
         }
         /* fast up to the last hand-over point before the non-ASCII byte, general from there
@@ -982,7 +1008,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
             while (q0 > pos && !(q0 < k && handover(text, q0)))
                 q0--;
         if (q0 > pos)
-            fast_ascii(m, text, pos, q0, len);
+            fast_text(m, text, pos, q0, len);
         size_t q1 = next_handover(text, k + 1, len);
         slow(m, text + q0, q1 - q0);
         pos = q1;

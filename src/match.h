@@ -35,7 +35,7 @@ typedef struct tally_ablk {
     uint64_t word;  /* ASCII letters, digits and '_' */
     uint64_t mid;   /* ' . : , ; (may join the bytes around them) */
     uint64_t space; /* ASCII White_Space and '-' */
-    uint64_t hi;    /* bytes >= 0x80 */
+    uint64_t hi;    /* bytes >= 0x80; when 0, the two below may be left unset */
     uint64_t lead2; /* 0xC3, 0xD0, 0xD1: first bytes of the fast path's two-byte letters */
     uint64_t lead3; /* 0xE4..0xE9: first bytes of its ideographs */
 } tally_ablk;
