@@ -5,9 +5,9 @@
 #   tests/fuzz/run.sh check [TARGET...]       run each target once over its seed corpus (CI)
 #   tests/fuzz/run.sh build                   only build
 #
-# TARGET is dict, tokenize, jsonl or reader (default: all four). The engine's sources (src/*.c
-# without main.c and cli.c, and the generated build/gen/unicode_tables.c) are compiled with
-# -fsanitize=fuzzer-no-link,address,undefined into build-fuzz/obj; each target is linked with
+# TARGET is dict, tokenize, jsonl, reader or match (default: all five). The engine's sources
+# (src/*.c without main.c and cli.c, and the generated build/gen/unicode_tables.c) are compiled
+# with -fsanitize=fuzzer-no-link,address,undefined into build-fuzz/obj; each target is linked with
 # -fsanitize=fuzzer,address,undefined into build-fuzz/fuzz_TARGET. New corpus entries go to
 # build-fuzz/corpus/TARGET (the committed seeds in tests/fuzz/corpus/TARGET are only read),
 # crashes to build-fuzz/crashes/TARGET/, logs to build-fuzz/logs/TARGET.log.
@@ -22,7 +22,7 @@ OUT=build-fuzz
 CC=${CC:-clang}
 # make's default CC is cc; the fuzzer runtime needs clang.
 case "$CC" in cc | gcc*) CC=clang ;; esac
-ALL_TARGETS="dict tokenize jsonl reader"
+ALL_TARGETS="dict tokenize jsonl reader match"
 PKGS="libuv libzstd zlib jansson libutf8proc"
 NICE=${NICE-nice -n 10}
 
