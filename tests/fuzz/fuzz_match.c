@@ -1,10 +1,11 @@
-/* fuzz_match.c — libFuzzer target: a differential test of the matcher's ASCII fast path
- * (src/match.c) against its general path.
+/* fuzz_match.c — libFuzzer target: a differential test of the matcher's fast path (src/match.c)
+ * against its general path.
  *
- * With the Unicode tokenizer, tally__matcher_field takes runs of ASCII through a fast path of
- * its own (64-byte classification, two passes, filters that skip tokens the dictionary cannot
- * hold) and hands the stretch around each non-ASCII byte to the tokenizer and normalizer, one
- * token at a time. A matcher with general_only = 1 takes everything the general way, so it is
+ * With the Unicode tokenizer, tally__matcher_field takes runs of ASCII, Latin-1 and Cyrillic
+ * letters and CJK ideographs (tally__fast_char) through a fast path of its own (64-byte
+ * classification, two passes, filters that skip tokens the dictionary cannot hold) and hands
+ * the stretch around any other non-ASCII character to the tokenizer and normalizer, one token
+ * at a time. A matcher with general_only = 1 takes everything the general way, so it is
  * the reference: two matchers on one compiled dictionary, one of each kind, must count the same.
  *
  * Input layout:
