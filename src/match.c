@@ -901,7 +901,7 @@ static size_t find_high(const uint8_t *p, size_t n)
  * (Cyrillic letters), and the ideographs U+4E00..U+9FFF. All are ALetter or (ideographs) Other
  * for UAX #29, their own NFKC, and case-fold to one character of the same length
  * (tally__fold_fast). */
-size_t tally__fast_char(const uint8_t *p, size_t n)
+static inline size_t fast_char(const uint8_t *p, size_t n)
 {
     unsigned b = p[0];
     if (n < 2 || (p[1] & 0xC0) != 0x80)
@@ -915,20 +915,25 @@ size_t tally__fast_char(const uint8_t *p, size_t n)
     return 0;
 }
 
+size_t tally__fast_char(const uint8_t *p, size_t n)
+{
+    return fast_char(p, n);
+}
+
 /* Offset of the first byte in p[0,n) that is neither ASCII nor part of a character the fast
  * path takes (tally__fast_char), or n. */
 static size_t find_nonfast(const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    for (;;) {
-        i += find_high(p + i, n - i);
-        if (i >= n)
-            return n;
-        size_t l = tally__fast_char(p + i, n - i);
+    size_t i = find_high(p, n);
+    while (i < n) {
+        size_t l = fast_char(p + i, n - i);
         if (l == 0)
             return i;
         i += l;
+        if (i < n && p[i] < 0x80) /* the letters of a word come one after the other */
+            i += find_high(p + i, n - i);
     }
+    return n;
 }
 
 /* A point q (0 < q) where the fast and the general path may hand over: just after ASCII
@@ -1021,6 +1026,23 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorts a[0,n): by insertion when short (a news article matches a few dozen keywords at most,
+ * where qsort's calls cost more than the moves), else by qsort. */
+static void sort_ids(uint32_t *a, size_t n)
+{
+    if (n > 32) {
+        qsort(a, n, sizeof *a, cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
 void tally__matcher_doc_end(tally_matcher *m)
 {
     if (m->n_pending)
@@ -1029,10 +1051,8 @@ void tally__matcher_doc_end(tally_matcher *m)
     /* the next document must not continue a phrase: its first token starts unlinked anyway,
      * and the running position separates group matches of different documents */
     m->pos++;
-    if (m->n_doc_kw > 1)
-        qsort(m->doc_kw_list, m->n_doc_kw, sizeof *m->doc_kw_list, cmp_u32);
-    if (m->n_doc_grp > 1)
-        qsort(m->doc_grp_list, m->n_doc_grp, sizeof *m->doc_grp_list, cmp_u32);
+    sort_ids(m->doc_kw_list, m->n_doc_kw);
+    sort_ids(m->doc_grp_list, m->n_doc_grp);
     for (size_t i = 0; i < m->n_doc_kw; i++) {
         uint32_t k = m->doc_kw_list[i];
         if (m->b_kw_docs[k]++ == 0)
