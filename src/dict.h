@@ -158,6 +158,13 @@ static inline unsigned tally__filter_bit(uint64_t head, size_t n)
     return (unsigned)(((head + n * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 48);
 }
 
+/* Bit bit of one of the dictionary's 64 Kibit filters (word_filter, solo_filter, start_filter):
+ * for a caller that already has tally__filter_bit of a token. */
+static inline int tally__dict_bit(const uint64_t *filter, unsigned bit)
+{
+    return (int)((filter[bit >> 6] >> (bit & 63)) & 1);
+}
+
 /* 0 when no vocabulary word has this head and length (a 64 Kibit filter, 8 KiB: stays in L1). */
 static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, size_t n)
 {

@@ -526,11 +526,14 @@ static int underscores_only(const uint8_t *s, size_t n)
 }
 
 /* A token the fast path found that may be in the dictionary: its offset in the field, byte
- * length and running position. */
+ * length, running position, its head as the first pass read it (see fast_head; not yet folded
+ * when it has bytes >= 0x80) and that head's filter bit (tally__filter_bit). */
 typedef struct fast_rec {
     size_t s;
     size_t n;
     uint64_t pos;
+    uint64_t v;
+    unsigned bit;
 } fast_rec;
 
 #define FAST_CHUNK 16                      /* blocks of 64 bytes classified at once */
@@ -595,15 +598,19 @@ void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out)
     }
 }
 
-/* The head of a recorded token as the dictionary holds it (see fast_head): tokens with
- * non-ASCII bytes in their first 8 are folded by tally__fold_fast. */
-static inline uint64_t rec_head(const uint8_t *p, size_t n, size_t room, int fold, int hi)
+/* The head of the recorded token r in t as the dictionary holds it, with its filter bit in *bit:
+ * the first pass's, but folded by tally__fold_fast when it has bytes >= 0x80 (only when the
+ * chunk may have such bytes: hi). */
+static inline uint64_t rec_head(const uint8_t *t, const fast_rec *r, int fold, int hi, unsigned *bit)
 {
-    uint64_t v = fast_head(p, n, room, fold, hi);
+    uint64_t v = r->v;
+    *bit = r->bit;
     if (hi && fold && (v & H8)) {
         uint8_t tmp[16];
-        tally__fold_fast(p, n < 10 ? n : 10, tmp); /* 10: a letter at bytes 7-8 folds whole */
+        size_t n = r->n;
+        tally__fold_fast(t + r->s, n < 10 ? n : 10, tmp); /* 10: a letter at bytes 7-8 folds whole */
         v = tally__load_le(tmp, n < 8 ? n : 8);
+        *bit = tally__filter_bit(v, n);
     }
     return v;
 }
@@ -627,12 +634,15 @@ static inline void fast_token(const tally_dict *d, const uint8_t *t, size_t s, s
         return;
     ++*pos;
     /* a head with non-ASCII bytes is not folded yet: the second pass decides */
-    int keep = tally__dict_maybe_word(d, v, n) | (hi && (v & H8) != 0);
+    unsigned bit = tally__filter_bit(v, n);
+    int keep = tally__dict_bit(d->word_filter, bit) | (hi && (v & H8) != 0);
     if (pfx)
         keep |= tally__dict_maybe_prefix(d, n > 1 ? v : v & 0xFF);
     fast_rec *r = &rec[*n_rec];
     r->s = s;
     r->n = n;
+    r->bit = bit;
+    r->v = v;
     r->pos = *pos;
     *n_rec += (size_t)keep;
 }
@@ -764,21 +774,25 @@ fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const 
  * is not in this chunk); otherwise taking it through the dictionary would change nothing, and
  * it is skipped: the next token then starts afresh. hi as for fast_pass1. */
 static inline __attribute__((always_inline)) void
-fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, size_t lim, const fast_rec *rec,
+fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
            size_t n_rec, int entry_link, size_t *prev_end, int fold, int pfx, const int hi)
 {
     const tally_dict *d = m->d;
-    uint64_t vn = n_rec ? rec_head(t + rec[0].s, rec[0].n, lim - rec[0].s, fold, hi) : 0;
+    uint64_t vn = 0;
+    unsigned bn = 0;
+    if (n_rec)
+        vn = rec_head(t, &rec[0], fold, hi, &bn);
     for (size_t k = 0; k < n_rec; k++) {
         const fast_rec *r = &rec[k];
         uint64_t v = vn;
+        unsigned bit = bn;
         if (k + 1 < n_rec)
-            vn = rec_head(t + rec[k + 1].s, rec[k + 1].n, lim - rec[k + 1].s, fold, hi);
+            vn = rec_head(t, &rec[k + 1], fold, hi, &bn);
         int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
-        if (!(adjacent && m->n_active) && !tally__dict_maybe_solo(d, v, r->n) &&
+        if (!(adjacent && m->n_active) && !tally__dict_bit(d->solo_filter, bit) &&
             !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF))) {
             if (k + 1 == n_rec) {
-                if (!tally__dict_maybe_start(d, v, r->n))
+                if (!tally__dict_bit(d->start_filter, bit))
                     continue;
             } else if (rec[k + 1].pos != r->pos + 1 ||
                        !tally__dict_maybe_pair(d, v, r->n, vn, rec[k + 1].n)) {
@@ -792,7 +806,7 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, size_t lim, const fast_
         m->pos = r->pos;
         m->last_full = r->pos;
         *prev_end = r->s + r->n;
-        fast_survivor(m, t + r->s, r->n, v, tally__dict_maybe_word(d, v, r->n), linked);
+        fast_survivor(m, t + r->s, r->n, v, tally__dict_bit(d->word_filter, bit), linked);
     }
 }
 
@@ -850,9 +864,9 @@ static void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, 
                          : (pfx ? PASS1(0, 1, 0) : PASS1(0, 0, 0));
 #undef PASS1
         if (hi)
-            fast_pass2(m, t, i, lim, rec, n_rec, entry_link, &prev_end, fold, pfx, 1);
+            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 1);
         else
-            fast_pass2(m, t, i, lim, rec, n_rec, entry_link, &prev_end, fold, pfx, 0);
+            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 0);
     }
     m->doc_tokens += sc.pos - pos0;
     if (m->last_full != sc.pos)
