@@ -206,8 +206,9 @@ static inline int tally__dict_maybe_pair(const tally_dict *d, uint64_t h1, size_
     return (int)((d->pair_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 
-/* 0 when no prefix can match a token whose first two bytes are v & 0xFFFF, with the second byte
- * 0 when the token has one byte (as tally__load_le reads it): one bit in 8 KiB. */
+/* 0 when no prefix can match a token whose head is v (its first min(n, 8) bytes as
+ * tally__load_le reads them, so that the second byte is 0 for a one-byte token): one bit in
+ * 8 KiB, by the first two bytes. */
 static inline int tally__dict_maybe_prefix(const tally_dict *d, uint64_t v)
 {
     unsigned k = (unsigned)(v & 0xFFFF);

@@ -276,7 +276,7 @@ static inline void token_at(tally_matcher *m, const uint8_t *nb, size_t nl)
         if (maybe && m->n_active == 0 && !tally__dict_maybe_solo(d, head, nl) &&
             !tally__dict_maybe_start(d, head, nl))
             maybe = 0;
-        if (maybe || tally__dict_maybe_prefix(d, nl > 1 ? head : head & 0xFF)) {
+        if (maybe || tally__dict_maybe_prefix(d, head)) {
             token_lookup(m, nb, nl, head, maybe);
             token_end(m);
             return;
@@ -637,7 +637,7 @@ static inline void fast_token(const tally_dict *d, const uint8_t *t, size_t s, s
     unsigned bit = tally__filter_bit(v, n);
     int keep = tally__dict_bit(d->word_filter, bit) | (hi && (v & H8) != 0);
     if (pfx)
-        keep |= tally__dict_maybe_prefix(d, n > 1 ? v : v & 0xFF);
+        keep |= tally__dict_maybe_prefix(d, v);
     fast_rec *r = &rec[*n_rec];
     r->s = s;
     r->n = n;
@@ -790,7 +790,7 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
             vn = rec_head(t, &rec[k + 1], fold, hi, &bn);
         int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
         if (!(adjacent && m->n_active) && !tally__dict_bit(d->solo_filter, bit) &&
-            !(pfx && tally__dict_maybe_prefix(d, r->n > 1 ? v : v & 0xFF))) {
+            !(pfx && tally__dict_maybe_prefix(d, v))) {
             if (k + 1 == n_rec) {
                 if (!tally__dict_bit(d->start_filter, bit))
                     continue;
