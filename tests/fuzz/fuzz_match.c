@@ -13,7 +13,8 @@
  *            bit 1     the dictionary comes from the input (below); else a built-in one
  *            bits 2-3  which built-in dictionary (see builtin_text); also the fallback when the
  *                      input's dictionary does not parse or holds no term
- *            bits 4-7  seed for the cut points
+ *            bits 4-7  seed for the cut points; bit 7 also gives the fast matcher the portable
+ *                      classifier instead of the one picked for this CPU (AVX2 here)
  *   rest     with bit 1 set: dictionary text (README format) up to the first NUL byte, then the
  *            document text. A dictionary can never hold a NUL, so it is a free separator. With
  *            bit 1 clear, or no NUL, the whole rest is document text.
@@ -386,6 +387,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tally_matcher *fast = tally__matcher_new(d);
     tally_matcher *ref = tally__matcher_new(d);
     ref->general_only = 1;
+    if (data[0] & 0x80) /* the portable classifier, which a CPU with AVX2 never picks */
+        fast->classify = tally__matcher_classifier(1);
 
     uint32_t rs = 0x9E3779B9u ^ (uint32_t)(data[0] >> 4) * 0x85EBCA6Bu ^ (uint32_t)len;
     rs += !rs; /* xorshift stays at 0 */
