@@ -62,7 +62,7 @@ typedef struct tally_matcher {
     tally_tokenizer tk;
     tally_classify_fn classify; /* AVX2 or portable, chosen for this CPU */
     int general_only;           /* tests set 1 to send every field through the general path, the
-                                 * reference for the ASCII fast path; 0 otherwise */
+                                 * reference for the fast path; 0 otherwise */
 
     /* the current document */
     uint32_t *doc_kw;        /* per keyword: count in this document */
