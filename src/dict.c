@@ -494,6 +494,13 @@ static void build_prefix_trie(tally_dict *d)
                 continue;
             unsigned k = s[0] | (b1 << 8);
             d->pfx_pair[k >> 6] |= 1ull << (k & 63);
+            if (len <= 2)
+                d->pfx_short[k >> 6] |= 1ull << (k & 63);
+        }
+        if (len >= 3) {
+            unsigned hl = len >= 4 ? 4 : 3;
+            unsigned b = tally__pfx_head_bit(tally__load_le(s, hl), hl);
+            d->pfx_head[b >> 6] |= 1ull << (b & 63);
         }
         uint32_t node;
         if (d->pfx_root[s[0]] == TALLY_NONE) {

@@ -128,6 +128,9 @@ struct tally_dict {
     uint32_t *word_pfx;     /*   with) at word_pfx[word_pfx_off[w], word_pfx_off[w + 1]) */
     uint64_t pfx_pair[1024]; /* bit b0 | b1 << 8 set when a prefix may start with bytes b0 b1 (b1 = 0
                               * stands for a one-byte token); see tally__dict_maybe_prefix */
+    uint64_t pfx_short[1024]; /* the same, for the prefixes of one or two bytes only */
+    uint64_t pfx_head[1024]; /* tally__pfx_head_bit of the first 3 bytes of every prefix of 3 bytes
+                              * and of the first 4 of every longer one */
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
     uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
@@ -213,6 +216,31 @@ static inline int tally__dict_maybe_prefix(const tally_dict *d, uint64_t v)
 {
     unsigned k = (unsigned)(v & 0xFFFF);
     return (int)((d->pfx_pair[k >> 6] >> (k & 63)) & 1);
+}
+
+/* The filter bit of the first len (3 or 4) bytes of a prefix or token, key as tally__load_le
+ * reads them. */
+static inline unsigned tally__pfx_head_bit(uint64_t key, unsigned len)
+{
+    return (unsigned)(((key + len * 0x9E3779B97F4A7C15ull) * 0xC2B2AE3D27D4EB4Full) >> 48);
+}
+
+/* A second look for a token that passed tally__dict_maybe_prefix (head and length n as there):
+ * also its third and fourth bytes, so that the many words that only share their first two bytes
+ * with a prefix ("he", "her" for hero*) stay out of the prefix trie. */
+static inline int tally__dict_maybe_prefix_fine(const tally_dict *d, uint64_t head, size_t n)
+{
+    unsigned k = (unsigned)(head & 0xFFFF);
+    int r = (int)((d->pfx_short[k >> 6] >> (k & 63)) & 1);
+    if (n >= 3) {
+        unsigned b = tally__pfx_head_bit(head & 0xFFFFFF, 3);
+        r |= (int)((d->pfx_head[b >> 6] >> (b & 63)) & 1);
+        if (n >= 4) {
+            b = tally__pfx_head_bit(head & 0xFFFFFFFF, 4);
+            r |= (int)((d->pfx_head[b >> 6] >> (b & 63)) & 1);
+        }
+    }
+    return r;
 }
 
 /* The hash that places a word in the matcher's vocabulary table: one multiply over the head for

@@ -790,7 +790,7 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
             vn = rec_head(t, &rec[k + 1], fold, hi, &bn);
         int adjacent = m->last_full + 1 == r->pos; /* the token before took this path too */
         if (!(adjacent && m->n_active) && !tally__dict_bit(d->solo_filter, bit) &&
-            !(pfx && tally__dict_maybe_prefix(d, v))) {
+            !(pfx && tally__dict_maybe_prefix(d, v) && tally__dict_maybe_prefix_fine(d, v, r->n))) {
             if (k + 1 == n_rec) {
                 if (!tally__dict_bit(d->start_filter, bit))
                     continue;

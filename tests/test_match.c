@@ -213,6 +213,14 @@ static void test_prefixes(void **state)
     assert_int_equal(KW(&f, "joint ex*"), 1);
     assert_int_equal(KW(&f, "joint exchange*"), 0);
     teardown(&f);
+
+    /* prefixes of three and four bytes alone, among words that share only their first two
+     * bytes with them (the prefix filters look at up to four) */
+    f = setup(U, 0, "cur*\nhero*\n");
+    doc1(&f, "cu cur Cure curse curtain cub he her hero heroes HEROIC heron herb h c");
+    assert_int_equal(KW(&f, "cur*"), 4);
+    assert_int_equal(KW(&f, "hero*"), 4);
+    teardown(&f);
 }
 
 /* ---- groups -------------------------------------------------------------------------------- */
