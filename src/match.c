@@ -1,6 +1,6 @@
 /* match.c — keyword, phrase, prefix and group counting over a token stream (see match.h).
  *
- * Per token that the filters let through (see the ASCII fast path below; the general path
+ * Per token that the filters let through (see the fast path below; the general path
  * filters the same way): look the word up in the vocabulary, take the prefixes it starts with
  * (known for a vocabulary word, else a walk of the prefix trie), then step every active trie
  * node and the root.
@@ -987,8 +987,8 @@ static size_t next_handover(const uint8_t *t, size_t q, size_t len)
     return q;
 }
 
-/* May the general path take over at the non-ASCII character t[q] (q < len) that follows an ASCII
- * space? Yes unless the character could join the space: Extend, Format or ZWJ (WB4), or
+/* May the general path take over at the non-ASCII character t[q] (q < len, one the fast path
+ * does not take) that follows an ASCII space? Yes unless the character could join the space: Extend, Format or ZWJ (WB4), or
  * WSegSpace (WB3d); ill-formed bytes are left to the usual hand-over point too. No other rule
  * joins anything to a preceding space. */
 static int starts_after_space(const uint8_t *t, size_t q, size_t len)
@@ -1020,8 +1020,8 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
             fast_text(m, text, pos, len, len);
             break;
         }
-        /* fast up to the last hand-over point before the non-ASCII byte, general from there
-         * to the first hand-over point after it */
+        /* fast up to the last hand-over point before the character the fast path does not
+         * take, general from there to the first hand-over point after it */
         size_t q0 = k;
         if (!(k > pos && (acls[text[k - 1]] & A_SPACE) && starts_after_space(text, k, len)))
             while (q0 > pos && !(q0 < k && handover(text, q0)))
