@@ -161,34 +161,14 @@ static inline unsigned tally__filter_bit(uint64_t head, size_t n)
     return (unsigned)(((head + n * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 48);
 }
 
-/* Bit bit of one of the dictionary's 64 Kibit filters (word_filter, solo_filter, start_filter):
- * for a caller that already has tally__filter_bit of a token. */
+/* Bit bit (tally__filter_bit of a token's head and length) of one of the dictionary's 64 Kibit
+ * filters, 8 KiB each, which stay in L1: word_filter is 0 when no vocabulary word has this head
+ * and length; solo_filter is 0 when none can match on its own or with a prefix after it (such a
+ * word only matters inside phrases, where the next word decides: tally__dict_maybe_pair);
+ * start_filter is 0 when no phrase starts with one. */
 static inline int tally__dict_bit(const uint64_t *filter, unsigned bit)
 {
     return (int)((filter[bit >> 6] >> (bit & 63)) & 1);
-}
-
-/* 0 when no vocabulary word has this head and length (a 64 Kibit filter, 8 KiB: stays in L1). */
-static inline int tally__dict_maybe_word(const tally_dict *d, uint64_t head, size_t n)
-{
-    unsigned bit = tally__filter_bit(head, n);
-    return (int)((d->word_filter[bit >> 6] >> (bit & 63)) & 1);
-}
-
-/* 0 when no vocabulary word with this head and length can match on its own or with a prefix
- * after it (see solo_filter); such a word only matters inside phrases, where the next word
- * decides (tally__dict_maybe_pair). Same bit as tally__dict_maybe_word. */
-static inline int tally__dict_maybe_solo(const tally_dict *d, uint64_t head, size_t n)
-{
-    unsigned bit = tally__filter_bit(head, n);
-    return (int)((d->solo_filter[bit >> 6] >> (bit & 63)) & 1);
-}
-
-/* 0 when no phrase starts with a word of this head and length. */
-static inline int tally__dict_maybe_start(const tally_dict *d, uint64_t head, size_t n)
-{
-    unsigned bit = tally__filter_bit(head, n);
-    return (int)((d->start_filter[bit >> 6] >> (bit & 63)) & 1);
 }
 
 /* The filter bit of two words in a row (heads and lengths as for tally__filter_bit). */
@@ -199,9 +179,9 @@ static inline unsigned tally__pair_bit(uint64_t h1, size_t n1, uint64_t h2, size
     return (unsigned)(((a ^ b ^ (b >> 29)) * 0x9E3779B97F4A7C15ull) >> 48);
 }
 
-/* 0 when no phrase starts with these two words (h1, n1 then h2, n2) and no phrase starting with
- * the first goes on with a prefix: then a first word that is not a one-word keyword either
- * (tally__dict_maybe_solo) starts nothing here. */
+/* 0 when no phrase starts with these two words (h1, n1 then h2, n2): then a first word that
+ * cannot match alone either (solo_filter, which also holds the words phrases go on from with a
+ * prefix) starts nothing here. */
 static inline int tally__dict_maybe_pair(const tally_dict *d, uint64_t h1, size_t n1, uint64_t h2,
                                          size_t n2)
 {

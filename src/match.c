@@ -271,10 +271,11 @@ static inline void token_at(tally_matcher *m, const uint8_t *nb, size_t nl)
     const tally_dict *d = m->d;
     if (nl) {
         uint64_t head = tally__load_le(nb, nl < 8 ? nl : 8);
-        int maybe = tally__dict_maybe_word(d, head, nl);
+        unsigned bit = tally__filter_bit(head, nl);
+        int maybe = tally__dict_bit(d->word_filter, bit);
         /* a word that continues no phrase and starts none cannot match but through a prefix */
-        if (maybe && m->n_active == 0 && !tally__dict_maybe_solo(d, head, nl) &&
-            !tally__dict_maybe_start(d, head, nl))
+        if (maybe && m->n_active == 0 && !tally__dict_bit(d->solo_filter, bit) &&
+            !tally__dict_bit(d->start_filter, bit))
             maybe = 0;
         if (maybe || tally__dict_maybe_prefix(d, head)) {
             token_lookup(m, nb, nl, head, maybe);
@@ -350,6 +351,13 @@ static const uint8_t acls[256] = {
 };
 #undef L16
 
+/* Is b the first byte of one of the fast path's two-byte letters (U+00C0..U+00FF, U+0400..U+047F;
+ * see tally__fast_char)? */
+static inline int lead2(unsigned b)
+{
+    return b == 0xC3 || b == 0xD0 || b == 0xD1;
+}
+
 /* Classifies 64 * nblk bytes at p: one bit per byte in each mask (bit j = p[j]); the bytes,
  * ASCII letters lower-cased, go to low (see tally_classify_fn). */
 static void classify_scalar(const uint8_t *p, size_t nblk, tally_ablk *out, uint8_t *low)
@@ -363,7 +371,7 @@ static void classify_scalar(const uint8_t *p, size_t nblk, tally_ablk *out, uint
             mid |= (uint64_t)((c & (A_MIDL | A_MIDN)) != 0) << j;
             sp |= (uint64_t)((c & A_WS) != 0) << j;
             hi |= (uint64_t)(b >= 0x80) << j;
-            l2 |= (uint64_t)(b == 0xC3 || b == 0xD0 || b == 0xD1) << j;
+            l2 |= (uint64_t)lead2(b) << j;
             l3 |= (uint64_t)(b - 0xE4u <= 5u) << j;
         }
         out[k].word = w;
@@ -462,6 +470,7 @@ static tally_classify_fn pick_classifier(void)
 /* SWAR: 0x80 in each byte of w (all < 0x80) that is an ASCII letter. Byte-wise additions cannot
  * carry across bytes because every byte stays below 0x100. */
 #define H8 0x8080808080808080ull
+
 #define L8 0x0101010101010101ull
 
 static inline uint64_t swar_letters(uint64_t w)
@@ -575,7 +584,7 @@ void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out)
             continue;
         }
         out[i] = b;
-        if (i + 1 >= n || (b != 0xC3 && b != 0xD0 && b != 0xD1))
+        if (i + 1 >= n || !lead2(b))
             continue;
         uint8_t c = s[++i];
         if (b == 0xC3) { /* U+00C0..U+00DE -> U+00E0..U+00FE (U+00D7 is not taken) */
@@ -678,7 +687,7 @@ static int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
      * (WB13a): an ASCII one, or a two-byte letter; not an ideograph */
     if (t[q - 1] < 0x80)
         return (acls[t[q - 1]] & (A_LETTER | A_DIGIT)) != 0;
-    return q - i >= 2 && (t[q - 2] == 0xC3 || t[q - 2] == 0xD0 || t[q - 2] == 0xD1);
+    return q - i >= 2 && lead2(t[q - 2]);
 }
 
 /* Where the first pass stands between chunks. */
@@ -709,12 +718,12 @@ fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const 
         if (hi) {
             /* two-byte letters join the word bytes; each ideograph is a token of its own, and
              * a word byte right after one starts a new token */
-            uint64_t lead2 = blk[k].hi ? blk[k].lead2 : 0, lead3 = blk[k].hi ? blk[k].lead3 : 0;
-            uint64_t letter2 = lead2 | (lead2 << 1) | l2prev;
+            uint64_t l2 = blk[k].hi ? blk[k].lead2 : 0, l3 = blk[k].hi ? blk[k].lead3 : 0;
+            uint64_t letter2 = l2 | (l2 << 1) | l2prev;
             ideo = blk[k].hi & ~letter2;
             w |= letter2;
-            brk = lead3 | (w & ((ideo << 1) | iprev));
-            l2prev = lead2 >> 63;
+            brk = l3 | (w & ((ideo << 1) | iprev));
+            l2prev = l2 >> 63;
             iprev = ideo >> 63;
         }
         uint64_t w64 = b + 64 < end && (acls[t[b + 64]] & A_WORD);
