@@ -711,7 +711,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     uint32_t *pfx = NULL; /* triples: node, prefix, keyword */
     size_t n_pfx = 0, cap_pfx = 0;
 
-    d->kw_in_group = tally_xcalloc(d->n_kws, 1);
+    d->kw_in_group = tally_xcalloc(d->n_kws / 64 + 1, sizeof *d->kw_in_group);
     for (size_t k = 0; k < d->n_kws; k++) {
         tally_kw *kw = &d->kws[k];
         uint32_t node = 0;
@@ -769,7 +769,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
         if (kw->n_tokens > d->max_tokens)
             d->max_tokens = kw->n_tokens;
         if (kw->n_groups) {
-            d->kw_in_group[k] = 1;
+            d->kw_in_group[k >> 6] |= 1ull << (k & 63);
             if (kw->n_tokens > d->max_group_tokens)
                 d->max_group_tokens = kw->n_tokens;
         }

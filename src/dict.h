@@ -133,7 +133,8 @@ struct tally_dict {
                               * and of the first 4 of every longer one */
     uint32_t max_tokens;  /* longest keyword, in tokens */
     uint32_t max_group_tokens; /* longest keyword that belongs to a group */
-    uint8_t *kw_in_group; /* keyword id -> 1 when it belongs to a group */
+    uint64_t *kw_in_group; /* bit k set when keyword k belongs to a group (a bit, so that the
+                            * matcher finds it in L1 even for large dictionaries) */
     uint32_t *kw_grp_off; /* keyword id -> its groups, kw_grp[kw_grp_off[k], kw_grp_off[k + 1]) */
     uint32_t *kw_grp;     /*   (the same lists as kws[k].groups, in one array) */
     uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
@@ -252,6 +253,20 @@ static inline const tally_vslot *tally__dict_vslot(const tally_dict *d, const ui
             if (j == nl)
                 return v;
         }
+    }
+}
+
+/* tally__dict_vslot for a word of nl <= 8 bytes, which its head holds whole. */
+static inline const tally_vslot *tally__dict_vslot_short(const tally_dict *d, size_t nl,
+                                                         uint64_t head)
+{
+    uint64_t h = tally__vocab_hash(NULL, nl, head);
+    for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
+        const tally_vslot *v = &d->vtab[i];
+        if (v->head == head && v->len == nl)
+            return v;
+        if (v->len == 0)
+            return NULL;
     }
 }
 

@@ -108,17 +108,23 @@ static void groups_resolve(tally_matcher *m, uint64_t limit)
         m->pend_head = 0;
 }
 
-static void group_event(tally_matcher *m, uint64_t start, uint32_t len, uint32_t kw)
+/* Makes room for one more pending event. */
+static __attribute__((noinline)) void pending_room(tally_matcher *m)
 {
-    if (m->pend_head + m->n_pending == m->cap_pending) {
-        if (m->pend_head) {
-            memmove(m->pending, m->pending + m->pend_head, m->n_pending * sizeof *m->pending);
-            m->pend_head = 0;
-        } else {
-            m->cap_pending = m->cap_pending ? m->cap_pending * 2 : 64;
-            m->pending = tally_xrealloc(m->pending, m->cap_pending * sizeof *m->pending);
-        }
+    if (m->pend_head) {
+        memmove(m->pending, m->pending + m->pend_head, m->n_pending * sizeof *m->pending);
+        m->pend_head = 0;
+    } else {
+        m->cap_pending = m->cap_pending ? m->cap_pending * 2 : 64;
+        m->pending = tally_xrealloc(m->pending, m->cap_pending * sizeof *m->pending);
     }
+}
+
+static inline __attribute__((always_inline)) void group_event(tally_matcher *m, uint64_t start,
+                                                              uint32_t len, uint32_t kw)
+{
+    if (m->pend_head + m->n_pending == m->cap_pending)
+        pending_room(m);
     /* insertion keeps (start asc, len desc); new events are usually last or near it */
     tally_gevent *q = m->pending + m->pend_head;
     size_t i = m->n_pending;
@@ -134,11 +140,11 @@ static void group_event(tally_matcher *m, uint64_t start, uint32_t len, uint32_t
 
 /* ---- tokens ------------------------------------------------------------------------------- */
 
-static inline void hit(tally_matcher *m, uint32_t kw, uint32_t len)
+static inline __attribute__((always_inline)) void hit(tally_matcher *m, uint32_t kw, uint32_t len)
 {
     if (m->doc_kw[kw]++ == 0)
         m->doc_kw_list[m->n_doc_kw++] = kw;
-    if (m->d->kw_in_group[kw])
+    if ((m->d->kw_in_group[kw >> 6] >> (kw & 63)) & 1)
         group_event(m, m->pos - len + 1, len, kw);
 }
 
@@ -182,13 +188,13 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, const uin
     return n_next;
 }
 
-/* The rest of a token that may be in the dictionary: look it up, find its prefixes, step the
- * trie. Kept out of line so the common case below stays small. */
-static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl,
-                                                   uint64_t head, int maybe_word)
+/* The rest of a token nb[0,nl) that may be in the dictionary, ws its vocabulary slot (NULL when
+ * it is no vocabulary word): find its prefixes, step the trie. Kept out of line so the common
+ * cases stay small. */
+static __attribute__((noinline)) void token_step(tally_matcher *m, const tally_vslot *ws,
+                                                 const uint8_t *nb, size_t nl)
 {
     const tally_dict *d = m->d;
-    const tally_vslot *ws = maybe_word ? tally__dict_vslot(d, nb, nl, head) : NULL;
     uint32_t w = TALLY_NONE;
     const uint32_t *pids = m->pids;
     size_t np = 0;
@@ -233,6 +239,13 @@ static __attribute__((noinline)) void token_lookup(tally_matcher *m, const uint8
     m->active = m->next_active;
     m->next_active = t;
     m->n_active = n_next;
+}
+
+/* token_step for a token whose word-filter bit is maybe_word, after its vocabulary lookup. */
+static inline void token_lookup(tally_matcher *m, const uint8_t *nb, size_t nl, uint64_t head,
+                                int maybe_word)
+{
+    token_step(m, maybe_word ? tally__dict_vslot(m->d, nb, nl, head) : NULL, nb, nl);
 }
 
 /* A token not linked to the one before: phrases break and pending group matches settle. */
@@ -488,13 +501,17 @@ static inline int joins(uint8_t mid, uint8_t pc, uint8_t nc)
 }
 
 /* A token of the fast path that passed the filters: s[0,n) as in the text, v its first
- * min(n, 8) bytes folded, maybe its word-filter bit; its position is m->pos, already counted. */
+ * min(n, 8) bytes folded, maybe its word-filter bit, ws its vocabulary slot when the caller has
+ * looked it up already (then maybe is not read); its position is m->pos, already counted. */
 static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint8_t *s, size_t n,
-                                                    uint64_t v, int maybe, int linked)
+                                                    uint64_t v, int maybe, int linked,
+                                                    const tally_vslot *ws)
 {
     if (!linked)
         unlink_prev(m);
-    if (n <= 8) {
+    if (ws) {
+        token_step(m, ws, NULL, n);
+    } else if (n <= 8) {
         memcpy(m->lower, &v, 8);
         token_lookup(m, m->lower, n, v, maybe);
     } else if (m->d->case_sensitive) {
@@ -815,7 +832,28 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
         m->pos = r->pos;
         m->last_full = r->pos;
         *prev_end = r->s + r->n;
-        fast_survivor(m, t + r->s, r->n, v, tally__dict_bit(d->word_filter, bit), linked);
+        int maybe = tally__dict_bit(d->word_filter, bit);
+        if (r->n <= 8 && maybe) {
+            /* a word of up to 8 bytes is its head; when it continues no phrase, its slot says
+             * all it does (token_step's root part) */
+            if (!linked)
+                unlink_prev(m);
+            const tally_vslot *ws = tally__dict_vslot_short(d, r->n, v);
+            if (ws && m->n_active == 0) {
+                if (ws->root_kw != TALLY_NONE)
+                    hit(m, ws->root_kw, 1);
+                if (ws->pfx_push & 1)
+                    m->active[m->n_active++] = ws->root;
+                for (uint32_t j = ws->pfx_off, e = j + (ws->pfx_push >> 1); j < e; j++)
+                    if (d->pfx_root_kw[d->word_pfx[j]] != TALLY_NONE)
+                        hit(m, d->pfx_root_kw[d->word_pfx[j]], 1);
+                token_end(m);
+                continue;
+            }
+            fast_survivor(m, t + r->s, r->n, v, 0, 1, ws); /* no slot: no vocabulary word */
+            continue;
+        }
+        fast_survivor(m, t + r->s, r->n, v, maybe, linked, NULL);
     }
 }
 
