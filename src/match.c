@@ -501,17 +501,13 @@ static inline int joins(uint8_t mid, uint8_t pc, uint8_t nc)
 }
 
 /* A token of the fast path that passed the filters: s[0,n) as in the text, v its first
- * min(n, 8) bytes folded, maybe its word-filter bit, ws its vocabulary slot when the caller has
- * looked it up already (then maybe is not read); its position is m->pos, already counted. */
+ * min(n, 8) bytes folded, maybe its word-filter bit; its position is m->pos, already counted. */
 static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint8_t *s, size_t n,
-                                                    uint64_t v, int maybe, int linked,
-                                                    const tally_vslot *ws)
+                                                    uint64_t v, int maybe, int linked)
 {
     if (!linked)
         unlink_prev(m);
-    if (ws) {
-        token_step(m, ws, NULL, n);
-    } else if (n <= 8) {
+    if (n <= 8) {
         memcpy(m->lower, &v, 8);
         token_lookup(m, m->lower, n, v, maybe);
     } else if (m->d->case_sensitive) {
@@ -850,10 +846,13 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
                 token_end(m);
                 continue;
             }
-            fast_survivor(m, t + r->s, r->n, v, 0, 1, ws); /* no slot: no vocabulary word */
+            if (!ws) /* no vocabulary word after all: only its prefixes may match */
+                memcpy(m->lower, &v, 8);
+            token_step(m, ws, m->lower, r->n);
+            token_end(m);
             continue;
         }
-        fast_survivor(m, t + r->s, r->n, v, maybe, linked, NULL);
+        fast_survivor(m, t + r->s, r->n, v, maybe, linked);
     }
 }
 
