@@ -980,9 +980,49 @@ size_t tally__fast_char(const uint8_t *p, size_t n)
     return fast_char(p, n);
 }
 
-/* Offset of the first byte in p[0,n) that is neither ASCII nor part of a character the fast
- * path takes (tally__fast_char), or n. */
-static size_t find_nonfast(const uint8_t *p, size_t n)
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Bit masks of 64 bytes for find_nonfast: bytes >= 0x80, continuation bytes (0x80..0xBF) and
+ * those below 0xB8, the fast path's two-byte leads (0xC3, 0xD0, 0xD1) and 0xC3 alone, its
+ * ideograph leads (0xE4..0xE9) and 0xE4 alone, and 0x97, 0x9F, 0xB7 (U+00D7, U+00DF and U+00F7
+ * after 0xC3). SSE2, which every x86-64 has. */
+typedef struct nf_blk {
+    uint64_t hi, cont, cont_lt_b8, lead2, c3, lead3, e4, excl;
+} nf_blk;
+
+static inline uint64_t sse_mask(__m128i m, int h)
+{
+    return (uint64_t)(uint32_t)_mm_movemask_epi8(m) << (16 * h);
+}
+
+static inline void nf_classify(const uint8_t *p, nf_blk *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int h = 0; h < 4; h++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * h));
+        __m128i cont = _mm_cmplt_epi8(x, _mm_set1_epi8((char)0xC0)); /* signed: 0x80..0xBF */
+        __m128i c3 = _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xC3));
+        __m128i e4 = _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xE4));
+        __m128i y = _mm_sub_epi8(x, _mm_set1_epi8((char)0xE4));
+        o->hi |= sse_mask(x, h);
+        o->cont |= sse_mask(cont, h);
+        o->cont_lt_b8 |= sse_mask(_mm_cmplt_epi8(x, _mm_set1_epi8((char)0xB8)), h);
+        o->c3 |= sse_mask(c3, h);
+        o->lead2 |= sse_mask(_mm_or_si128(c3, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xD0)),
+                                                        _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xD1)))),
+                             h);
+        o->e4 |= sse_mask(e4, h);
+        o->lead3 |= sse_mask(_mm_cmpeq_epi8(_mm_min_epu8(y, _mm_set1_epi8(5)), y), h);
+        o->excl |= sse_mask(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)0x97)),
+                                         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)0x9F)),
+                                                      _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xB7)))),
+                            h);
+    }
+    o->cont_lt_b8 &= o->cont;
+}
+#endif
+
+/* find_nonfast one character at a time: the reference for the blocks below. */
+static size_t find_nonfast_scalar(const uint8_t *p, size_t n)
 {
     size_t i = find_high(p, n);
     while (i < n) {
@@ -994,6 +1034,57 @@ static size_t find_nonfast(const uint8_t *p, size_t n)
             i += find_high(p + i, n - i);
     }
     return n;
+}
+
+/* Offset of the first byte in p[0,n) that is neither ASCII nor part of a character the fast
+ * path takes (tally__fast_char), or n. 64 bytes at a time: a block passes when every byte >= 0x80
+ * in it is a lead the fast path takes or a continuation byte one of them claims (the next byte
+ * after a two-byte lead, the next two after an ideograph lead), and no claimed byte is missing
+ * or excluded (0xC3 0x97, 0xC3 0x9F, 0xC3 0xB7; 0xE4 before 0xB8). Claims run on into the next
+ * block. The first block that does not pass, and the bytes after the last whole block, are
+ * left to find_nonfast_scalar from the start of the character the block begins in. */
+static size_t find_nonfast(const uint8_t *p, size_t n, int portable)
+{
+    size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    uint64_t c1 = 0, c2 = 0, cc3 = 0, ce4 = 0; /* claims and leads carried from the block before */
+    for (; !portable && i + 64 <= n; i += 64) {
+        if (!(c1 | c2)) { /* ASCII blocks first, as find_high would */
+            const __m128i *q = (const __m128i *)(const void *)(p + i);
+            __m128i o = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
+                                     _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3)));
+            if (!_mm_movemask_epi8(o))
+                continue;
+        }
+        nf_blk b;
+        nf_classify(p + i, &b);
+        uint64_t claimed = (b.lead2 << 1) | (b.lead3 << 1) | c1 | (b.lead3 << 2) | c2;
+        uint64_t bad = (b.cont ^ claimed) | (b.hi & ~(b.lead2 | b.lead3 | claimed));
+        bad |= ((b.c3 << 1) | cc3) & b.excl;
+        bad |= ((b.e4 << 1) | ce4) & b.cont_lt_b8;
+        if (bad)
+            break;
+        c1 = (b.lead2 | b.lead3) >> 63;
+        c2 = ((b.lead3 >> 62) & 1) | ((b.lead3 >> 63) << 1);
+        cc3 = b.c3 >> 63;
+        ce4 = b.e4 >> 63;
+    }
+    /* back to the start of a character cut by the block boundary */
+    if (c2 & 2)
+        i -= 1; /* an ideograph lead at the last byte */
+    else if (c2 & 1)
+        i -= 2; /* ... at the last but one */
+    else if (c1)
+        i -= 1; /* a two-byte lead at the last byte */
+#else
+    (void)portable;
+#endif
+    return i + find_nonfast_scalar(p + i, n - i);
+}
+
+size_t tally__find_nonfast(const uint8_t *p, size_t n, int portable)
+{
+    return find_nonfast(p, n, portable);
 }
 
 /* A point q (0 < q) where the fast and the general path may hand over: just after ASCII
@@ -1061,7 +1152,7 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
     }
     size_t pos = 0;
     while (pos < len) {
-        size_t k = pos + find_nonfast(text + pos, len - pos);
+        size_t k = pos + find_nonfast(text + pos, len - pos, 0);
         if (k == len) {
             fast_text(m, text, pos, len, len);
             break;

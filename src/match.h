@@ -48,6 +48,10 @@ typedef void (*tally_classify_fn)(const uint8_t *p, size_t nblk, tally_ablk *out
  * the length of the character at p[0,n) (p[0] >= 0x80) when it is one of them, else 0. */
 size_t tally__fast_char(const uint8_t *p, size_t n);
 
+/* Offset of the first byte in p[0,n) that is neither ASCII nor part of a tally__fast_char
+ * character, or n; portable = 1 checks one character at a time (the reference tests compare). */
+size_t tally__find_nonfast(const uint8_t *p, size_t n, int portable);
+
 /* Case-folds s[0,n), made of ASCII and tally__fast_char characters, into out[0,n) as the
  * normalizer would (each fold keeps the byte length). */
 void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out);

@@ -985,6 +985,63 @@ static void test_fast_chars(void **state)
     tally__norm_free(nfkc);
 }
 
+/* find_nonfast's 64-byte blocks against its character-at-a-time reference: random strings of
+ * ASCII, the fast path's leads and continuations, the bytes it excludes and others, so that
+ * characters are cut, broken and excluded at every offset of a block and across blocks; and
+ * every character of up to 3 bytes (and cut-off ones) at the offsets around a block boundary. */
+static void test_find_nonfast(void **state)
+{
+    (void)state;
+    static const uint8_t alphabet[] = {'a', ' ', 'Z', 0xC3, 0xD0, 0xD1, 0xE4, 0xE5, 0xE9, 0x80, 0x97,
+                                       0x9F, 0xB7, 0xB8, 0xBF, 0xA0, 0xC2, 0xD2, 0xE3, 0xEA, 0xF0, 0xFF};
+    static const char *const chars[] = {"\xC3\x80", "\xD0\x90", "\xD1\xBF", "\xE4\xB8\x80",
+                                        "\xE9\xBF\xBF", "\xC3\xA9", "\xE5\x80\x80"};
+    uint8_t buf[400];
+    rng_state = 0x7F4A7C159E3779B9ull;
+    size_t mismatches = 0, nonfast_found = 0;
+    for (int round = 0; round < 40000; round++) {
+        size_t n = 1 + rnd(sizeof buf);
+        int mode = (int)rnd(3);
+        for (size_t i = 0; i < n;) {
+            /* mode 0: any bytes; 1: mostly well-formed fast characters and ASCII; 2: only those,
+             * with at most one byte changed below */
+            if (mode == 2 || (mode == 1 && rnd(8) != 0)) {
+                const char *c = rnd(3) ? chars[rnd(COUNT(chars))] : "x";
+                size_t l = strlen(c);
+                for (size_t j = 0; j < l && i < n; j++)
+                    buf[i++] = (uint8_t)c[j];
+            } else {
+                buf[i++] = alphabet[rnd(sizeof alphabet)];
+            }
+        }
+        if (mode == 2 && rnd(2))
+            buf[rnd((uint32_t)n)] = alphabet[rnd(sizeof alphabet)];
+        size_t a = tally__find_nonfast(buf, n, 0), b = tally__find_nonfast(buf, n, 1);
+        mismatches += a != b;
+        nonfast_found += b < n;
+        if (a != b)
+            fail_msg("round %d: blocks say %zu, characters %zu (n %zu)", round, a, b, n);
+    }
+    assert_int_equal(mismatches, 0);
+    assert_true(nonfast_found > 4000 && nonfast_found < 36000); /* both outcomes exercised */
+    /* every code point U+0080..U+FFFF and cut-off prefixes, at offsets 58..70 in ASCII */
+    for (uint32_t cp = 0x80; cp <= 0xFFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        uint8_t c[4];
+        size_t l = tally__utf8_encode(cp, c);
+        for (size_t cut = 1; cut <= l; cut++)
+            for (size_t off = 58; off <= 70; off += (cut == l ? 1 : 4)) {
+                memset(buf, 'a', 140);
+                memcpy(buf + off, c, cut);
+                size_t a = tally__find_nonfast(buf, 140, 0), b = tally__find_nonfast(buf, 140, 1);
+                if (a != b)
+                    fail_msg("U+%04X (%zu of %zu bytes) at %zu: %zu vs %zu", (unsigned)cp, cut, l,
+                             off, a, b);
+            }
+    }
+}
+
 static void test_random_unicode(void **state)
 {
     (void)state;
@@ -1064,6 +1121,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_pieces_fixed),
         cmocka_unit_test(test_fast_chars),
+        cmocka_unit_test(test_find_nonfast),
         cmocka_unit_test(test_random_unicode),
         cmocka_unit_test(test_random_ascii),
         cmocka_unit_test(test_random_whitespace),
