@@ -20,6 +20,11 @@
 
 #define TALLY_NONE UINT32_MAX
 
+/* The word, solo, start and pair filters have 2^TALLY_FILTER_LOG bits: 2 KiB each, so that the
+ * ones the matcher reads for every token fit in L1 with the text and its records. */
+#define TALLY_FILTER_LOG 14
+#define TALLY_FILTER_WORDS (1u << (TALLY_FILTER_LOG - 6))
+
 typedef struct tally_kw {
     char *name;          /* first spelling, trimmed (owned) */
     uint32_t *words;     /* word ids of the exact tokens (owned); the prefix token is not here */
@@ -137,12 +142,12 @@ struct tally_dict {
                             * matcher finds it in L1 even for large dictionaries) */
     uint32_t *kw_grp_off; /* keyword id -> its groups, kw_grp[kw_grp_off[k], kw_grp_off[k + 1]) */
     uint32_t *kw_grp;     /*   (the same lists as kws[k].groups, in one array) */
-    uint64_t word_filter[1024]; /* tally__filter_bit set for every vocabulary word */
-    uint64_t solo_filter[1024]; /* ... for every word that may match whatever word follows it: a
+    uint64_t word_filter[TALLY_FILTER_WORDS]; /* tally__filter_bit set for every vocabulary word */
+    uint64_t solo_filter[TALLY_FILTER_WORDS]; /* ... for every word that may match whatever word follows it: a
                                  * one-word keyword, or the first word of a phrase whose second
                                  * term is a prefix (word*) */
-    uint64_t start_filter[1024]; /* ... for every word that starts a phrase */
-    uint64_t pair_filter[1024]; /* tally__pair_bit set for the first two words of every phrase
+    uint64_t start_filter[TALLY_FILTER_WORDS]; /* ... for every word that starts a phrase */
+    uint64_t pair_filter[TALLY_FILTER_WORDS]; /* tally__pair_bit set for the first two words of every phrase
                                  * whose second term is a word */
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
     size_t vmask;
@@ -159,11 +164,12 @@ uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, u
  * are head: one multiply, so that the many tokens not in the dictionary cost no full hash. */
 static inline unsigned tally__filter_bit(uint64_t head, size_t n)
 {
-    return (unsigned)(((head + n * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 48);
+    return (unsigned)(((head + n * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >>
+                      (64 - TALLY_FILTER_LOG));
 }
 
-/* Bit bit (tally__filter_bit of a token's head and length) of one of the dictionary's 64 Kibit
- * filters, 8 KiB each, which stay in L1: word_filter is 0 when no vocabulary word has this head
+/* Bit bit (tally__filter_bit of a token's head and length) of one of the dictionary's filters
+ * (TALLY_FILTER_LOG): word_filter is 0 when no vocabulary word has this head
  * and length; solo_filter is 0 when none can match on its own or with a prefix after it (such a
  * word only matters inside phrases, where the next word decides: tally__dict_maybe_pair);
  * start_filter is 0 when no phrase starts with one. */
@@ -177,7 +183,7 @@ static inline unsigned tally__pair_bit(uint64_t h1, size_t n1, uint64_t h2, size
 {
     uint64_t a = (h1 + n1 * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull;
     uint64_t b = (h2 + n2 * 0x165667B19E3779F9ull) * 0xD6E8FEB86659FD93ull;
-    return (unsigned)(((a ^ b ^ (b >> 29)) * 0x9E3779B97F4A7C15ull) >> 48);
+    return (unsigned)(((a ^ b ^ (b >> 29)) * 0x9E3779B97F4A7C15ull) >> (64 - TALLY_FILTER_LOG));
 }
 
 /* 0 when no phrase starts with these two words (h1, n1 then h2, n2): then a first word that
