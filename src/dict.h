@@ -21,7 +21,9 @@
 #define TALLY_NONE UINT32_MAX
 
 /* The word, solo, start and pair filters have 2^TALLY_FILTER_LOG bits: 2 KiB each, so that the
- * ones the matcher reads for every token fit in L1 with the text and its records. */
+ * ones the matcher reads for every token fit in L1 with the text and its records. They only
+ * save work: with 10,000 words about half the word filter's bits are set, with 100,000 nearly
+ * all, and more tokens then go on to the vocabulary table, which decides. */
 #define TALLY_FILTER_LOG 14
 #define TALLY_FILTER_WORDS (1u << (TALLY_FILTER_LOG - 6))
 
@@ -142,13 +144,15 @@ struct tally_dict {
                             * matcher finds it in L1 even for large dictionaries) */
     uint32_t *kw_grp_off; /* keyword id -> its groups, kw_grp[kw_grp_off[k], kw_grp_off[k + 1]) */
     uint32_t *kw_grp;     /*   (the same lists as kws[k].groups, in one array) */
-    uint64_t word_filter[TALLY_FILTER_WORDS]; /* tally__filter_bit set for every vocabulary word */
-    uint64_t solo_filter[TALLY_FILTER_WORDS]; /* ... for every word that may match whatever word follows it: a
-                                 * one-word keyword, or the first word of a phrase whose second
-                                 * term is a prefix (word*) */
-    uint64_t start_filter[TALLY_FILTER_WORDS]; /* ... for every word that starts a phrase */
-    uint64_t pair_filter[TALLY_FILTER_WORDS]; /* tally__pair_bit set for the first two words of every phrase
-                                 * whose second term is a word */
+    /* tally__filter_bit set for every vocabulary word */
+    uint64_t word_filter[TALLY_FILTER_WORDS];
+    /* ... for every word that may match whatever word follows it: a one-word keyword, or the
+     * first word of a phrase whose second term is a prefix (word*) */
+    uint64_t solo_filter[TALLY_FILTER_WORDS];
+    /* ... for every word that starts a phrase */
+    uint64_t start_filter[TALLY_FILTER_WORDS];
+    /* tally__pair_bit set for the first two words of every phrase whose second term is a word */
+    uint64_t pair_filter[TALLY_FILTER_WORDS];
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
     size_t vmask;
     char fingerprint[17];

@@ -148,7 +148,7 @@ static inline __attribute__((always_inline)) void hit(tally_matcher *m, uint32_t
         group_event(m, m->pos - len + 1, len, kw);
 }
 
-/* Prefix edges of node (never the root: token_lookup steps the root itself) are sorted by prefix
+/* Prefix edges of node (never the root: token_step steps the root itself) are sorted by prefix
  * id: one binary search per matched prefix. */
 static void step_prefixes(tally_matcher *m, const tally_node *nd, const uint32_t *pids, size_t np)
 {
@@ -225,7 +225,8 @@ static __attribute__((noinline)) void token_step(tally_matcher *m, const tally_v
     size_t n_next = 0;
     for (size_t i = 0; i < m->n_active; i++)
         n_next = step(m, m->active[i], w, pids, np, n_next);
-    /* the root, where a new match may start: the slot has what it needs */
+    /* the root, where a new match may start: the slot has what it needs (fast_pass2 does the
+     * same for a short word when no phrase is in progress; keep the two alike) */
     if (ws && ws->root != TALLY_NONE) {
         if (ws->root_kw != TALLY_NONE)
             hit(m, ws->root_kw, 1);
@@ -501,7 +502,9 @@ static inline int joins(uint8_t mid, uint8_t pc, uint8_t nc)
 }
 
 /* A token of the fast path that passed the filters: s[0,n) as in the text, v its first
- * min(n, 8) bytes folded, maybe its word-filter bit; its position is m->pos, already counted. */
+ * min(n, 8) bytes folded, maybe its word-filter bit; its position is m->pos, already counted.
+ * fast_pass2 handles the words of up to 8 bytes that pass the word filter itself, so a short
+ * token comes here only to find its prefixes. */
 static __attribute__((noinline)) void fast_survivor(tally_matcher *m, const uint8_t *s, size_t n,
                                                     uint64_t v, int maybe, int linked)
 {
@@ -831,7 +834,8 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
         int maybe = tally__dict_bit(d->word_filter, bit);
         if (r->n <= 8 && maybe) {
             /* a word of up to 8 bytes is its head; when it continues no phrase, its slot says
-             * all it does (token_step's root part) */
+             * all it does: token_step's root part and its prefixes' one-token terms (keep the
+             * two alike) */
             if (!linked)
                 unlink_prev(m);
             const tally_vslot *ws = tally__dict_vslot_short(d, r->n, v);

@@ -1016,7 +1016,11 @@ static void test_find_nonfast(void **state)
         }
         if (mode == 2 && rnd(2))
             buf[rnd((uint32_t)n)] = alphabet[rnd(sizeof alphabet)];
-        size_t a = tally__find_nonfast(buf, n, 0), b = tally__find_nonfast(buf, n, 1);
+        uint8_t *exact = malloc(n); /* exactly n bytes, so that ASan sees any read past them */
+        assert_non_null(exact);
+        memcpy(exact, buf, n);
+        size_t a = tally__find_nonfast(exact, n, 0), b = tally__find_nonfast(exact, n, 1);
+        free(exact);
         mismatches += a != b;
         nonfast_found += b < n;
         if (a != b)
@@ -1024,6 +1028,25 @@ static void test_find_nonfast(void **state)
     }
     assert_int_equal(mismatches, 0);
     assert_true(nonfast_found > 4000 && nonfast_found < 36000); /* both outcomes exercised */
+    /* a block of fast characters, an ASCII block, then a character the fast path does not take;
+     * and an ideograph or a letter cut by the end of a buffer of whole blocks */
+    static const struct {
+        size_t at, n;
+        const char *c;
+    } fixed[] = {{130, 192, "\xC2\xA0"}, {150, 192, "\xC3\x97"}, {190, 192, "\xE4\xB8"},
+                 {191, 192, "\xE4"}, {127, 128, "\xD0"}, {126, 128, "\xE5\x80"}};
+    for (size_t k = 0; k < COUNT(fixed); k++) {
+        uint8_t *t = malloc(fixed[k].n);
+        assert_non_null(t);
+        for (size_t i = 0; i + 3 <= 63; i += 3) /* bytes 0..62: ideographs, then ASCII */
+            memcpy(t + i, "\xE5\x9B\xBD", 3);
+        memset(t + 63, 'a', fixed[k].n - 63);
+        memcpy(t + fixed[k].at, fixed[k].c, strlen(fixed[k].c));
+        size_t a = tally__find_nonfast(t, fixed[k].n, 0), b = tally__find_nonfast(t, fixed[k].n, 1);
+        assert_int_equal(b, fixed[k].at);
+        assert_int_equal(a, b);
+        free(t);
+    }
     /* every code point U+0080..U+FFFF and cut-off prefixes, at offsets 58..70 in ASCII */
     for (uint32_t cp = 0x80; cp <= 0xFFFF; cp++) {
         if (cp >= 0xD800 && cp <= 0xDFFF)
