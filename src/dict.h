@@ -243,30 +243,7 @@ static inline uint64_t tally__vocab_hash(const uint8_t *nb, size_t nl, uint64_t 
     return tally__hash(nb, nl);
 }
 
-/* The vocabulary slot of nb[0,nl) (nl > 0) whose first min(nl, 8) bytes, as tally__load_le
- * reads them, are head, or NULL. */
-static inline const tally_vslot *tally__dict_vslot(const tally_dict *d, const uint8_t *nb, size_t nl,
-                                                   uint64_t head)
-{
-    uint64_t h = tally__vocab_hash(nb, nl, head);
-    for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
-        const tally_vslot *v = &d->vtab[i];
-        if (v->len == 0)
-            return NULL;
-        if (v->len == nl && v->head == head) {
-            if (nl <= 8)
-                return v;
-            const uint8_t *a = d->vocab.arena.data + d->vocab.offs[v->id];
-            size_t j = 8;
-            while (j < nl && a[j] == nb[j])
-                j++;
-            if (j == nl)
-                return v;
-        }
-    }
-}
-
-/* tally__dict_vslot for a word of nl <= 8 bytes, which its head holds whole. */
+/* The vocabulary slot of a word of nl <= 8 bytes (nl > 0), which its head holds whole, or NULL. */
 static inline const tally_vslot *tally__dict_vslot_short(const tally_dict *d, size_t nl,
                                                          uint64_t head)
 {
@@ -277,6 +254,29 @@ static inline const tally_vslot *tally__dict_vslot_short(const tally_dict *d, si
             return v;
         if (v->len == 0)
             return NULL;
+    }
+}
+
+/* The vocabulary slot of nb[0,nl) (nl > 0) whose first min(nl, 8) bytes, as tally__load_le
+ * reads them, are head, or NULL. */
+static inline const tally_vslot *tally__dict_vslot(const tally_dict *d, const uint8_t *nb, size_t nl,
+                                                   uint64_t head)
+{
+    if (nl <= 8)
+        return tally__dict_vslot_short(d, nl, head);
+    uint64_t h = tally__vocab_hash(nb, nl, head);
+    for (size_t i = (size_t)h & d->vmask;; i = (i + 1) & d->vmask) {
+        const tally_vslot *v = &d->vtab[i];
+        if (v->len == 0)
+            return NULL;
+        if (v->len == nl && v->head == head) {
+            const uint8_t *a = d->vocab.arena.data + d->vocab.offs[v->id];
+            size_t j = 8;
+            while (j < nl && a[j] == nb[j])
+                j++;
+            if (j == nl)
+                return v;
+        }
     }
 }
 

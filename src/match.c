@@ -188,6 +188,27 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, const uin
     return n_next;
 }
 
+/* The root step of a vocabulary word (ws): its own keyword, and the phrase it may start, pushed
+ * onto out[n]; returns the new n. A word that is no term's first has neither (root_kw is
+ * TALLY_NONE and bit 0 of pfx_push is 0 when root is). */
+static inline size_t root_step(tally_matcher *m, const tally_vslot *ws, uint32_t *out, size_t n)
+{
+    if (ws->root_kw != TALLY_NONE)
+        hit(m, ws->root_kw, 1);
+    if (ws->pfx_push & 1)
+        out[n++] = ws->root;
+    return n;
+}
+
+/* The one-token terms "prefix*" of the prefixes pids[0,np) the token starts with. */
+static inline void prefix_hits(tally_matcher *m, const tally_dict *d, const uint32_t *pids,
+                               size_t np)
+{
+    for (size_t i = 0; i < np; i++)
+        if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
+            hit(m, d->pfx_root_kw[pids[i]], 1);
+}
+
 /* The rest of a token nb[0,nl) that may be in the dictionary, ws its vocabulary slot (NULL when
  * it is no vocabulary word): find its prefixes, step the trie. Kept out of line so the common
  * cases stay small. */
@@ -225,17 +246,10 @@ static __attribute__((noinline)) void token_step(tally_matcher *m, const tally_v
     size_t n_next = 0;
     for (size_t i = 0; i < m->n_active; i++)
         n_next = step(m, m->active[i], w, pids, np, n_next);
-    /* the root, where a new match may start: the slot has what it needs (fast_pass2 does the
-     * same for a short word when no phrase is in progress; keep the two alike) */
-    if (ws && ws->root != TALLY_NONE) {
-        if (ws->root_kw != TALLY_NONE)
-            hit(m, ws->root_kw, 1);
-        if (ws->pfx_push & 1)
-            m->next_active[n_next++] = ws->root;
-    }
-    for (size_t i = 0; i < np; i++)
-        if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
-            hit(m, d->pfx_root_kw[pids[i]], 1);
+    /* the root, where a new match may start: the slot has what it needs */
+    if (ws && ws->root != TALLY_NONE)
+        n_next = root_step(m, ws, m->next_active, n_next);
+    prefix_hits(m, d, pids, np);
     uint32_t *t = m->active;
     m->active = m->next_active;
     m->next_active = t;
@@ -484,7 +498,6 @@ static tally_classify_fn pick_classifier(void)
 /* SWAR: 0x80 in each byte of w (all < 0x80) that is an ASCII letter. Byte-wise additions cannot
  * carry across bytes because every byte stays below 0x100. */
 #define H8 0x8080808080808080ull
-
 #define L8 0x0101010101010101ull
 
 static inline uint64_t swar_letters(uint64_t w)
@@ -833,20 +846,14 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
         *prev_end = r->s + r->n;
         int maybe = tally__dict_bit(d->word_filter, bit);
         if (r->n <= 8 && maybe) {
-            /* a word of up to 8 bytes is its head; when it continues no phrase, its slot says
-             * all it does: token_step's root part and its prefixes' one-token terms (keep the
-             * two alike) */
+            /* a word of up to 8 bytes is its head; when it continues no phrase, token_step
+             * would only take its root step and its prefixes' one-token terms */
             if (!linked)
                 unlink_prev(m);
             const tally_vslot *ws = tally__dict_vslot_short(d, r->n, v);
             if (ws && m->n_active == 0) {
-                if (ws->root_kw != TALLY_NONE)
-                    hit(m, ws->root_kw, 1);
-                if (ws->pfx_push & 1)
-                    m->active[m->n_active++] = ws->root;
-                for (uint32_t j = ws->pfx_off, e = j + (ws->pfx_push >> 1); j < e; j++)
-                    if (d->pfx_root_kw[d->word_pfx[j]] != TALLY_NONE)
-                        hit(m, d->pfx_root_kw[d->word_pfx[j]], 1);
+                m->n_active = root_step(m, ws, m->active, 0);
+                prefix_hits(m, d, d->word_pfx + ws->pfx_off, ws->pfx_push >> 1);
                 token_end(m);
                 continue;
             }
@@ -1129,9 +1136,9 @@ static size_t next_handover(const uint8_t *t, size_t q, size_t len)
 }
 
 /* May the general path take over at the non-ASCII character t[q] (q < len, one the fast path
- * does not take) that follows an ASCII space? Yes unless the character could join the space: Extend, Format or ZWJ (WB4), or
- * WSegSpace (WB3d); ill-formed bytes are left to the usual hand-over point too. No other rule
- * joins anything to a preceding space. */
+ * does not take) that follows an ASCII space? Yes unless the character could join the space:
+ * Extend, Format or ZWJ (WB4), or WSegSpace (WB3d); ill-formed bytes are left to the usual
+ * hand-over point too. No other rule joins anything to a preceding space. */
 static int starts_after_space(const uint8_t *t, size_t q, size_t len)
 {
     uint32_t cp;
