@@ -31,13 +31,17 @@ PKGS = libuv libzstd zlib jansson libutf8proc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
-ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) -D_GNU_SOURCE -Iinclude -Ilib -Iprograms -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 UNICODE_DIR ?= /usr/share/unicode
 
-LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/unicode_tables.o
+# The engine (lib/) is the library; the programs (programs/: the command line, its subcommands,
+# tally bench, the corpus generator) sit on it. The installed libtally.a holds lib/ only.
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/obj/lib/%.o) $(BUILD)/obj/unicode_tables.o
+PROG_SRC = $(filter-out programs/main.c,$(wildcard programs/*.c))
+PROG_OBJ = $(PROG_SRC:programs/%.c=$(BUILD)/obj/programs/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT = $(wildcard tests/support/*.c)
@@ -71,7 +75,12 @@ $(BUILD)/obj/unicode_tables.o: $(BUILD)/gen/unicode_tables.c | $(DEPS_STAMP)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/%.o: src/%.c | $(DEPS_STAMP) $(BUILD)/gen/unicode_tables.c
+$(BUILD)/obj/lib/%.o: lib/%.c | $(DEPS_STAMP) $(BUILD)/gen/unicode_tables.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/programs/%.o: programs/%.c | $(DEPS_STAMP) $(BUILD)/gen/unicode_tables.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -80,19 +89,19 @@ $(BUILD)/libtally.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tally: $(BUILD)/obj/main.o $(BUILD)/libtally.a
+$(BUILD)/tally: $(BUILD)/obj/programs/main.o $(PROG_OBJ) $(BUILD)/libtally.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libtally.a $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/obj/programs/main.o $(PROG_OBJ) $(BUILD)/libtally.a $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(BUILD)/libtally.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(BUILD)/libtally.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tools/%: tools/%.c $(BUILD)/libtally.a | $(DEPS_STAMP)
+$(BUILD)/tools/%: tools/%.c $(PROG_OBJ) $(BUILD)/libtally.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libtally.a $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(PROG_OBJ) $(BUILD)/libtally.a $(PKG_LIBS)
 
 test: all $(TEST_BIN) $(TOOLS)
 	$(Q)sh tests/run-tests.sh $(BUILD)
@@ -125,7 +134,7 @@ clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
 format:
-	clang-format -i include/*.h src/*.c src/*.h tests/*.c tools/*.c
+	clang-format -i include/*.h lib/*.c lib/*.h programs/*.c programs/*.h tests/*.c tools/*.c
 
 PREFIX ?= /usr/local
 install: all
@@ -134,4 +143,4 @@ install: all
 	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
 	install -m 644 include/tally.h $(DESTDIR)$(PREFIX)/include/tally.h
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/lib/*.d $(BUILD)/obj/programs/*.d)

@@ -1,5 +1,5 @@
 /* micro.c — micro benchmarks of tally's hot-path stages, linked against build/libtally.a and
- * calling the internal APIs directly (src/tokenize.h, normalize.h, match.h, jsonl.h, reader.h):
+ * calling the internal APIs directly (lib/tokenize.h, normalize.h, match.h, jsonl.h, reader.h):
  *
  *   micro [-r REPS] [-b BYTES] [-e ENGLISH] [-m MULTILINGUAL] [-j JSONL] [-z FILE]...
  *         [-d NAME=DICT]... [-s match]

@@ -45,7 +45,7 @@ fi
 PKGS="libuv libzstd zlib jansson libutf8proc"
 CC=${CC:-cc}
 CFLAGS_B="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror -O2 -g -D_GNU_SOURCE"
-INC="-Iinclude -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
+INC="-Iinclude -Ilib -Iprograms -I$BUILD/gen $(pkg-config --cflags $PKGS)"
 LIBS="$BUILD/libtally.a $(pkg-config --libs $PKGS) -lpthread -lm"
 say "building bench helpers"
 $CC $CFLAGS_B -o "$O/btime" bench/btime.c

@@ -99,7 +99,21 @@ enum tally_format {
     TALLY_FORMAT_JSONL = 1,
     TALLY_FORMAT_TEXT = 2,  /* each input is one document */
     TALLY_FORMAT_LINES = 3, /* each line is one document */
+    TALLY_FORMAT_JSON = 4,  /* one JSON array of objects: each element is one document */
 };
+
+/* Progress of a running scan, for a status line. */
+typedef struct tally_progress {
+    uint64_t input_bytes_read;  /* bytes of the input files consumed so far (before decompression) */
+    uint64_t input_bytes_total; /* sum of the input files' sizes; 0 when unknown (standard input) */
+    uint64_t bytes;             /* bytes after decompression so far */
+    uint64_t documents;         /* documents counted so far */
+    uint64_t errors;            /* errors so far (skipped documents and failed inputs) */
+    double seconds;             /* since the scan started */
+} tally_progress;
+
+/* Called on the thread that runs tally_scan_run, at most 10 times a second; p is borrowed. */
+typedef void (*tally_progress_cb)(const tally_progress *p, void *ctx);
 
 typedef struct tally_scan_options {
     int format;                   /* enum tally_format */
@@ -111,6 +125,16 @@ typedef struct tally_scan_options {
     size_t max_line_bytes;        /* longest JSON line kept; 0 means 256 MiB */
     int zstd_window_log_max;      /* 0 means 27 (128 MiB); at most 31 */
     FILE *per_doc;                /* when not NULL, one JSON object per document, input order */
+    const char *const *keep_fields; /* JSON field paths copied as written into each per-document
+                                     * record (JSON Lines and JSON); NULL for none */
+    size_t n_keep_fields;
+    const char *const *globs;     /* folder walks: "GLOB" includes, "!GLOB" excludes (README) */
+    size_t n_globs;
+    int binary;                   /* folder walks also read files that look binary */
+    const char *const *exclude;   /* paths a folder walk never yields (the run's own outputs) */
+    size_t n_exclude;
+    tally_progress_cb progress;   /* when not NULL, called with the scan's progress */
+    void *progress_ctx;
     const volatile sig_atomic_t *stop;    /* when not NULL and *stop becomes non-zero, the scan ends early */
 } tally_scan_options;
 
@@ -129,12 +153,14 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
 
 void tally_summary_free(tally_summary *s);
 
-/* 0 when every input and document was read, 3 when some were skipped or failed. */
+/* 0 when every input and document was read, 3 when some were skipped or failed, 1 when inputs
+ * were named and not one of them could be read. */
 int tally_summary_status(const tally_summary *s);
 
 /* The corpus totals of a summary. */
 typedef struct tally_totals {
     uint64_t inputs, documents, tokens, bytes, invalid_utf8, skipped_documents, failed_inputs;
+    uint64_t skipped_inputs; /* files of folder walks left out as binary */
     uint64_t errors_omitted; /* errors counted but not listed (past the per-input limit) */
     double seconds;
 } tally_totals;

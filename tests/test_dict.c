@@ -1,4 +1,4 @@
-/* test_dict.c — tests for src/dict.c through the public dictionary API: the file format
+/* test_dict.c — tests for lib/dict.c through the public dictionary API: the file format
  * (comments, blank lines, White_Space trimming, [group] headers, BOM, CRLF), how terms become
  * keywords (normalization, duplicates under their first spelling, prefixes), group membership,
  * the errors a user sees (code, line, "name:line" in the message), fingerprints, and a large

@@ -1,4 +1,4 @@
-/* test_jsonl.c — unit tests of the JSON Lines field scanner (src/jsonl.c): strict validation with
+/* test_jsonl.c — unit tests of the JSON Lines field scanner (lib/jsonl.c): strict validation with
  * error offsets, field and id extraction, duplicate keys, escapes and surrogates, ill-formed UTF-8,
  * 100,000-deep nesting, a differential test against jansson on generated lines, and the
  * JSONTestSuite corpus when it is present. Every line is scanned from a buffer that ends right

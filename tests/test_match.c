@@ -1,4 +1,4 @@
-/* test_match.c — tests for src/match.c: the counting rules of README ("Counting rules" 5–8) on
+/* test_match.c — tests for lib/match.c: the counting rules of README ("Counting rules" 5–8) on
  * small documents with counts worked out by hand, then random documents checked two ways:
  * against a brute-force reference counter (every start position for keywords, a greedy
  * leftmost-longest scan for groups), and against themselves fed in pieces at every cut

@@ -1,4 +1,4 @@
-/* test_normalize.c — tests for src/normalize.c: NFKC_Casefold and case-sensitive NFKC, ignorables,
+/* test_normalize.c — tests for lib/normalize.c: NFKC_Casefold and case-sensitive NFKC, ignorables,
  * apostrophe unification, ill-formed UTF-8, the cache (hits, and many distinct tokens beyond its
  * size, checked against utf8proc_map directly), and the code-point-by-code-point path for simple
  * code points (each alone and in pairs, and mixed with others, against utf8proc_map). */

@@ -1,4 +1,4 @@
-/* test_reader.c — unit tests for the decompressing reader (src/reader.c). Fixtures are built in
+/* test_reader.c — unit tests for the decompressing reader (lib/reader.c). Fixtures are built in
  * memory with libzstd and zlib (skippable and big-window zstd frames by hand), and every fixture
  * is read whole and again through a callback that hands out 1, 2, 3, 7, 64 or random-sized
  * pieces, with caller buffers of 1, 3, 4096 and 128 KiB bytes: the output must not change. */

@@ -1,4 +1,4 @@
-/* test_tokenize.c — tests for src/tokenize.c: every case of the Unicode WordBreakTest.txt, the
+/* test_tokenize.c — tests for lib/tokenize.c: every case of the Unicode WordBreakTest.txt, the
  * token and link rules, ill-formed UTF-8, whitespace mode, and safe cut points (the tokens and
  * links of a document cut into pieces must equal those of the whole). The fast paths (ASCII, and
  * the common non-ASCII segments of multilingual text) are checked against a reference tokenizer

@@ -1,4 +1,4 @@
-/* gen_unicode.c — writes build/gen/unicode_tables.c, the property table behind src/unicode.h.
+/* gen_unicode.c — writes build/gen/unicode_tables.c, the property table behind lib/unicode.h.
  *
  * Usage: gen_unicode UNICODE_DIR > unicode_tables.c
  *
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/unicode.h"
+#include "../lib/unicode.h"
 
 #define NCP 0x110000u
 #define BLOCK 256u

@@ -1,4 +1,4 @@
-/* gencorpus.c — writes a seeded news-like corpus (src/gen.c) for tests and benchmarks.
+/* gencorpus.c — writes a seeded news-like corpus (programs/gen.c) for tests and benchmarks.
  *
  *   gencorpus [--seed N] [--docs N] [--format jsonl|lines|text] [--multilingual PCT]
  *             [--plant-rate PCT] [--words N] [--dict-out FILE] [--manifest FILE] > corpus

@@ -1,5 +1,5 @@
-/* fuzz_dict.c — libFuzzer target for the dictionary parser and compiler (src/dict.c), with the
- * matcher (src/match.c) run over what it builds.
+/* fuzz_dict.c — libFuzzer target for the dictionary parser and compiler (lib/dict.c), with the
+ * matcher (lib/match.c) run over what it builds.
  *
  * Byte 0 chooses the tokenizer (bit 0), case sensitivity (bit 1) and whether a dictionary whose
  * text failed to parse is compiled anyway (bit 2: the terms before the bad line stay added, so

@@ -1,4 +1,4 @@
-/* fuzz_jsonl.c — libFuzzer target for the JSON Lines scanner (src/jsonl.c), differential against
+/* fuzz_jsonl.c — libFuzzer target for the JSON Lines scanner (lib/jsonl.c), differential against
  * jansson.
  *
  * The input is one line: every LF becomes a space (the line splitter never hands one over), and

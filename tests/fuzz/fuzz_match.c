@@ -1,4 +1,4 @@
-/* fuzz_match.c — libFuzzer target: a differential test of the matcher's fast path (src/match.c)
+/* fuzz_match.c — libFuzzer target: a differential test of the matcher's fast path (lib/match.c)
  * against its general path.
  *
  * With the Unicode tokenizer, tally__matcher_field takes runs of ASCII, Latin-1 and Cyrillic

@@ -1,5 +1,5 @@
-/* fuzz_reader.c — libFuzzer target for the reader (src/reader.c: zstd, gzip, plain, BOM) and,
- * behind it, the per-line path of the pipeline (line splitting, src/jsonl.c, src/match.c).
+/* fuzz_reader.c — libFuzzer target for the reader (lib/reader.c: zstd, gzip, plain, BOM) and,
+ * behind it, the per-line path of the pipeline (line splitting, lib/jsonl.c, lib/match.c).
  *
  * Bytes 0-3 are control bytes: a seed for piece and buffer sizes, the zstd window limit, and
  * whether to inject a read error. The rest is the raw input, fed through tally__reader_new_cb:

@@ -1,5 +1,5 @@
-/* fuzz_tokenize.c — libFuzzer target for the tokenizer (src/tokenize.c) and the normalizer
- * (src/normalize.c).
+/* fuzz_tokenize.c — libFuzzer target for the tokenizer (lib/tokenize.c) and the normalizer
+ * (lib/normalize.c).
  *
  * The first two bytes are control bytes (window sizes and scan limits for the cuts); the rest is
  * the text. For both tokenizer modes the target checks:

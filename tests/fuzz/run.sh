@@ -6,7 +6,7 @@
 #   tests/fuzz/run.sh build                   only build
 #
 # TARGET is dict, tokenize, jsonl, reader or match (default: all five). The engine's sources
-# (src/*.c without main.c and cli.c, and the generated build/gen/unicode_tables.c) are compiled
+# (lib/*.c, and the generated build/gen/unicode_tables.c) are compiled
 # with -fsanitize=fuzzer-no-link,address,undefined into build-fuzz/obj; each target is linked with
 # -fsanitize=fuzzer,address,undefined into build-fuzz/fuzz_TARGET. New corpus entries go to
 # build-fuzz/corpus/TARGET (the committed seeds in tests/fuzz/corpus/TARGET are only read),
@@ -61,12 +61,12 @@ command -v "$CC" >/dev/null 2>&1 || { echo "run.sh: $CC not found" >&2; exit 2; 
 pkg_cflags=$(pkg-config --cflags $PKGS) || exit 2
 pkg_libs="$(pkg-config --libs $PKGS) -lpthread -lm"
 CFLAGS_FUZZ="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Werror -D_GNU_SOURCE
-  -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Isrc -Ibuild/gen $pkg_cflags"
+  -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Iinclude -Ilib -Ibuild/gen $pkg_cflags"
 SAN_OBJ=-fsanitize=fuzzer-no-link,address,undefined
 SAN_BIN=-fsanitize=fuzzer,address,undefined
 
 mkdir -p "$OUT/obj"
-headers=$(ls include/*.h src/*.h tests/fuzz/*.h)
+headers=$(ls include/*.h lib/*.h tests/fuzz/*.h)
 newer_than() { # newer_than FILE DEP... : true when FILE is missing or older than a DEP
     [ -f "$1" ] || return 0
     f=$1
@@ -75,7 +75,7 @@ newer_than() { # newer_than FILE DEP... : true when FILE is missing or older tha
     return 1
 }
 objs=
-for src in $(ls src/*.c | grep -v -e '^src/main\.c$' -e '^src/cli\.c$') build/gen/unicode_tables.c; do
+for src in lib/*.c build/gen/unicode_tables.c; do
     obj="$OUT/obj/$(basename "$src" .c).o"
     objs="$objs $obj"
     if newer_than "$obj" "$src" $headers "$0"; then

@@ -1,6 +1,6 @@
 /* bench.c — `tally bench`: a built-in workload for measuring a machine, like `zstd -b`.
  *
- * It generates a fixed, seeded news-like corpus in memory (src/gen.c: the same bytes on every
+ * It generates a fixed, seeded news-like corpus in memory (programs/gen.c: the same bytes on every
  * machine), then measures one stage, or the whole pipeline, at each requested thread count:
  *   tokenize  the tokenizer alone over the documents' text
  *   match     tokenizing, normalizing and counting with a 100-term dictionary
