@@ -176,6 +176,12 @@ size_t tally_summary_error_count(const tally_summary *s);
 void tally_summary_error(const tally_summary *s, size_t i, const char **input, uint64_t *line,
                          const char **message);
 
+/* The listed warnings (facts that do not fail the run, such as binary files left out of a
+ * folder walk), in input order. Strings are borrowed from s. */
+size_t tally_summary_warning_count(const tally_summary *s);
+void tally_summary_warning(const tally_summary *s, size_t i, const char **input, uint64_t *line,
+                           const char **message);
+
 /* Writes the summary JSON (schema TALLY_SCHEMA, documented in README) to f. Returns 0 or
  * TALLY_EIO. */
 int tally_summary_write(const tally_summary *s, FILE *f);

@@ -6,21 +6,42 @@
 #define TALLY_INPUTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tally_input_item {
     char *path;     /* owned: the argument (without trailing '/') + '/' + relative path */
     char *error;    /* owned, NULL when the path can be opened as far as the walk could tell */
     int is_enoent;  /* the error is "no such file" */
+    int walked;     /* found in a folder walk, not named as an argument */
+    uint64_t size;  /* the size of a regular file, 0 for anything else */
 } tally_input_item;
+
+/* A folder argument that yielded no file at all. */
+typedef struct tally_empty_folder {
+    char *path;     /* owned: the argument without trailing '/' */
+    size_t before;  /* how many items precede it: its place in input order */
+} tally_empty_folder;
 
 typedef struct tally_input_list {
     tally_input_item *items;
     size_t n, cap;
+    tally_empty_folder *empty;
+    size_t n_empty;
 } tally_input_list;
 
+/* What a folder walk leaves out besides hidden entries. */
+typedef struct tally_walk_options {
+    const char *const *globs;   /* checked patterns (glob.h), "!" first to exclude; later ones win */
+    size_t n_globs;
+    const char *const *exclude; /* files never yielded (the run's outputs), by device and inode */
+    size_t n_exclude;
+} tally_walk_options;
+
 /* Expands args[0,n) into list (which must be zeroed). Never fails: problems become items with
- * an error. */
-void tally__inputs_expand(tally_input_list *list, const char *const *args, size_t n);
+ * an error. wo may be NULL. Globs apply only inside folders: a file named as an argument is
+ * always in the list. */
+void tally__inputs_expand(tally_input_list *list, const char *const *args, size_t n,
+                          const tally_walk_options *wo);
 void tally__inputs_cleanup(tally_input_list *list);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "common.h"
 #include "dict.h"
+#include "glob.h"
 #include "inputs.h"
 #include "jsonl.h"
 #include "match.h"
@@ -40,6 +41,7 @@
 #define READ_CHUNK ((size_t)256 << 10)
 #define PREFAULT_MAX ((size_t)16 << 20) /* batches up to this size get their memory at start */
 #define MAX_KEYS_SEEN 32
+#define PEEK_BYTES ((size_t)64 << 10) /* a NUL byte within these makes a walked text file binary */
 
 typedef struct berr {
     uint64_t line;
@@ -68,6 +70,9 @@ typedef struct batch {
     int cont_out;         /* the last document goes on in the next batch */
     int last;             /* the input's last batch */
     int read_rc;          /* the input broke off after this batch's data */
+    int open_failed;      /* the input could not be opened: nothing was read */
+    int binary;           /* the input was left out as binary (no data) */
+    uint64_t nul_at;      /* where, for the warning */
     tally_error read_err;
     worker *w;
     /* results */
@@ -90,7 +95,10 @@ typedef struct input {
     char *name_json;      /* the name as a JSON string, quotes included */
     const char *open_error;
     int open_enoent;
+    int walked;           /* found in a folder walk: binary files are left out */
     int format;
+    int sniffed;          /* the format is settled and the binary check done */
+    int bom_checked;
     tally_reader *r;
     int state;
     int filling;
@@ -127,6 +135,8 @@ typedef struct scan {
     batch *ready, *ready_tail; /* filled batches waiting to be counted */
     tally_summary *sum;
     size_t batch_bytes, max_line;
+    size_t force_cut;     /* a text document with no safe cut this long is cut anyway */
+    size_t prefault;      /* bytes each batch slot gets written once on first use; 0: none */
     int window_log;
     int stopped;
     int io_error;
@@ -214,13 +224,14 @@ static char *json_quote(const char *s)
     return (char *)b.data;
 }
 
-/* The input's format: `auto` looks at the name without a compression suffix. */
+/* The input's format: `auto` looks at the name without a compression suffix, and where the name
+ * is not conclusive, returns TALLY_FORMAT_AUTO: the content decides (sniff). */
 static int format_for(const char *name, int fmt)
 {
     if (fmt != TALLY_FORMAT_AUTO)
         return fmt;
     if (strcmp(name, "-") == 0)
-        return TALLY_FORMAT_AUTO; /* decided on the first bytes */
+        return TALLY_FORMAT_AUTO;
     size_t n = strlen(name);
     static const char *const comp[] = {".zst", ".zstd", ".gz", ".gzip"};
     for (size_t i = 0; i < sizeof comp / sizeof comp[0]; i++) {
@@ -232,7 +243,38 @@ static int format_for(const char *name, int fmt)
     }
     if ((n > 6 && memcmp(name + n - 6, ".jsonl", 6) == 0) || (n > 7 && memcmp(name + n - 7, ".ndjson", 7) == 0))
         return TALLY_FORMAT_JSONL;
+    if (n > 4 && memcmp(name + n - 4, ".txt", 4) == 0)
+        return TALLY_FORMAT_TEXT;
+    return TALLY_FORMAT_AUTO;
+}
+
+static size_t skip_blanks(const uint8_t *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* The format by content: JSON Lines when the first non-blank byte is '{', a JSON array when it
+ * is '[' followed (after blanks) by '{' or ']', text otherwise. TALLY_FORMAT_AUTO while the
+ * bytes seen so far cannot tell (and eof is not reached). */
+static int sniff(const uint8_t *p, size_t n, int eof)
+{
+    size_t i = skip_blanks(p, 0, n);
+    if (i == n)
+        return eof ? TALLY_FORMAT_TEXT : TALLY_FORMAT_AUTO;
+    if (p[i] == '{')
+        return TALLY_FORMAT_JSONL;
+    if (p[i] != '[')
+        return TALLY_FORMAT_TEXT;
+    size_t j = skip_blanks(p, i + 1, n);
+    if (j == n)
+        return eof ? TALLY_FORMAT_TEXT : TALLY_FORMAT_AUTO;
+#ifdef TALLY_HAVE_JARRAY
+    return p[j] == '{' || p[j] == ']' ? TALLY_FORMAT_JSON : TALLY_FORMAT_TEXT;
+#else
     return TALLY_FORMAT_TEXT;
+#endif
 }
 
 /* ---- per-document records ----------------------------------------------------------------- */
@@ -302,6 +344,11 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     if (!w->jr_ready) {
         tally__jsonl_result_init(&w->jr, s->spec);
         w->jr_ready = 1;
+    }
+    if (n > s->max_line) {
+        batch_error(b, line, "line of %zu bytes, longer than the limit of %zu bytes; skipped", n, s->max_line);
+        b->skipped++;
+        return;
     }
     tally_error err;
     if (tally__jsonl_scan(s->spec, p, n, &w->jr, &err) != 0) {
@@ -456,6 +503,22 @@ static size_t forced_cut(const uint8_t *p, size_t n)
     return k ? k : n;
 }
 
+/* Reads decompressed bytes into buf; counts them (a dropped byte order mark too: corpus.bytes is
+ * every decompressed byte). Returns what tally__reader_read returns; an error is kept in b. */
+static ssize_t read_some(input *in, batch *b, uint8_t *buf, size_t cap)
+{
+    ssize_t got = tally__reader_read(in->r, buf, cap, &b->read_err);
+    if (!in->bom_checked) {
+        in->bom_checked = 1;
+        b->bytes += (uint64_t)tally__reader_bom_dropped(in->r);
+    }
+    if (got < 0)
+        b->read_rc = (int)got;
+    else
+        b->bytes += (uint64_t)got;
+    return got;
+}
+
 static void fill_work(uv_work_t *req)
 {
     batch *b = req->data;
@@ -472,6 +535,7 @@ static void fill_work(uv_work_t *req)
         int rc = tally__reader_open(&in->r, in->name, s->window_log, &b->read_err);
         if (rc) {
             b->read_rc = rc;
+            b->open_failed = 1;
             b->last = 1;
             return;
         }
@@ -480,18 +544,42 @@ static void fill_work(uv_work_t *req)
     in->carry.len = 0;
 
     int eof = 0;
+    if (!in->sniffed) {
+        /* The first bytes settle the format (when the name did not) and, for a file of a folder
+         * walk read as text, whether it is binary: they are read ahead whatever the batch size. */
+        int need_bin = 0;
+        for (;;) {
+            if (in->format == TALLY_FORMAT_AUTO)
+                in->format = sniff(d->data, d->len, eof);
+            need_bin = in->walked && !s->opt->binary &&
+                       (in->format == TALLY_FORMAT_TEXT || in->format == TALLY_FORMAT_LINES);
+            if (eof || (in->format != TALLY_FORMAT_AUTO && (!need_bin || d->len >= PEEK_BYTES)))
+                break;
+            size_t chunk = s->batch_bytes < READ_CHUNK ? s->batch_bytes : READ_CHUNK;
+            tally__buf_reserve(d, chunk);
+            ssize_t got = read_some(in, b, d->data + d->len, chunk);
+            if (got <= 0)
+                eof = 1;
+            else
+                d->len += (size_t)got;
+        }
+        in->sniffed = 1;
+        const uint8_t *nul = need_bin ? memchr(d->data, 0, d->len < PEEK_BYTES ? d->len : PEEK_BYTES) : NULL;
+        if (nul) {
+            b->binary = 1;
+            b->nul_at = (uint64_t)(nul - d->data);
+            b->bytes = 0;
+            b->read_rc = 0;
+            b->last = 1;
+            d->len = 0;
+            return;
+        }
+    }
     int skipping = 0;     /* discarding an overlong JSON line up to its newline */
     size_t scan_from = 0; /* no newline before this offset */
     size_t cut = 0;
     size_t want = s->batch_bytes;
     for (;;) {
-        if (in->format == TALLY_FORMAT_AUTO && (d->len > 0 || eof)) {
-            size_t i = 0;
-            while (i < d->len && (d->data[i] == ' ' || d->data[i] == '\t' || d->data[i] == '\r' || d->data[i] == '\n'))
-                i++;
-            if (i < d->len || eof)
-                in->format = i < d->len && d->data[i] == '{' ? TALLY_FORMAT_JSONL : TALLY_FORMAT_TEXT;
-        }
         if (skipping) {
             const uint8_t *nl = memchr(d->data, '\n', d->len);
             if (nl) {
@@ -518,7 +606,7 @@ static void fill_work(uv_work_t *req)
                     cut = d->len; /* the open document is dropped by count_work */
             }
             break;
-        } else if (d->len >= want && in->format != TALLY_FORMAT_AUTO) {
+        } else if (d->len >= want) {
             if (in->format != TALLY_FORMAT_TEXT) {
                 const uint8_t *nl = memrchr(d->data + scan_from, '\n', d->len - scan_from);
                 if (nl) {
@@ -529,17 +617,17 @@ static void fill_work(uv_work_t *req)
             }
             if (in->format != TALLY_FORMAT_JSONL) {
                 size_t p = tally__tok_safe_cut(d->data, d->len, 65536);
-                if (p == 0 && d->len >= s->max_line)
+                if (p == 0 && d->len >= s->force_cut)
                     p = forced_cut(d->data, d->len);
                 if (p) {
                     cut = p;
                     b->cont_out = 1;
                     break;
                 }
-            } else if (d->len >= s->max_line) {
-                /* only a part of one line is buffered: the line is skipped, not kept whole */
-                batch_error(b, b->first_line, "line longer than the limit of %zu bytes (--max-line-bytes); skipped",
-                            s->max_line);
+            } else if (d->len > s->max_line) {
+                /* d is one line without its newline yet, already too long: it is skipped, not
+                 * kept whole */
+                batch_error(b, b->first_line, "line longer than the limit of %zu bytes; skipped", s->max_line);
                 b->skipped++;
                 d->len = 0;
                 scan_from = 0;
@@ -554,24 +642,17 @@ static void fill_work(uv_work_t *req)
         size_t room = d->cap - d->len;
         if (s->batch_bytes < READ_CHUNK && room > chunk)
             room = chunk;
-        ssize_t got = tally__reader_read(in->r, d->data + d->len, room, &b->read_err);
-        if (got < 0) {
-            b->read_rc = (int)got;
+        ssize_t got = read_some(in, b, d->data + d->len, room);
+        if (got <= 0)
             eof = 1;
-        } else if (got == 0) {
-            eof = 1;
-        } else {
+        else
             d->len += (size_t)got;
-            b->bytes += (uint64_t)got;
-        }
     }
     /* the rest goes back to the input for the next batch */
     tally__buf_append(&in->carry, d->data + cut, d->len - cut);
     if (b->read_rc)
         in->carry.len = 0; /* bytes after a fault are not counted as documents */
     d->len = cut;
-    if (in->format == TALLY_FORMAT_AUTO)
-        in->format = TALLY_FORMAT_TEXT;
     in->next_line = b->first_line;
     if (in->format != TALLY_FORMAT_TEXT)
         in->next_line += count_newlines(d->data, d->len);
@@ -624,6 +705,7 @@ static void release_slot(scan *s, batch *b)
     b->in = NULL;
     b->w = NULL;
     b->read_rc = 0;
+    b->open_failed = b->binary = 0;
     b->last = b->cont_in = b->cont_out = 0;
     b->docs = b->tokens = b->invalid = b->skipped = b->objects = b->with_field = 0;
     s->free_slots[s->n_free++] = b;
@@ -777,7 +859,20 @@ static void fill_after(uv_work_t *req, int status)
     (void)status;
     s->in_flight--;
     in->filling = 0;
+    if (b->binary) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "binary file left out: a NUL byte at byte %llu",
+                 (unsigned long long)b->nul_at);
+        tally__summary_add_warning(s->sum, in->index, 0, msg);
+        s->sum->skipped_inputs++;
+        finish_input(s, in);
+        release_slot(s, b);
+        pump(s);
+        return;
+    }
     s->sum->bytes += b->bytes;
+    if (b->open_failed)
+        s->sum->unopened++;
     if (b->read_rc) {
         char msg[700];
         if (b->read_err.offset != UINT64_MAX)
@@ -820,6 +915,7 @@ static void pump(scan *s)
             if (in->open_error) {
                 tally__summary_add_error(s->sum, in->index, 0, in->open_error);
                 s->sum->failed_inputs++;
+                s->sum->unopened++;
                 in->state = IN_FINISHED;
                 continue;
             }
@@ -834,6 +930,12 @@ static void pump(scan *s)
         if (in->wait_cont)
             continue;
         batch *b = s->free_slots[--s->n_free];
+        if (s->prefault && b->data.cap < s->prefault) {
+            /* written once, on the slot's first use: memory then stays flat over a long run,
+             * and a run that needs few slots never pays for the others */
+            tally__buf_reserve(&b->data, s->prefault);
+            memset(b->data.data, 0, s->prefault);
+        }
         b->in = in;
         b->s = s;
         b->work.data = b;
@@ -887,6 +989,11 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     *out = NULL;
     if (!d->compiled)
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the dictionary is not compiled");
+    for (size_t i = 0; i < opt->n_globs; i++) {
+        const char *g = opt->globs[i];
+        if (tally__glob_check(g + (g[0] == '!'), err) != 0)
+            return TALLY_EINVAL;
+    }
 
     scan *s = tally_xcalloc(1, sizeof *s);
     int rc = 0;
@@ -899,8 +1006,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     s->spec = tally__jsonl_spec_new(s->fields, s->n_fields, id_field);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
     s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
-    if (s->max_line < s->batch_bytes)
-        s->max_line = s->batch_bytes;
+    s->force_cut = s->max_line < s->batch_bytes ? s->batch_bytes : s->max_line;
     s->window_log = opt->zstd_window_log_max;
     unsigned threads = opt->threads;
     if (threads == 0) {
@@ -916,7 +1022,8 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     json_object_seed(0);
 
     tally_input_list list = {0};
-    tally__inputs_expand(&list, inputs, n_inputs);
+    tally_walk_options wo = {opt->globs, opt->n_globs, opt->exclude, opt->n_exclude};
+    tally__inputs_expand(&list, inputs, n_inputs, &wo);
     s->n_inputs = list.n;
     s->inputs = tally_xcalloc(list.n ? list.n : 1, sizeof *s->inputs);
     s->sum = tally__summary_new(d, list.n);
@@ -928,28 +1035,32 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         in->name = list.items[i].path;
         in->name_json = json_quote(in->name);
         in->open_error = list.items[i].error;
+        in->walked = list.items[i].walked;
         in->format = format_for(in->name, opt->format);
         in->next_line = 1;
         tally__buf_init(&in->carry);
         s->sum->input_names[i] = tally_xstrdup(in->name);
     }
+    for (size_t i = 0; i < list.n_empty; i++) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "no input files under this folder");
+        tally__summary_add_named_error(s->sum, list.empty[i].before, list.empty[i].path, msg);
+    }
+    if (list.n == 0 && list.n_empty == 0 && n_inputs > 0)
+        tally__summary_add_named_error(s->sum, 0, "", "no input files");
     s->max_reading = threads;
     s->threads = threads;
     s->n_slots = 2 * (size_t)threads + 2;
     s->all_slots = tally_xcalloc(s->n_slots, sizeof *s->all_slots);
     s->free_slots = tally_xcalloc(s->n_slots, sizeof *s->free_slots);
-    /* Each slot's buffer gets the size a batch normally reaches, written once now: memory is
-     * then set by --threads and --batch-bytes from the start instead of creeping up to that
-     * bound as a long run happens to fill every slot (and a memory limit fails at once, not
-     * hours in). Very large --batch-bytes are left to grow on demand. */
-    size_t prefault = s->batch_bytes <= PREFAULT_MAX ? s->batch_bytes + READ_CHUNK : 0;
+    /* Each slot's buffer gets the size a batch normally reaches, written once when the slot is
+     * first used (pump): memory then never creeps up during a long run, while a run that uses
+     * few slots (a small input with many threads) never pays for the rest. Very large
+     * --batch-bytes are left to grow on demand. */
+    s->prefault = s->batch_bytes <= PREFAULT_MAX ? s->batch_bytes + READ_CHUNK : 0;
     for (size_t i = 0; i < s->n_slots; i++) {
         tally__buf_init(&s->all_slots[i].data);
         tally__buf_init(&s->all_slots[i].perdoc);
-        if (prefault) {
-            tally__buf_reserve(&s->all_slots[i].data, prefault);
-            memset(s->all_slots[i].data.data, 0, prefault);
-        }
         s->free_slots[s->n_free++] = &s->all_slots[i];
     }
 

@@ -59,6 +59,7 @@ struct tally_reader {
     uint64_t zeros_start;   /* where trailing NUL padding after a gzip member began */
 
     int bom_done;
+    int bom_dropped;        /* bytes of the BOM dropped at the start: 0 or 3 */
     uint8_t pend[3];        /* decompressed bytes held back while the BOM is undecided */
     size_t pend_pos, pend_len;
 
@@ -430,8 +431,10 @@ ssize_t tally__reader_read(tally_reader *r, uint8_t *buf, size_t cap, tally_erro
             if (memcmp(r->pend, bom, r->pend_len) != 0)
                 break;
         }
-        if (r->pend_len == 3 && memcmp(r->pend, bom, 3) == 0)
+        if (r->pend_len == 3 && memcmp(r->pend, bom, 3) == 0) {
             r->pend_len = 0;
+            r->bom_dropped = 3;
+        }
         r->bom_done = 1;
     }
     if (r->pend_pos < r->pend_len) {
@@ -510,6 +513,11 @@ tally_reader *tally__reader_new_cb(tally_source_cb cb, void *ctx, int window_log
 int tally__reader_compression(const tally_reader *r)
 {
     return r->comp;
+}
+
+int tally__reader_bom_dropped(const tally_reader *r)
+{
+    return r->bom_dropped;
 }
 
 uint64_t tally__reader_raw_offset(const tally_reader *r)

@@ -48,6 +48,10 @@ ssize_t tally__reader_read(tally_reader *r, uint8_t *buf, size_t cap, tally_erro
 /* The compression detected (valid after the first read). */
 int tally__reader_compression(const tally_reader *r);
 
+/* The length of the byte order mark dropped at the start of the content (0 or 3): decompressed
+ * bytes that tally__reader_read never hands out but that are part of the input's size. */
+int tally__reader_bom_dropped(const tally_reader *r);
+
 /* Compressed bytes consumed so far. */
 uint64_t tally__reader_raw_offset(const tally_reader *r);
 

@@ -34,9 +34,14 @@ void tally_summary_free(tally_summary *s)
     for (uint64_t i = 0; i < s->inputs; i++)
         free(s->input_names[i]);
     free(s->input_names);
-    for (size_t i = 0; i < s->n_errors; i++)
+    for (size_t i = 0; i < s->n_errors; i++) {
         free(s->errors[i].message);
+        free(s->errors[i].name);
+    }
     free(s->errors);
+    for (size_t i = 0; i < s->n_warnings; i++)
+        free(s->warnings[i].message);
+    free(s->warnings);
     free(s->input_errors);
     free(s->options_desc);
     free(s);
@@ -73,6 +78,9 @@ static int cmp_err(const void *a, const void *b)
     const tally_serror *x = a, *y = b;
     if (x->input != y->input)
         return x->input < y->input ? -1 : 1;
+    /* a folder's error comes before the errors of the input that follows it */
+    if (!x->name != !y->name)
+        return x->name ? -1 : 1;
     if (x->line != y->line)
         return x->line < y->line ? -1 : 1;
     return strcmp(x->message, y->message);
@@ -84,14 +92,14 @@ static void trim_input_errors(tally_summary *s, size_t input)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->n_errors; i++)
-        if (s->errors[i].input == input)
+        if (s->errors[i].input == input && !s->errors[i].name)
             n++;
     if (n <= TALLY_MAX_ERRORS_PER_INPUT)
         return;
     qsort(s->errors, s->n_errors, sizeof *s->errors, cmp_err);
     size_t seen = 0, w = 0;
     for (size_t i = 0; i < s->n_errors; i++) {
-        if (s->errors[i].input == input && seen++ >= TALLY_MAX_ERRORS_PER_INPUT) {
+        if (s->errors[i].input == input && !s->errors[i].name && seen++ >= TALLY_MAX_ERRORS_PER_INPUT) {
             free(s->errors[i].message);
             continue;
         }
@@ -110,8 +118,30 @@ void tally__summary_add_error(tally_summary *s, size_t input, uint64_t line, con
     e->input = input;
     e->line = line;
     e->message = tally_xstrdup(message);
+    e->name = NULL;
     if (input < s->inputs && ++s->input_errors[input] % (2 * TALLY_MAX_ERRORS_PER_INPUT) == 0)
         trim_input_errors(s, input);
+}
+
+void tally__summary_add_named_error(tally_summary *s, size_t before, const char *name, const char *message)
+{
+    tally__summary_add_error(s, SIZE_MAX, 0, message);
+    tally_serror *e = &s->errors[s->n_errors - 1];
+    e->input = before;
+    e->name = tally_xstrdup(name);
+}
+
+void tally__summary_add_warning(tally_summary *s, size_t input, uint64_t line, const char *message)
+{
+    if (s->n_warnings == s->cap_warnings) {
+        s->cap_warnings = s->cap_warnings ? s->cap_warnings * 2 : 16;
+        s->warnings = tally_xrealloc(s->warnings, s->cap_warnings * sizeof *s->warnings);
+    }
+    tally_serror *e = &s->warnings[s->n_warnings++];
+    e->input = input;
+    e->line = line;
+    e->message = tally_xstrdup(message);
+    e->name = NULL;
 }
 
 void tally__summary_finish(tally_summary *s)
@@ -121,6 +151,8 @@ void tally__summary_finish(tally_summary *s)
             trim_input_errors(s, i);
     if (s->n_errors > 1)
         qsort(s->errors, s->n_errors, sizeof *s->errors, cmp_err);
+    if (s->n_warnings > 1)
+        qsort(s->warnings, s->n_warnings, sizeof *s->warnings, cmp_err);
     s->errors_omitted = 0;
     for (uint64_t i = 0; i < s->inputs; i++)
         if (s->input_errors[i] > TALLY_MAX_ERRORS_PER_INPUT)
@@ -129,6 +161,9 @@ void tally__summary_finish(tally_summary *s)
 
 int tally_summary_status(const tally_summary *s)
 {
+    /* not one of the inputs that were to be read could be opened: a typo in the only path */
+    if (s->unopened > 0 && s->unopened + s->skipped_inputs == s->inputs)
+        return 1;
     return (s->failed_inputs || s->skipped_documents || s->n_errors) ? 3 : 0;
 }
 
@@ -141,6 +176,7 @@ void tally_summary_totals(const tally_summary *s, tally_totals *t)
     t->invalid_utf8 = s->invalid_utf8;
     t->skipped_documents = s->skipped_documents;
     t->failed_inputs = s->failed_inputs;
+    t->skipped_inputs = s->skipped_inputs;
     t->errors_omitted = s->errors_omitted;
     t->seconds = s->seconds;
 }
@@ -162,11 +198,32 @@ size_t tally_summary_error_count(const tally_summary *s)
     return s->n_errors;
 }
 
+static const char *entry_name(const tally_summary *s, const tally_serror *e)
+{
+    if (e->name)
+        return e->name;
+    return e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
+}
+
 void tally_summary_error(const tally_summary *s, size_t i, const char **input, uint64_t *line,
                          const char **message)
 {
     const tally_serror *e = &s->errors[i];
-    *input = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
+    *input = entry_name(s, e);
+    *line = e->line;
+    *message = e->message;
+}
+
+size_t tally_summary_warning_count(const tally_summary *s)
+{
+    return s->n_warnings;
+}
+
+void tally_summary_warning(const tally_summary *s, size_t i, const char **input, uint64_t *line,
+                           const char **message)
+{
+    const tally_serror *e = &s->warnings[i];
+    *input = entry_name(s, e);
     *line = e->line;
     *message = e->message;
 }
@@ -204,6 +261,27 @@ static int dump_key(FILE *f, const char *indent, const char *key)
     return 0;
 }
 
+/* Writes a list of errors or warnings, one entry a line: [{"input","line","message"}, ...]. */
+static int write_entries(const tally_summary *s, const tally_serror *list, size_t n, FILE *f)
+{
+    int bad = fputs("[", f) == EOF;
+    for (size_t i = 0; i < n && !bad; i++) {
+        const tally_serror *e = &list[i];
+        /* names come from the file system and may be any bytes: jansson needs valid UTF-8 */
+        char *name = tally__utf8_sanitize(entry_name(s, e)), *msg = tally__utf8_sanitize(e->message);
+        json_t *o = json_object();
+        set(o, "input", json_string(name));
+        set(o, "line", json_integer((json_int_t)e->line));
+        set(o, "message", json_string(msg));
+        free(name);
+        free(msg);
+        bad |= fputs(i ? ",\n    " : "\n    ", f) == EOF;
+        bad |= dump(f, o);
+    }
+    bad |= fputs(n ? "\n  ]" : "]", f) == EOF;
+    return bad ? -1 : 0;
+}
+
 /* The summary is written one entry at a time, so memory stays flat with a million keywords:
  * a small jansson value per entry, never a tree of the whole document. */
 int tally_summary_write(const tally_summary *s, FILE *f)
@@ -221,6 +299,7 @@ int tally_summary_write(const tally_summary *s, FILE *f)
     set(c, "invalid_utf8", json_integer((json_int_t)s->invalid_utf8));
     set(c, "skipped_documents", json_integer((json_int_t)s->skipped_documents));
     set(c, "failed_inputs", json_integer((json_int_t)s->failed_inputs));
+    set(c, "skipped_inputs", json_integer((json_int_t)s->skipped_inputs));
     bad |= fputs(",\n  \"corpus\": ", f) == EOF;
     bad |= dump(f, c);
 
@@ -250,23 +329,13 @@ int tally_summary_write(const tally_summary *s, FILE *f)
         bad |= dump_key(f, g ? ",\n    " : "\n    ", d->groups[g].name);
         bad |= dump(f, o);
     }
-    bad |= fputs(d->n_groups ? "\n  },\n  \"errors\": [" : "},\n  \"errors\": [", f) == EOF;
-    for (size_t i = 0; i < s->n_errors && !bad; i++) {
-        const tally_serror *e = &s->errors[i];
-        const char *in = e->input < s->inputs && s->input_names[e->input] ? s->input_names[e->input] : "";
-        /* names come from the file system and may be any bytes: jansson needs valid UTF-8 */
-        char *name = tally__utf8_sanitize(in), *msg = tally__utf8_sanitize(e->message);
-        json_t *o = json_object();
-        set(o, "input", json_string(name));
-        set(o, "line", json_integer((json_int_t)e->line));
-        set(o, "message", json_string(msg));
-        free(name);
-        free(msg);
-        bad |= fputs(i ? ",\n    " : "\n    ", f) == EOF;
-        bad |= dump(f, o);
-    }
-    bad |= fputs(s->n_errors ? "\n  ],\n  \"errors_omitted\": " : "],\n  \"errors_omitted\": ", f) == EOF;
+    bad |= fputs(d->n_groups ? "\n  },\n  \"errors\": " : "},\n  \"errors\": ", f) == EOF;
+    bad |= bad || write_entries(s, s->errors, s->n_errors, f);
+    bad |= fputs(",\n  \"errors_omitted\": ", f) == EOF;
     bad |= dump(f, json_integer((json_int_t)s->errors_omitted));
+
+    bad |= fputs(",\n  \"warnings\": ", f) == EOF;
+    bad |= bad || write_entries(s, s->warnings, s->n_warnings, f);
 
     json_t *opt = json_object();
     set(opt, "fingerprint", json_string(s->fingerprint));

@@ -17,6 +17,8 @@ typedef struct tally_serror {
     size_t input;      /* input index: errors are listed in input order, then by line */
     uint64_t line;
     char *message;     /* owned */
+    char *name;        /* owned; when not NULL, names what the message is about instead of input
+                        * (a folder that held no file); input is then the index it comes before */
 } tally_serror;
 
 /* Errors of one input, kept bounded: only the first TALLY_MAX_ERRORS_PER_INPUT by line. */
@@ -31,6 +33,10 @@ struct tally_summary {
     size_t n_errors, cap_errors;
     uint64_t errors_omitted;
     uint64_t *input_errors; /* per input: errors seen (listed or not) */
+    uint64_t skipped_inputs; /* folder-walk files left out as binary */
+    uint64_t unopened;     /* inputs that could not be opened at all */
+    tally_serror *warnings; /* facts that do not fail the run, ordered as errors */
+    size_t n_warnings, cap_warnings;
     char *options_desc;   /* canonical text of the counting options, owned */
     char fingerprint[17];
     unsigned threads;
@@ -49,6 +55,12 @@ void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t
 
 /* Records an error of input i (message copied). */
 void tally__summary_add_error(tally_summary *s, size_t input, uint64_t line, const char *message);
+
+/* Records an error about a name that is not an input (a folder), placed before input i. */
+void tally__summary_add_named_error(tally_summary *s, size_t before, const char *name, const char *message);
+
+/* Records a warning about input i (message copied). */
+void tally__summary_add_warning(tally_summary *s, size_t input, uint64_t line, const char *message);
 
 /* Sorts the errors into their final order. Call once after the scan. */
 void tally__summary_finish(tally_summary *s);

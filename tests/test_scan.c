@@ -324,7 +324,8 @@ static void test_formats_by_name(void **state)
 {
     (void)state;
     tally_dict *d = make_dict();
-    /* {"text":"global"} is 1 token as JSON Lines and 2 (text, global) as text */
+    /* {"text":"global"} is 1 token as JSON Lines and 2 (text, global) as text; a name that is
+     * not conclusive (.json, .dat, none) lets the content decide */
     static const struct {
         const char *name;
         int format;
@@ -332,7 +333,9 @@ static void test_formats_by_name(void **state)
     } cases[] = {
         {"e.ndjson", TALLY_FORMAT_AUTO, 1},   {"e.jsonl", TALLY_FORMAT_AUTO, 1},
         {"e.jsonl.gz", TALLY_FORMAT_AUTO, 1}, {"e.ndjson.zst", TALLY_FORMAT_AUTO, 1},
-        {"e.json", TALLY_FORMAT_AUTO, 2},     {"e.txt", TALLY_FORMAT_AUTO, 2},
+        {"e.json", TALLY_FORMAT_AUTO, 1},     {"e.txt", TALLY_FORMAT_AUTO, 2},
+        {"e.dat", TALLY_FORMAT_AUTO, 1},      {"e", TALLY_FORMAT_AUTO, 1},
+        {"e.json.gz", TALLY_FORMAT_AUTO, 1},  {"e.txt.zst", TALLY_FORMAT_AUTO, 2},
         {"e.jsonl.txt", TALLY_FORMAT_AUTO, 2}, {"e.txt", TALLY_FORMAT_JSONL, 1},
         {"e.jsonl", TALLY_FORMAT_TEXT, 2},    {"e.jsonl", TALLY_FORMAT_LINES, 2},
     };
@@ -420,8 +423,17 @@ static void test_missing_and_empty(void **state)
     assert_int_equal(t.documents, 0);
     assert_int_equal(t.tokens, 0);
     assert_int_equal(t.failed_inputs, 0);
-    assert_int_equal(tally_summary_error_count(s), 0);
-    assert_int_equal(tally_summary_status(s), 0);
+    /* nothing found is not success: an error names the folder */
+    assert_int_equal(tally_summary_error_count(s), 1);
+    assert_int_equal(tally_summary_status(s), 3);
+    {
+        const char *ein, *emsg;
+        uint64_t eline;
+        tally_summary_error(s, 0, &ein, &eline, &emsg);
+        assert_string_equal(ein, empty);
+        assert_int_equal(eline, 0);
+        assert_non_null(strstr(emsg, "no input files"));
+    }
     check_kw(s, K_GLOBAL, 0, 0);
     tally_summary_free(s);
 
@@ -440,7 +452,8 @@ static void test_missing_and_empty(void **state)
     assert_int_equal(t.inputs, 1);
     assert_int_equal(t.failed_inputs, 1);
     assert_int_equal(t.documents, 0);
-    assert_int_equal(tally_summary_status(s), 3);
+    /* not one input could be read: a failure, not "some lines skipped" */
+    assert_int_equal(tally_summary_status(s), 1);
     assert_int_equal(tally_summary_error_count(s), 1);
     const char *input, *msg;
     uint64_t line;

@@ -127,6 +127,6 @@ run_rc 3 "$T" scan -q --max-line-bytes 8M -d "$W/d.dict" -o "$W/s.json" "$W/long
 expect_eq long-line-skipped "$(get "$W/s.json" corpus.skipped_documents)" 1
 expect_eq long-line-after "$(get "$W/s.json" keywords.global.count)" 1
 expect_eq long-line-error "$(get "$W/s.json" errors.0.line)" 1
-get "$W/s.json" errors.0.message | grep -q -- "--max-line-bytes" || fail "long line message"
+get "$W/s.json" errors.0.message | grep -q -- "longer than the limit of 8388608 bytes" || fail "long line message"
 expect_eq long-line-bytes "$(get "$W/s.json" corpus.bytes)" "$(wc -c < "$W/long.jsonl")"
 exit 0
