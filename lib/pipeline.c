@@ -27,6 +27,7 @@
 #include "common.h"
 #include "dict.h"
 #include "glob.h"
+#include "jarray.h"
 #include "inputs.h"
 #include "jsonl.h"
 #include "match.h"
@@ -47,6 +48,13 @@ typedef struct berr {
     uint64_t line;
     char *msg;
 } berr;
+
+/* An element of a JSON array, found by the fill: absolute offset, length, line. */
+typedef struct jelem {
+    uint64_t start;
+    size_t len;
+    uint64_t line;
+} jelem;
 
 typedef struct worker {
     tally_matcher *m;
@@ -73,6 +81,9 @@ typedef struct batch {
     int open_failed;      /* the input could not be opened: nothing was read */
     int binary;           /* the input was left out as binary (no data) */
     uint64_t nul_at;      /* where, for the warning */
+    uint64_t data_off;    /* JSON array: the absolute offset of data[0] in the input */
+    jelem *elems;         /* JSON array: the elements in data, in order */
+    size_t n_elems, cap_elems;
     tally_error read_err;
     worker *w;
     /* results */
@@ -99,6 +110,11 @@ typedef struct input {
     int format;
     int sniffed;          /* the format is settled and the binary check done */
     int bom_checked;
+    tally_jarray ja;      /* JSON array: the element cutter, fed each byte once */
+    uint64_t ja_fed;      /* absolute offset of the first byte not yet fed */
+    uint64_t carry_off;   /* absolute offset of carry[0] */
+    uint64_t ja_skip;     /* start of an element too long to keep, being skipped; or UINT64_MAX */
+    int ja_dead;          /* a fatal error in the array: the rest is read but not cut */
     tally_reader *r;
     int state;
     int filling;
@@ -270,11 +286,7 @@ static int sniff(const uint8_t *p, size_t n, int eof)
     size_t j = skip_blanks(p, i + 1, n);
     if (j == n)
         return eof ? TALLY_FORMAT_TEXT : TALLY_FORMAT_AUTO;
-#ifdef TALLY_HAVE_JARRAY
     return p[j] == '{' || p[j] == ']' ? TALLY_FORMAT_JSON : TALLY_FORMAT_TEXT;
-#else
-    return TALLY_FORMAT_TEXT;
-#endif
 }
 
 /* ---- per-document records ----------------------------------------------------------------- */
@@ -332,7 +344,9 @@ static void perdoc_record(batch *b, const uint8_t *id, size_t idlen, int id_raw,
 
 /* ---- count: runs on the thread pool ------------------------------------------------------- */
 
-static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line)
+/* One JSON Lines line, or one element of a JSON array (elem: its absolute offset, named in the
+ * messages; UINT64_MAX for a line). */
+static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line, uint64_t elem)
 {
     scan *s = b->s;
     worker *w = b->w;
@@ -345,20 +359,29 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
         tally__jsonl_result_init(&w->jr, s->spec);
         w->jr_ready = 1;
     }
+    char where[64] = "";
+    if (elem != UINT64_MAX)
+        snprintf(where, sizeof where, " (array element at byte %llu)", (unsigned long long)elem);
     if (n > s->max_line) {
-        batch_error(b, line, "line of %zu bytes, longer than the limit of %zu bytes; skipped", n, s->max_line);
+        batch_error(b, line, "%s of %zu bytes, longer than the limit of %zu bytes; skipped%s",
+                    elem != UINT64_MAX ? "element" : "line", n, s->max_line, where);
         b->skipped++;
         return;
     }
     tally_error err;
     if (tally__jsonl_scan(s->spec, p, n, &w->jr, &err) != 0) {
-        batch_error(b, line, "invalid JSON at column %llu: %s", (unsigned long long)err.offset + 1,
-                    err.message);
+        if (elem != UINT64_MAX)
+            batch_error(b, line, "invalid JSON at byte %llu: %s%s", (unsigned long long)(elem + err.offset),
+                        err.message, where);
+        else
+            batch_error(b, line, "invalid JSON at column %llu: %s", (unsigned long long)err.offset + 1,
+                        err.message);
         b->skipped++;
         return;
     }
     if (!w->jr.is_object) {
-        batch_error(b, line, "the line is valid JSON but not an object");
+        batch_error(b, line, "the %s is valid JSON but not an object%s", elem != UINT64_MAX ? "element" : "line",
+                    where);
         b->skipped++;
         return;
     }
@@ -366,7 +389,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     int present = 0;
     for (size_t f = 0; f < s->n_fields; f++) {
         if (w->jr.fields[f].kind == TALLY_JF_OTHER) {
-            batch_error(b, line, "field '%s' is neither a string nor an array of strings", s->fields[f]);
+            batch_error(b, line, "field '%s' is neither a string nor an array of strings%s", s->fields[f], where);
             b->skipped++;
             return;
         }
@@ -375,9 +398,9 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     }
     if (!present) {
         if (s->n_fields == 1)
-            batch_error(b, line, "no field '%s'", s->fields[0]);
+            batch_error(b, line, "no field '%s'%s", s->fields[0], where);
         else
-            batch_error(b, line, "none of the text fields exists");
+            batch_error(b, line, "none of the text fields exists%s", where);
         b->skipped++;
         for (size_t k = 0; k < w->jr.n_keys && b->n_keys < MAX_KEYS_SEEN; k++) {
             size_t j = 0;
@@ -434,6 +457,14 @@ static void count_work(uv_work_t *req)
     size_t n = b->data.len;
     int fmt = b->in->format;
 
+    if (fmt == TALLY_FORMAT_JSON) {
+        for (size_t i = 0; i < b->n_elems; i++) {
+            const jelem *e = &b->elems[i];
+            count_jsonl_line(b, p + (e->start - b->data_off), e->len, e->line, e->start);
+        }
+        goto done;
+    }
+
     if (fmt == TALLY_FORMAT_TEXT) {
         if (b->read_rc && !(b->cont_in || n))
             goto done; /* the input could not be read at all: no document */
@@ -460,7 +491,7 @@ static void count_work(uv_work_t *req)
         /* a last line cut off by a broken stream stays open, and is dropped below */
         int cont_out = !nl && (b->cont_out || b->read_rc);
         if (fmt == TALLY_FORMAT_JSONL)
-            count_jsonl_line(b, p + pos, end - pos, line);
+            count_jsonl_line(b, p + pos, end - pos, line, UINT64_MAX);
         else
             count_text_line(b, p + pos, end - pos, line, cont_in, cont_out);
         first = 0;
@@ -519,6 +550,81 @@ static ssize_t read_some(input *in, batch *b, uint8_t *buf, size_t cap)
     return got;
 }
 
+/* Called by the cutter on the fill thread, with the batch being filled. */
+static void ja_event(void *ctx, const tally_ja_event *e)
+{
+    batch *b = ctx;
+    input *in = b->in;
+    if (e->kind == TALLY_JA_ERROR) {
+        batch_error(b, e->line, "%s (at byte %llu)", e->message, (unsigned long long)e->start);
+        return;
+    }
+    if (e->start == in->ja_skip) {
+        in->ja_skip = UINT64_MAX;
+        batch_error(b, e->line, "element of %llu bytes, longer than the limit of %zu bytes; skipped (array element at byte %llu)",
+                    (unsigned long long)(e->end - e->start), b->s->max_line, (unsigned long long)e->start);
+        b->skipped++;
+        return;
+    }
+    if (b->n_elems == b->cap_elems) {
+        b->cap_elems = b->cap_elems ? 2 * b->cap_elems : 64;
+        b->elems = tally_xrealloc(b->elems, b->cap_elems * sizeof *b->elems);
+    }
+    b->elems[b->n_elems++] = (jelem){e->start, (size_t)(e->end - e->start), e->line};
+}
+
+/* Fills a batch of whole elements of a JSON array. d holds the bytes from b->data_off on (the
+ * carry of the open element, and what the first fill read ahead); each byte goes through the
+ * cutter once. An element longer than the line limit is not kept: while it stays open its bytes
+ * are dropped as they come. Returns where the batch ends in d. */
+static size_t fill_json(batch *b, input *in, int *eofp)
+{
+    scan *s = b->s;
+    tally_buf *d = &b->data;
+    size_t want = s->batch_bytes;
+    int eof = *eofp;
+    for (;;) {
+        size_t fed = (size_t)(in->ja_fed - b->data_off);
+        if (!in->ja_dead && fed < d->len &&
+            tally__jarray_feed(&in->ja, d->data + fed, d->len - fed, ja_event, b))
+            in->ja_dead = 1;
+        in->ja_fed = b->data_off + d->len;
+        uint64_t open = in->ja_dead ? UINT64_MAX : tally__jarray_open_start(&in->ja);
+        if (in->ja_skip != UINT64_MAX && open == in->ja_skip) {
+            /* no other element can start while this one is open: d holds only its bytes */
+            b->data_off += d->len;
+            d->len = 0;
+        }
+        if (eof)
+            break;
+        if (d->len >= want) {
+            size_t cut = open == UINT64_MAX ? d->len : (size_t)(open - b->data_off);
+            if (cut > 0) {
+                *eofp = 0;
+                return cut;
+            }
+            if (d->len > s->max_line) {
+                in->ja_skip = open;
+                continue;
+            }
+            want = d->len + s->batch_bytes;
+        }
+        size_t chunk = s->batch_bytes < READ_CHUNK ? s->batch_bytes : READ_CHUNK;
+        tally__buf_reserve(d, chunk);
+        ssize_t got = read_some(in, b, d->data + d->len, chunk);
+        if (got <= 0) {
+            eof = 1;
+            if (got == 0 && !in->ja_dead)
+                tally__jarray_finish(&in->ja, ja_event, b);
+        } else {
+            d->len += (size_t)got;
+        }
+    }
+    *eofp = 1;
+    /* at the end every element is complete; an open one was cut off and is dropped */
+    return d->len;
+}
+
 static void fill_work(uv_work_t *req)
 {
     batch *b = req->data;
@@ -528,6 +634,8 @@ static void fill_work(uv_work_t *req)
 
     d->len = 0;
     b->bytes = 0;
+    b->n_elems = 0;
+    b->data_off = in->carry_off;
     b->cont_in = in->carry_cont;
     b->cont_out = 0;
     b->first_line = in->next_line;
@@ -564,6 +672,11 @@ static void fill_work(uv_work_t *req)
                 d->len += (size_t)got;
         }
         in->sniffed = 1;
+        if (in->format == TALLY_FORMAT_JSON) {
+            b->data_off = (uint64_t)tally__reader_bom_dropped(in->r);
+            tally__jarray_init(&in->ja, b->data_off);
+            in->ja_fed = b->data_off;
+        }
         const uint8_t *nul = need_bin ? memchr(d->data, 0, d->len < PEEK_BYTES ? d->len : PEEK_BYTES) : NULL;
         if (nul) {
             b->binary = 1;
@@ -579,6 +692,10 @@ static void fill_work(uv_work_t *req)
     size_t scan_from = 0; /* no newline before this offset */
     size_t cut = 0;
     size_t want = s->batch_bytes;
+    if (in->format == TALLY_FORMAT_JSON) {
+        cut = fill_json(b, in, &eof);
+        goto tail;
+    }
     for (;;) {
         if (skipping) {
             const uint8_t *nl = memchr(d->data, '\n', d->len);
@@ -648,13 +765,15 @@ static void fill_work(uv_work_t *req)
         else
             d->len += (size_t)got;
     }
+tail:
     /* the rest goes back to the input for the next batch */
+    in->carry_off = b->data_off + cut;
     tally__buf_append(&in->carry, d->data + cut, d->len - cut);
     if (b->read_rc)
         in->carry.len = 0; /* bytes after a fault are not counted as documents */
     d->len = cut;
     in->next_line = b->first_line;
-    if (in->format != TALLY_FORMAT_TEXT)
+    if (in->format != TALLY_FORMAT_TEXT && in->format != TALLY_FORMAT_JSON)
         in->next_line += count_newlines(d->data, d->len);
     in->carry_cont = b->cont_out;
     b->last = eof && in->carry.len == 0;
@@ -1038,6 +1157,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         in->walked = list.items[i].walked;
         in->format = format_for(in->name, opt->format);
         in->next_line = 1;
+        in->ja_skip = UINT64_MAX;
         tally__buf_init(&in->carry);
         s->sum->input_names[i] = tally_xstrdup(in->name);
     }
@@ -1120,6 +1240,7 @@ out:
             free(b->keys[k]);
         free(b->kw);
         free(b->grp);
+        free(b->elems);
     }
     free(s->all_slots);
     free(s->free_slots);

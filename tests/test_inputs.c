@@ -430,6 +430,111 @@ static void test_nothing_read(void **state)
     tally_dict_free(d);
 }
 
+/* A JSON array of objects counts as the same documents written as JSON Lines, pretty or
+ * compact, for every batch size; elements longer than the limit are skipped while streaming. */
+static void test_json_array(void **state)
+{
+    (void)state;
+    tally_dict *d = make_dict();
+    enum { N = 40 };
+    size_t cap = 64 * 1024;
+    char *jl = calloc(1, cap), *pretty = calloc(1, cap), *compact = calloc(1, cap);
+    strcpy(pretty, "[\n");
+    strcpy(compact, " \r\n[");
+    for (int i = 0; i < N; i++) {
+        char doc[512], pad[300];
+        memset(pad, 'x', sizeof pad);
+        pad[(i * 37) % 290] = '\0'; /* elements from 0 to 290 bytes of padding */
+        snprintf(doc, sizeof doc, "{\"id\":%d,\"text\":\"global %s%s\",\"n\":[1,{\"a\":\"]}\\\"\"}]}", i,
+                 i % 3 ? "text " : "", pad);
+        strcat(jl, doc);
+        strcat(jl, "\n");
+        strcat(pretty, i ? ",\n  " : "  ");
+        strcat(pretty, doc);
+        strcat(compact, i ? "," : "");
+        strcat(compact, doc);
+    }
+    strcat(pretty, "\n]\n");
+    strcat(compact, "]");
+    write_str("arr.jsonl", jl);
+    write_str("arr-pretty.json", pretty);
+    write_str("arr-compact", compact);
+    const char *names[3] = {"arr.jsonl", "arr-pretty.json", "arr-compact"};
+    size_t limits[] = {0, 200, 250};
+    for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++) {
+        for (size_t batch = 1; batch <= 4096; batch = batch < 64 ? batch + 7 : batch * 4) {
+            uint64_t want_docs = 0, want_g = 0, want_t = 0, want_skipped = 0;
+            for (int k = 0; k < 3; k++) {
+                const char *in[1] = {names[k]};
+                tally_scan_options o;
+                tally_scan_options_init(&o);
+                o.batch_bytes = batch;
+                o.max_line_bytes = limits[li];
+                tally_summary *s = scan(d, in, 1, &o);
+                tally_totals t;
+                tally_summary_totals(s, &t);
+                if (k == 0) {
+                    want_docs = t.documents, want_g = kw(s, 0), want_t = kw(s, 1);
+                    want_skipped = t.skipped_documents;
+                    assert_int_equal(want_docs + want_skipped, N);
+                    assert_true(limits[li] == 0 ? want_skipped == 0 : want_skipped > 0);
+                } else if (t.documents != want_docs || kw(s, 0) != want_g || kw(s, 1) != want_t ||
+                           t.skipped_documents != want_skipped) {
+                    fail_msg("%s batch %zu limit %zu: %llu docs (want %llu), %llu skipped (want %llu)", names[k],
+                             batch, limits[li], (unsigned long long)t.documents, (unsigned long long)want_docs,
+                             (unsigned long long)t.skipped_documents, (unsigned long long)want_skipped);
+                }
+                assert_int_equal(tally_summary_error_count(s), want_skipped);
+                tally_summary_free(s);
+            }
+        }
+    }
+    free(jl);
+    free(pretty);
+    free(compact);
+
+    /* errors name the element's line and byte offset; the elements around them are counted */
+    write_str("arr-bad.json", "[{\"text\":\"global\"},\n {\"text\":glob},\n 5,, {\"x\":1},\n{\"text\":\"global\"}]\n");
+    const char *in[1] = {"arr-bad.json"};
+    tally_summary *s = scan(d, in, 1, NULL);
+    tally_totals t;
+    tally_summary_totals(s, &t);
+    assert_int_equal(t.documents, 2);
+    assert_int_equal(kw(s, 0), 2);
+    assert_int_equal(t.skipped_documents, 3);
+    assert_int_equal(tally_summary_error_count(s), 4);
+    const char *ein, *emsg;
+    uint64_t line;
+    tally_summary_error(s, 0, &ein, &line, &emsg);
+    assert_int_equal(line, 2);
+    assert_non_null(strstr(emsg, "invalid JSON at byte 29"));
+    assert_non_null(strstr(emsg, "array element at byte 21"));
+    tally_summary_free(s);
+    /* an empty array is no document; a truncated one keeps its complete elements */
+    write_str("arr-empty.json", "[ ]");
+    write_str("arr-cut.json", "[{\"text\":\"global\"}, {\"text\":\"glo");
+    const char *in2[2] = {"arr-empty.json", "arr-cut.json"};
+    s = scan(d, in2, 2, NULL);
+    tally_summary_totals(s, &t);
+    assert_int_equal(t.documents, 1);
+    assert_int_equal(tally_summary_error_count(s), 1);
+    tally_summary_error(s, 0, &ein, &line, &emsg);
+    assert_non_null(strstr(ein, "arr-cut.json"));
+    tally_summary_free(s);
+    /* forced: a file that is not an array is an error, not text */
+    write_str("notarr.txt", "global");
+    const char *in3[1] = {"notarr.txt"};
+    tally_scan_options o;
+    tally_scan_options_init(&o);
+    o.format = TALLY_FORMAT_JSON;
+    s = scan(d, in3, 1, &o);
+    tally_summary_totals(s, &t);
+    assert_int_equal(t.documents, 0);
+    assert_int_equal(tally_summary_status(s), 3);
+    tally_summary_free(s);
+    tally_dict_free(d);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -455,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_bom_bytes),
         cmocka_unit_test(test_max_line_exact),
         cmocka_unit_test(test_nothing_read),
+        cmocka_unit_test(test_json_array),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

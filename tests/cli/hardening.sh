@@ -35,6 +35,30 @@ run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/dump.txt"
 expect_eq txt-docs "$(get "$W/s.json" corpus.documents)" 1
 expect_eq txt-text "$(get "$W/s.json" keywords.text.count)" 50
 
+# ---- a JSON array of objects is one document per element, in every container ----------------
+{
+    printf '[\n'
+    sed '$!s/$/,/' "$W/dump.json" | sed 's/^/  /'
+    printf ']\n'
+} > "$W/array.json"
+zstd -q -c "$W/array.json" > "$W/array.json.zst"
+gzip -c "$W/array.json" > "$W/array.json.gz"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/want.json" "$W/dump.json"
+for f in array.json array.json.zst array.json.gz; do
+    for batch in 1 100 1M; do
+        run_rc 0 "$T" scan -q -d "$W/d.dict" --batch-bytes $batch -o "$W/s.json" "$W/$f"
+        expect_eq "$f-$batch-docs" "$(get "$W/s.json" corpus.documents)" 50
+        expect_eq "$f-$batch-global" "$(get "$W/s.json" keywords.global.count)" "$(get "$W/want.json" keywords.global.count)"
+        expect_eq "$f-$batch-source" "$(get "$W/s.json" keywords.source.count)" 0
+    done
+done
+# a bad element: skipped with its line and byte offset, its neighbours counted
+sed '3s/"text":"global cooperation"/"text":nul/' "$W/array.json" | gzip -c > "$W/badarray.json.gz"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/badarray.json.gz"
+expect_eq badarray-docs "$(get "$W/s.json" corpus.documents)" 49
+expect_eq badarray-line "$(get "$W/s.json" errors.0.line)" 3
+get "$W/s.json" errors.0.message | grep -q "array element at byte [0-9]" || fail "array element offset"
+
 # ---- binary files in a folder walk are left out, with a warning, exit status 0 -------------
 mkdir -p "$W/arch/img"
 printf '{"text":"global"}\n' > "$W/arch/a.jsonl"
