@@ -774,8 +774,9 @@ static void test_fingerprints(void **state)
     /* the spelling is not in it: terms equal after normalization count alike */
     fingerprint_of(U, 0, "GLOBAL\n[g]\nExchange*\njoint-building\n[h]\nSharing\n", b);
     assert_string_equal(a, b);
-    /* nor the tokenizer and case rule: they are settings of the run (test_scan checks that the
-     * summary's fingerprint holds them); here they leave these lower-case ASCII terms alike */
+    /* nor the tokenizer and case rule: they are settings of the run (tests/cli/fingerprint.sh
+     * checks that the summary's fingerprint holds them); these lower-case ASCII terms are alike
+     * under both */
     fingerprint_of(U, 1, base, b);
     assert_string_equal(a, b);
     fingerprint_of(W, 0, base, b);
