@@ -1,7 +1,10 @@
 /* dict.c — parses dictionaries (files, text, -k terms) into keywords and groups, and compiles
  * them into the matcher's tables (see dict.h for the layout). Terms go through the same
  * tokenizer and normalizer as the scanned text, so a term matches exactly the token sequences
- * it would produce itself. */
+ * it would produce itself; a term whose words that tokenizer would not link into a phrase is
+ * refused, since it could never match. Files in other tools' dictionary formats, malformed
+ * headers and files without terms are refused too; group names that differ only in case give
+ * warnings. The fingerprint is a digest of a canonical text documented in README. */
 #include "dict.h"
 
 #include <errno.h>
@@ -503,9 +506,10 @@ static int yaml_item(const sniff_line *l)
 
 /* When the text looks like a dictionary in another tool's format, returns what it looks like and
  * sets *line to the line that shows it; NULL otherwise. Decided by content; the file name's
- * extension only lowers the bar where the content alone would be ambiguous. The markers chosen
- * are lines that are errors in tally's format anyway, or that no tally dictionary would hold
- * (a '+name' line, 'key:' followed by '- term'), so a valid dictionary is never refused. */
+ * extension only lowers the bar where the content alone would be ambiguous. The markers are
+ * lines that are errors in tally's format anyway (a lone '%', '---', "key: [a, b]") or that no
+ * one would write in it on purpose (a '+name' line, 'key:' followed by '- term', whose '+', ':'
+ * and '-' the tokenizer would drop without a word). */
 static const char *foreign_format(const char *name, const char *buf, size_t len, uint64_t *line)
 {
     sniff_line prev = {NULL, 0, 0};

@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <utf8proc.h>
 
-#include "hash.h"
 #include "unicode.h"
 
 tally_summary *tally__summary_new(const tally_dict *d, size_t n_inputs)
