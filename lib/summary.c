@@ -1,4 +1,5 @@
-/* summary.c — accumulates a scan's exact totals and writes the summary JSON with jansson. */
+/* summary.c — accumulates a scan's exact totals, computes the options fingerprint (what decides the
+ * counts, as README "The summary" documents it) and writes the summary JSON with jansson. */
 #include "summary.h"
 
 #include <stdlib.h>
