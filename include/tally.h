@@ -70,7 +70,9 @@ void tally_dict_free(tally_dict *d);
 
 /* Adds every term of a dictionary file (format in README: comments, [group] headers, terms,
  * trailing '*' for a prefix). On error returns TALLY_EDICT or TALLY_EIO with err->line set to the
- * offending line (0 when the file cannot be read); the terms before that line stay added. */
+ * offending line (0 when the file cannot be read, or holds no term); the terms before that line
+ * stay added. A file in another dictionary format (LIWC, LIWC-22, Lexicoder, YAML) is refused
+ * with a message naming that format, before any of its lines is added. */
 int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err);
 
 /* Adds the dictionary text in buf (same format as a file). name is used in messages only. */
@@ -88,9 +90,17 @@ size_t tally_dict_group_count(const tally_dict *d);
 /* Borrowed: the first spelling of keyword i, as listed (trimmed). */
 const char *tally_dict_keyword_name(const tally_dict *d, size_t i);
 const char *tally_dict_group_name(const tally_dict *d, size_t i);
-/* A hex digest of the normalized terms, groups, tokenizer and case rule: equal dictionaries and
- * options give equal fingerprints, so summaries can be checked before they are added up. */
+/* Borrowed: 32 hex digits, the XXH3-128 digest of the compiled dictionary's canonical text (its
+ * normalized terms and its groups in order; README "The summary" gives the text exactly), "" before
+ * tally_dict_compile. The tokenizer and case rule are not in it: they are settings of the run, in
+ * the summary's fingerprint beside this digest. */
 const char *tally_dict_fingerprint(const tally_dict *d);
+
+/* Warnings about the dictionary as added so far (two group names that differ only in case), in
+ * the order found. Borrowed; each is "FILE:LINE: reason". tally_dict_warning returns NULL when i
+ * is out of range. */
+size_t tally_dict_warning_count(const tally_dict *d);
+const char *tally_dict_warning(const tally_dict *d, size_t i);
 
 /* ---- scanning ---------------------------------------------------------------------------- */
 

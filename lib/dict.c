@@ -1,13 +1,19 @@
 /* dict.c — parses dictionaries (files, text, -k terms) into keywords and groups, and compiles
  * them into the matcher's tables (see dict.h for the layout). Terms go through the same
  * tokenizer and normalizer as the scanned text, so a term matches exactly the token sequences
- * it would produce itself. */
+ * it would produce itself; a term whose words that tokenizer would not link into a phrase is
+ * refused, since it could never match. Files in other tools' dictionary formats, malformed
+ * headers and files without terms are refused too; group names that differ only in case give
+ * warnings. The fingerprint is a digest of a canonical text documented in README. */
 #include "dict.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
+#include <xxhash.h>
 
 #include "hash.h"
 #include "normalize.h"
@@ -123,6 +129,7 @@ tally_dict *tally_dict_new(int tokenizer, int case_sensitive)
     strtab_init(&d->prefixes);
     strtab_init(&d->kwkeys);
     strtab_init(&d->grpnames);
+    strtab_init(&d->grpfolds);
     d->norm = tally__norm_new(case_sensitive);
     return d;
 }
@@ -139,6 +146,7 @@ void tally_dict_free(tally_dict *d)
     free(d->kws);
     for (size_t i = 0; i < d->n_groups; i++) {
         free(d->groups[i].name);
+        free(d->groups[i].where);
         free(d->groups[i].members);
     }
     free(d->groups);
@@ -146,6 +154,11 @@ void tally_dict_free(tally_dict *d)
     strtab_cleanup(&d->prefixes);
     strtab_cleanup(&d->kwkeys);
     strtab_cleanup(&d->grpnames);
+    strtab_cleanup(&d->grpfolds);
+    free(d->grpfold_ids);
+    for (size_t i = 0; i < d->n_warnings; i++)
+        free(d->warnings[i]);
+    free(d->warnings);
     free(d->nodes);
     free(d->edges);
     free(d->root_next);
@@ -203,7 +216,56 @@ static const char *trim(const char *s, size_t *n)
     return s + a;
 }
 
-static uint32_t group_intern(tally_dict *d, const char *name, size_t n)
+static void add_warning(tally_dict *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void add_warning(tally_dict *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *w = tally_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+    va_start(ap, fmt);
+    vsnprintf(w, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    va_end(ap);
+    if (d->n_warnings == d->cap_warnings) {
+        d->cap_warnings = d->cap_warnings ? d->cap_warnings * 2 : 4;
+        d->warnings = tally_xrealloc(d->warnings, d->cap_warnings * sizeof *d->warnings);
+    }
+    d->warnings[d->n_warnings++] = w;
+}
+
+/* A new group whose name differs from an earlier group's only in case ([economy], [Economy]) is
+ * most likely a typo, but names are compared exactly, so it stays a group of its own: a warning,
+ * not an error. Case is compared by utf8proc's full case folding after NFC. */
+static void check_group_case(tally_dict *d, uint32_t g)
+{
+    const char *name = d->groups[g].name;
+    utf8proc_uint8_t *fold = NULL;
+    utf8proc_ssize_t fl = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)strlen(name),
+                                       &fold, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+    if (fl < 0) /* names are valid UTF-8 here; nothing to compare if utf8proc disagrees */
+        return;
+    int added;
+    uint32_t f = strtab_intern(&d->grpfolds, fold, (size_t)fl, &added);
+    free(fold);
+    if (added) {
+        d->grpfold_ids = tally_xrealloc(d->grpfold_ids, d->grpfolds.count * sizeof *d->grpfold_ids);
+        d->grpfold_ids[f] = g;
+        return;
+    }
+    const tally_group *first = &d->groups[d->grpfold_ids[f]];
+    add_warning(d, "%s: the group [%s] differs only in case from the group [%s] (%s); they are two "
+                   "groups",
+                d->groups[g].where, name, first->name, first->where);
+}
+
+static uint32_t group_intern(tally_dict *d, const char *name, size_t n, const char *file,
+                             uint64_t line)
 {
     int added;
     uint32_t g = strtab_intern(&d->grpnames, (const uint8_t *)name, n, &added);
@@ -215,6 +277,10 @@ static uint32_t group_intern(tally_dict *d, const char *name, size_t n)
         tally_group *gr = &d->groups[d->n_groups++];
         memset(gr, 0, sizeof *gr);
         gr->name = tally_xstrndup(name, n);
+        int wn = snprintf(NULL, 0, "%s:%llu", file, (unsigned long long)line);
+        gr->where = tally_xmalloc((size_t)wn + 1);
+        snprintf(gr->where, (size_t)wn + 1, "%s:%llu", file, (unsigned long long)line);
+        check_group_case(d, g);
     }
     return g;
 }
@@ -238,18 +304,75 @@ static void kw_add_group(tally_dict *d, uint32_t kw, uint32_t g)
     gr->members[gr->n_members++] = kw;
 }
 
-/* Adds one term (already trimmed, valid UTF-8). group is a group id or TALLY_NONE. */
+/* Where a message points: "FILE:LINE" for a line of a file, the bare name for a term given on
+ * its own (line 0). */
+static const char *where(char *buf, size_t size, const char *name, uint64_t line)
+{
+    if (line)
+        snprintf(buf, size, "%s:%llu", name, (unsigned long long)line);
+    else
+        snprintf(buf, size, "%s", name);
+    return buf;
+}
+
+/* The first code point of s[from,to) that is neither White_Space nor a dash (Pd): what stops a
+ * phrase from going on across this gap (tokenize.h). Returns its offset, or to when none. */
+static size_t gap_blocker(const uint8_t *s, size_t from, size_t to, uint32_t *cp, size_t *len)
+{
+    while (from < to) {
+        size_t l = utf8_decode(s + from, to - from, cp);
+        if (!l)
+            return to; /* terms are valid UTF-8 by now */
+        if (!(tally__uprop(*cp) & (TALLY_UP_WSPACE | TALLY_UP_DASH))) {
+            *len = l;
+            return from;
+        }
+        from += l;
+    }
+    return to;
+}
+
+/* The error for a term whose words prev_end..start cannot link: phrases span only White_Space
+ * and dashes (README "Counting rules" 5), so the term would never match its own spelling. */
+static int gap_error(tally_error *err, const char *loc, uint64_t line, const char *term, size_t n,
+                     size_t prev_end, size_t start)
+{
+    uint32_t cp = 0;
+    size_t l = 0;
+    size_t at = gap_blocker((const uint8_t *)term, prev_end, start, &cp, &l);
+    if (at == start) /* not expected: the tokenizer links across White_Space and Pd only */
+        return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                             "%s: two words of the term cannot form a phrase (phrases span only "
+                             "spaces and dashes): %.*s",
+                             loc, (int)n, term);
+    unsigned wb = tally__uprop(cp) & TALLY_UP_WB_MASK;
+    int invisible = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || wb == TALLY_WB_EXTEND ||
+                    wb == TALLY_WB_FORMAT || wb == TALLY_WB_ZWJ;
+    char shown[32];
+    if (invisible)
+        snprintf(shown, sizeof shown, "U+%04X", (unsigned)cp);
+    else
+        snprintf(shown, sizeof shown, "'%.*s' (U+%04X)", (int)l, term + at, (unsigned)cp);
+    return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                         "%s: %s stands between two words of the term, and phrases span only "
+                         "spaces and dashes, so the term could never match: %.*s",
+                         loc, shown, (int)n, term);
+}
+
+/* Adds one term (already trimmed, valid UTF-8). group is a group id or TALLY_NONE. name and line
+ * say where it comes from (line 0: a term given on its own). */
 static int add_term(tally_dict *d, const char *name, uint64_t line, const char *term, size_t n,
                     uint32_t group, tally_error *err)
 {
     if (d->compiled)
         return tally__seterr(err, TALLY_EINVAL, line, UINT64_MAX, "dictionary already compiled");
+    char loc[320];
+    where(loc, sizeof loc, name, line);
     int prefix = n > 0 && term[n - 1] == '*';
     size_t body = prefix ? n - 1 : n;
     if (memchr(term, '*', body))
         return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
-                             "%s:%llu: '*' is only allowed at the end of a term: %.*s", name,
-                             (unsigned long long)line, (int)n, term);
+                             "%s: '*' is only allowed at the end of a term: %.*s", loc, (int)n, term);
 
     tally_tokenizer tk;
     tally__tok_init(&tk, d->tokenizer);
@@ -262,6 +385,12 @@ static int add_term(tally_dict *d, const char *name, uint64_t line, const char *
     int rc = 0;
     size_t last_start = 0, last_len = 0;
     while (tally__tok_next(&tk, &tok)) {
+        /* The tokenizer's own link rule, the one the matcher counts by: a term whose words it
+         * would not link could never match, not even its own spelling. */
+        if (n_ids > 0 && !(tok.flags & TALLY_TOK_LINKED)) {
+            rc = gap_error(err, loc, line, term, n, last_start + last_len, tok.start);
+            goto out;
+        }
         if (n_ids == cap_ids) {
             cap_ids *= 2;
             if (ids == ids_stack) {
@@ -276,8 +405,8 @@ static int add_term(tally_dict *d, const char *name, uint64_t line, const char *
         if (nl == 0) {
             /* only default-ignorable characters (whitespace tokenizer): no text token can match */
             rc = tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
-                               "%s:%llu: a word of the term is only ignorable characters: %.*s", name,
-                               (unsigned long long)line, (int)n, term);
+                               "%s: a word of the term is only ignorable characters: %.*s", loc,
+                               (int)n, term);
             goto out;
         }
         ids[n_ids++] = strtab_intern(&d->vocab, nb, nl, NULL);
@@ -286,8 +415,8 @@ static int add_term(tally_dict *d, const char *name, uint64_t line, const char *
     }
     if (n_ids == 0) {
         rc = tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
-                           "%s:%llu: the term yields no word (it needs a letter or a number): %.*s",
-                           name, (unsigned long long)line, (int)n, term);
+                           "%s: the term yields no word (it needs a letter or a number): %.*s", loc,
+                           (int)n, term);
         goto out;
     }
     uint32_t pfx = TALLY_NONE;
@@ -333,11 +462,114 @@ out:
     return rc;
 }
 
+/* ---- other dictionary formats ------------------------------------------------------------- */
+
+/* One line of a file trimmed of ASCII blanks (enough to recognize another format's markers). */
+typedef struct sniff_line {
+    const char *s;
+    size_t n;
+    uint64_t line;
+} sniff_line;
+
+static int ascii_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int has_ext(const char *name, const char *ext)
+{
+    size_t n = strlen(name), e = strlen(ext);
+    if (n <= e || name[n - e - 1] != '.')
+        return 0;
+    for (size_t i = 0; i < e; i++)
+        if ((name[n - e + i] | 0x20) != ext[i])
+            return 0;
+    return 1;
+}
+
+static int starts_nocase(const char *s, size_t n, const char *p)
+{
+    size_t k = strlen(p);
+    if (n < k)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if ((s[i] | 0x20) != (p[i] | 0x20))
+            return 0;
+    return 1;
+}
+
+/* A YAML list item: "-" then a blank and something. */
+static int yaml_item(const sniff_line *l)
+{
+    return l->n >= 3 && l->s[0] == '-' && ascii_blank(l->s[1]);
+}
+
+/* When the text looks like a dictionary in another tool's format, returns what it looks like and
+ * sets *line to the line that shows it; NULL otherwise. Decided by content; the file name's
+ * extension only lowers the bar where the content alone would be ambiguous. The markers are
+ * lines that are errors in tally's format anyway (a lone '%', '---', "key: [a, b]") or that no
+ * one would write in it on purpose (a '+name' line, 'key:' followed by '- term', whose '+', ':'
+ * and '-' the tokenizer would drop without a word). */
+static const char *foreign_format(const char *name, const char *buf, size_t len, uint64_t *line)
+{
+    sniff_line prev = {NULL, 0, 0};
+    size_t pos = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    uint64_t no = 0;
+    int first = 1;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        sniff_line l = {buf + pos, end - pos, ++no};
+        pos = nl ? end + 1 : len;
+        while (l.n && ascii_blank(l.s[0]))
+            l.s++, l.n--;
+        while (l.n && ascii_blank(l.s[l.n - 1]))
+            l.n--;
+        if (l.n == 0 || l.s[0] == '#')
+            continue;
+        *line = l.line;
+        /* LIWC 2001-2015 .dic: the category legend sits between two lines of a lone '%' */
+        if ((l.n == 1 && l.s[0] == '%') || (first && l.s[0] == '%' && has_ext(name, "dic")))
+            return "a LIWC dictionary (a '%' legend line)";
+        /* LIWC-22 .dicx: a CSV table whose header row starts with the DicTerm column */
+        if (first && (starts_nocase(l.s, l.n, "DicTerm,") ||
+                      (has_ext(name, "dicx") && memchr(l.s, ',', l.n))))
+            return "a LIWC-22 dictionary (CSV rows with a 'DicTerm' column)";
+        /* Lexicoder .lc3: "+category" lines head the terms of each category */
+        if (l.n >= 2 && l.s[0] == '+' && !ascii_blank(l.s[1]) && !(l.s[1] >= '0' && l.s[1] <= '9'))
+            return "a Lexicoder dictionary (a '+name' category line)";
+        /* quanteda's YAML: "key:" lines, each followed by "- term" items, or "key: [a, b]" */
+        if (first && l.n == 3 && memcmp(l.s, "---", 3) == 0)
+            return "a YAML dictionary (a '---' document start)";
+        if (yaml_item(&l) && prev.n >= 2 && prev.s[prev.n - 1] == ':') {
+            *line = prev.line;
+            return "a YAML dictionary (a 'key:' line followed by '- term' items)";
+        }
+        if (l.s[l.n - 1] == ']' && l.s[0] != '[' && memmem(l.s, l.n, ": [", 3))
+            return "a YAML dictionary (a 'key: [term, ...]' line)";
+        if ((has_ext(name, "yml") || has_ext(name, "yaml")) &&
+            (yaml_item(&l) || l.s[l.n - 1] == ':'))
+            return "a YAML dictionary (a 'key:' line or a '- term' item)";
+        prev = l;
+        first = 0;
+    }
+    return NULL;
+}
+
+/* ---- tally's format ----------------------------------------------------------------------- */
+
 int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t len, tally_error *err)
 {
     uint32_t group = TALLY_NONE;
-    uint64_t line = 0;
+    uint64_t line = 0, terms = 0;
     size_t pos = 0;
+    const char *other = foreign_format(name, buf, len, &line);
+    if (other)
+        return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                             "%s:%llu: this looks like %s; tally reads its own dictionary format "
+                             "only (one term per line, [group] headers)",
+                             name, (unsigned long long)line, other);
+    line = 0;
     /* a UTF-8 BOM at the start of the file is not part of the first line */
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         pos = 3;
@@ -363,19 +595,40 @@ int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t
         s = trim(s, &n);
         if (n == 0 || s[0] == '#')
             continue;
-        if (s[0] == '[' && s[n - 1] == ']' && n >= 2) {
+        if (s[0] == '[') {
+            /* A header is the whole line; a name holds no bracket. Anything else that starts
+             * with '[' is a mistake, not a term: as a term it would lose the bracket silently. */
+            const char *close = memchr(s, ']', n);
+            const char *open2 = memchr(s + 1, '[', n - 1);
+            if (!close)
+                return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                                     "%s:%llu: a group header lacks its closing ']': %.*s", name,
+                                     (unsigned long long)line, (int)n, s);
+            if (open2 && open2 < close)
+                return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                                     "%s:%llu: a group name cannot hold '[': %.*s", name,
+                                     (unsigned long long)line, (int)n, s);
+            if (close != s + n - 1)
+                return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
+                                     "%s:%llu: text after the group header's closing ']' (a header "
+                                     "is a line of its own, and a group name cannot hold ']'): %.*s",
+                                     name, (unsigned long long)line, (int)n, s);
             size_t gn = n - 2;
             const char *g = trim(s + 1, &gn);
             if (gn == 0)
                 return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
                                      "%s:%llu: empty group name", name, (unsigned long long)line);
-            group = group_intern(d, g, gn);
+            group = group_intern(d, g, gn, name, line);
             continue;
         }
         int rc = add_term(d, name, line, s, n, group, err);
         if (rc)
             return rc;
+        terms++;
     }
+    /* an empty file, or the wrong file, is a mistake even when other dictionaries have terms */
+    if (terms == 0)
+        return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX, "%s has no terms", name);
     return 0;
 }
 
@@ -412,13 +665,13 @@ int tally_dict_add_term(tally_dict *d, const char *term, tally_error *err)
         uint32_t c;
         size_t l = utf8_decode((const uint8_t *)term + i, n - i, &c);
         if (!l)
-            return tally__seterr(err, TALLY_EDICT, 0, i, "-k %s: invalid UTF-8", term);
+            return tally__seterr(err, TALLY_EDICT, 0, i, "term: invalid UTF-8 at byte %zu", i + 1);
         i += l;
     }
     const char *s = trim(term, &n);
     if (n == 0)
-        return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX, "-k: empty term");
-    return add_term(d, "-k", 0, s, n, TALLY_NONE, err);
+        return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX, "term: the term is empty");
+    return add_term(d, "term", 0, s, n, TALLY_NONE, err);
 }
 
 /* ---- compilation -------------------------------------------------------------------------- */
@@ -681,13 +934,65 @@ static void build_lead_filters(tally_dict *d)
     free(heads);
 }
 
+void tally__xxh128_hex(const void *p, size_t n, char out[33])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+/* The dictionary's canonical text, frozen and documented in README ("The summary"), so that
+ * anyone can recompute the digest with `xxhsum -H2`: a version line, one line per keyword in
+ * dictionary order (its normalized words; tabs separate fields, and no normalized word holds a
+ * tab or a line feed, as both are White_Space), then each group with its members in listing
+ * order. Spellings are left out: terms equal after normalization count alike. Kinds of line are
+ * told apart by their first field, so a word that normalizes to '*' cannot pass for a prefix. */
+static void dictionary_digest(tally_dict *d)
+{
+    tally_buf t;
+    tally__buf_init(&t);
+    tally__buf_append(&t, "tally-dictionary\t1\n", 19);
+    for (size_t k = 0; k < d->n_kws; k++) {
+        const tally_kw *kw = &d->kws[k];
+        if (kw->prefix == TALLY_NONE)
+            tally__buf_append(&t, "exact", 5);
+        else
+            tally__buf_append(&t, "prefix", 6);
+        for (uint32_t i = 0; i < kw->n_words; i++) {
+            uint32_t w = kw->words[i];
+            tally__buf_append(&t, "\t", 1);
+            tally__buf_append(&t, d->vocab.arena.data + d->vocab.offs[w], d->vocab.lens[w]);
+        }
+        if (kw->prefix != TALLY_NONE) {
+            tally__buf_append(&t, "\t", 1);
+            tally__buf_append(&t, d->prefixes.arena.data + d->prefixes.offs[kw->prefix],
+                              d->prefixes.lens[kw->prefix]);
+        }
+        tally__buf_append(&t, "\n", 1);
+    }
+    for (size_t g = 0; g < d->n_groups; g++) {
+        /* a group name is the rest of its line: it may hold a tab, never a line feed */
+        tally__buf_append(&t, "group\t", 6);
+        tally__buf_append(&t, d->groups[g].name, strlen(d->groups[g].name));
+        tally__buf_append(&t, "\n", 1);
+        for (uint32_t i = 0; i < d->groups[g].n_members; i++) {
+            char num[32];
+            int nn = snprintf(num, sizeof num, "member\t%u\n", d->groups[g].members[i] + 1);
+            tally__buf_append(&t, num, (size_t)nn);
+        }
+    }
+    tally__xxh128_hex(t.data, t.len, d->fingerprint);
+    tally__buf_cleanup(&t);
+}
+
 int tally_dict_compile(tally_dict *d, tally_error *err)
 {
     if (d->compiled)
         return 0;
     if (d->n_kws == 0)
         return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX,
-                             "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
+                             "the dictionary has no terms");
     size_t n_words = d->vocab.count;
     for (size_t i = 0; i < n_words; i++) {
         uint32_t len = d->vocab.lens[i];
@@ -816,41 +1121,7 @@ int tally_dict_compile(tally_dict *d, tally_error *err)
     build_vocab_table(d);
     build_lead_filters(d);
 
-    /* fingerprint: tokenizer, case rule, every keyword's normalized identity, every group */
-    tally_buf fp;
-    tally__buf_init(&fp);
-    char hdr[64];
-    int hn = snprintf(hdr, sizeof hdr, "tally-dict-1 tok=%d case=%d\n", d->tokenizer, d->case_sensitive);
-    tally__buf_append(&fp, hdr, (size_t)hn);
-    for (size_t k = 0; k < d->n_kws; k++) {
-        const tally_kw *kw = &d->kws[k];
-        for (uint32_t i = 0; i < kw->n_words; i++) {
-            uint32_t w = kw->words[i];
-            tally__buf_append(&fp, d->vocab.arena.data + d->vocab.offs[w], d->vocab.lens[w]);
-            tally__buf_append(&fp, "\x1f", 1);
-        }
-        if (kw->prefix != TALLY_NONE) {
-            tally__buf_append(&fp, d->prefixes.arena.data + d->prefixes.offs[kw->prefix],
-                              d->prefixes.lens[kw->prefix]);
-            tally__buf_append(&fp, "*", 1);
-        }
-        tally__buf_append(&fp, "\x1e", 1);
-        tally__buf_append(&fp, kw->name, strlen(kw->name));
-        tally__buf_append(&fp, "\n", 1);
-    }
-    for (size_t g = 0; g < d->n_groups; g++) {
-        tally__buf_append(&fp, "[", 1);
-        tally__buf_append(&fp, d->groups[g].name, strlen(d->groups[g].name));
-        for (uint32_t i = 0; i < d->groups[g].n_members; i++) {
-            char num[16];
-            int nn = snprintf(num, sizeof num, " %u", d->groups[g].members[i]);
-            tally__buf_append(&fp, num, (size_t)nn);
-        }
-        tally__buf_append(&fp, "\n", 1);
-    }
-    snprintf(d->fingerprint, sizeof d->fingerprint, "%016llx",
-             (unsigned long long)tally__hash(fp.data, fp.len));
-    tally__buf_cleanup(&fp);
+    dictionary_digest(d);
 
     d->compiled = 1;
     return 0;
@@ -879,4 +1150,14 @@ const char *tally_dict_group_name(const tally_dict *d, size_t i)
 const char *tally_dict_fingerprint(const tally_dict *d)
 {
     return d->compiled ? d->fingerprint : "";
+}
+
+size_t tally_dict_warning_count(const tally_dict *d)
+{
+    return d->n_warnings;
+}
+
+const char *tally_dict_warning(const tally_dict *d, size_t i)
+{
+    return i < d->n_warnings ? d->warnings[i] : NULL;
 }

@@ -39,6 +39,7 @@ typedef struct tally_kw {
 
 typedef struct tally_group {
     char *name;
+    char *where;         /* "FILE:LINE" of its first header, for warnings (owned) */
     uint32_t *members;   /* keyword ids in listing order (owned) */
     uint32_t n_members, cap_members;
 } tally_group;
@@ -114,6 +115,10 @@ struct tally_dict {
     tally_strtab prefixes; /* prefix -> prefix id */
     tally_strtab kwkeys;  /* keyword identity (encoded word/prefix ids) -> keyword id */
     tally_strtab grpnames; /* group name -> group id */
+    tally_strtab grpfolds; /* case-folded group name -> the first group with that fold */
+    uint32_t *grpfold_ids; /* grpfolds id -> group id */
+    char **warnings;      /* "FILE:LINE: reason" (owned) */
+    size_t n_warnings, cap_warnings;
 
     /* compiled */
     tally_node *nodes;
@@ -155,11 +160,15 @@ struct tally_dict {
     uint64_t pair_filter[TALLY_FILTER_WORDS];
     tally_vslot *vtab;    /* the vocabulary again, for the matcher (see tally_vslot) */
     size_t vmask;
-    char fingerprint[17];
+    char fingerprint[33]; /* XXH128 of the dictionary's canonical text (README "The summary") */
 
     /* parsing */
     void *norm;           /* tally_normalizer used while adding terms */
 };
+
+/* Writes the XXH3-128 digest of p[0,n) to out as 32 lowercase hex digits of its canonical
+ * (big-endian) form, as `xxhsum -H2` prints it, and a NUL. */
+void tally__xxh128_hex(const void *p, size_t n, char out[33]);
 
 /* Looks up s in a table; returns its id or TALLY_NONE. Read-only, thread-safe. */
 uint32_t tally__strtab_find(const tally_strtab *t, const uint8_t *s, size_t n, uint64_t h);

@@ -1072,28 +1072,16 @@ void tally_scan_options_init(tally_scan_options *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The fingerprint holds only what decides how an input is counted (README "The summary"): the
+ * format is a property of each input, not of the run, and the id field, threads and batch size
+ * change no count, so o and id_field stay out. */
 static void describe_options(tally_summary *sum, const tally_dict *d, const tally_scan_options *o,
                              const char *const *fields, size_t n_fields, const char *id_field)
 {
-    static const char *const fmts[] = {"auto", "jsonl", "text", "lines"};
-    tally_buf b;
-    tally__buf_init(&b);
-    char tmp[160];
-    int k = snprintf(tmp, sizeof tmp, "tokenizer=%s case=%s format=%s",
-                     d->tokenizer == TALLY_TOKENIZER_WHITESPACE ? "whitespace" : "unicode",
-                     d->case_sensitive ? "sensitive" : "insensitive",
-                     o->format >= 0 && o->format <= 3 ? fmts[o->format] : "?");
-    tally__buf_append(&b, tmp, (size_t)k);
-    tally__buf_append(&b, " text-field=", 12);
-    for (size_t i = 0; i < n_fields; i++) {
-        if (i)
-            tally__buf_append(&b, ",", 1);
-        tally__buf_append(&b, fields[i], strlen(fields[i]));
-    }
-    tally__buf_append(&b, " id-field=", 10);
-    tally__buf_append(&b, id_field, strlen(id_field) + 1);
-    tally__summary_set_options(sum, (const char *)b.data);
-    tally__buf_cleanup(&b);
+    (void)d;
+    (void)o;
+    (void)id_field;
+    tally__summary_set_options(sum, fields, n_fields);
 }
 
 int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,

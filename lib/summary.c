@@ -1,12 +1,14 @@
-/* summary.c — accumulates a scan's exact totals and writes the summary JSON with jansson. */
+/* summary.c — accumulates a scan's exact totals, computes the options fingerprint (what decides the
+ * counts, as README "The summary" documents it) and writes the summary JSON with jansson. */
 #include "summary.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <utf8proc.h>
 
-#include "hash.h"
+#include "unicode.h"
 
 tally_summary *tally__summary_new(const tally_dict *d, size_t n_inputs)
 {
@@ -19,7 +21,7 @@ tally_summary *tally__summary_new(const tally_dict *d, size_t n_inputs)
     s->grp_docs = tally_xcalloc(d->n_groups ? d->n_groups : 1, sizeof *s->grp_docs);
     s->input_names = tally_xcalloc(n_inputs ? n_inputs : 1, sizeof *s->input_names);
     s->input_errors = tally_xcalloc(n_inputs ? n_inputs : 1, sizeof *s->input_errors);
-    tally__summary_set_options(s, "");
+    tally__summary_set_options(s, NULL, 0);
     return s;
 }
 
@@ -47,17 +49,63 @@ void tally_summary_free(tally_summary *s)
     free(s);
 }
 
-void tally__summary_set_options(tally_summary *s, const char *desc)
+/* Appends s as a JSON string by a fixed rule that README states: '"' and '\\' escaped with a
+ * backslash, bytes below 0x20 as \u00xx, every other byte as it is. */
+static void append_quoted(tally_buf *b, const char *s)
 {
+    tally__buf_append(b, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            tally__buf_append(b, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            int n = snprintf(e, sizeof e, "\\u%04x", c);
+            tally__buf_append(b, e, (size_t)n);
+        } else {
+            tally__buf_append(b, p, 1);
+        }
+    }
+    tally__buf_append(b, "\"", 1);
+}
+
+/* The canonical texts are frozen and documented in README ("The summary"); a change there is a
+ * new version line, never a silent change of meaning. */
+void tally__summary_set_options(tally_summary *s, const char *const *fields, size_t n_fields)
+{
+    static const char *const default_field[] = {"text"};
+    if (!fields || n_fields == 0) {
+        fields = default_field;
+        n_fields = 1;
+    }
+    tally_buf b;
+    tally__buf_init(&b);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "tokenizer=%s case=%s unicode=%s utf8proc=%s text-fields=[",
+                      s->d->tokenizer == TALLY_TOKENIZER_WHITESPACE ? "whitespace" : "unicode",
+                      s->d->case_sensitive ? "sensitive" : "insensitive", tally__unicode_version,
+                      utf8proc_version());
+    tally__buf_append(&b, head, (size_t)hn);
+    for (size_t i = 0; i < n_fields; i++) {
+        if (i)
+            tally__buf_append(&b, ",", 1);
+        append_quoted(&b, fields[i]);
+    }
+    tally__buf_append(&b, "]", 2); /* with the NUL */
     free(s->options_desc);
-    s->options_desc = tally_xstrdup(desc);
+    s->options_desc = (char *)b.data; /* the buffer's bytes are now the string (owned) */
+
+    tally_buf t;
+    tally__buf_init(&t);
+    tally__buf_append(&t, "tally-fingerprint\t1\nsettings\t", 29);
+    tally__buf_append(&t, s->options_desc, strlen(s->options_desc));
+    tally__buf_append(&t, "\ndictionary\t", 12);
     const char *dfp = tally_dict_fingerprint(s->d);
-    size_t n = strlen(dfp) + strlen(desc) + 2;
-    char *buf = tally_xmalloc(n);
-    snprintf(buf, n, "%s\n%s", dfp, desc);
-    snprintf(s->fingerprint, sizeof s->fingerprint, "%016llx",
-             (unsigned long long)tally__hash((const uint8_t *)buf, strlen(buf)));
-    free(buf);
+    tally__buf_append(&t, dfp, strlen(dfp));
+    tally__buf_append(&t, "\n", 1);
+    tally__xxh128_hex(t.data, t.len, s->fingerprint);
+    tally__buf_cleanup(&t);
 }
 
 void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t n_kw,

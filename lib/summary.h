@@ -37,8 +37,8 @@ struct tally_summary {
     uint64_t unopened;     /* inputs that could not be opened at all */
     tally_serror *warnings; /* facts that do not fail the run, ordered as errors */
     size_t n_warnings, cap_warnings;
-    char *options_desc;   /* canonical text of the counting options, owned */
-    char fingerprint[17];
+    char *options_desc;   /* options.settings: the settings in the fingerprint (owned) */
+    char fingerprint[33]; /* options.fingerprint (README "The summary") */
     unsigned threads;
     double seconds;
 };
@@ -46,8 +46,12 @@ struct tally_summary {
 /* Returns a new, zeroed summary for d with n_inputs inputs. */
 tally_summary *tally__summary_new(const tally_dict *d, size_t n_inputs);
 
-/* Sets the canonical options text (hashed with the dictionary fingerprint). */
-void tally__summary_set_options(tally_summary *s, const char *desc);
+/* Sets options.settings and options.fingerprint from what decides how an input is counted
+ * beyond the dictionary itself: the dictionary's tokenizer and case rule, the text fields
+ * (n_fields paths, in the order given; NULL or 0 means {"text"}), the Unicode version of the
+ * tokenizer's tables and utf8proc's version. Nothing else (format, id field, threads, batch
+ * size) may go in: summaries with equal fingerprints can be added. */
+void tally__summary_set_options(tally_summary *s, const char *const *fields, size_t n_fields);
 
 /* Adds sparse keyword and group counts. */
 void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t n_kw,

@@ -1,7 +1,9 @@
 /* test_dict.c — tests for lib/dict.c through the public dictionary API: the file format
  * (comments, blank lines, White_Space trimming, [group] headers, BOM, CRLF), how terms become
  * keywords (normalization, duplicates under their first spelling, prefixes), group membership,
- * the errors a user sees (code, line, "name:line" in the message), fingerprints, and a large
+ * the errors a user sees (code, line, "name:line" in the message: bad headers, terms that could
+ * never match their own spelling, other tools' formats, files without terms), warnings about group
+ * names that differ only in case, the fingerprint's documented canonical text, and a large
  * dictionary. Group membership has no public accessor, so it is read from the layout in dict.h. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <xxhash.h>
 
 #include "dict.h"
 #include "tally.h"
@@ -146,8 +149,8 @@ static void test_comments_and_blank_lines(void **state)
     tally_dict_free(d);
 
     /* the last line needs no newline; a '#' inside a term is no comment */
-    d = compiled(U, 0, "a\nc# sharp");
-    ASSERT_KEYWORDS(d, "a|c# sharp");
+    d = compiled(U, 0, "a\nc#");
+    ASSERT_KEYWORDS(d, "a|c#");
     tally_dict_free(d);
 }
 
@@ -447,35 +450,310 @@ static void test_compile_without_terms(void **state)
     tally_dict *d = tally_dict_new(U, 0);
     tally_error err;
     assert_int_equal(tally_dict_compile(d, &err), TALLY_EDICT);
+    assert_string_equal(err.message, "the dictionary has no terms");
     tally_dict_free(d);
 
-    /* comments, blank lines and headers only */
-    d = tally_dict_new(U, 0);
-    assert_int_equal(add(d, "# nothing\n\n[g]\n\n[h]\n", &err), 0);
-    assert_int_equal(tally_dict_keyword_count(d), 0);
-    assert_int_equal(tally_dict_compile(d, &err), TALLY_EDICT);
+    /* a file of comments, blank lines and headers only is an error of its own, named by file,
+     * even when another file has terms */
+    static const char *const empty[] = {"", "\n\n", "# nothing\n\n[g]\n\n[h]\n", "\xEF\xBB\xBF# x\r\n"};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        d = tally_dict_new(U, 0);
+        assert_int_equal(add(d, "global\n", &err), 0);
+        assert_int_equal(add(d, empty[i], &err), TALLY_EDICT);
+        assert_int_equal(err.code, TALLY_EDICT);
+        assert_int_equal(err.line, 0);
+        assert_string_equal(err.message, "t.dict has no terms");
+        tally_dict_free(d);
+    }
+}
+
+static void test_file_without_terms(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_dict_empty.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "# only a comment\n\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_term(d, "global", &err), 0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tally_dict_add_file(d, path, &err), TALLY_EDICT);
+    char want[128];
+    snprintf(want, sizeof want, "%s has no terms", path);
+    assert_string_equal(err.message, want);
+    tally_dict_free(d);
+    unlink(path);
+}
+
+
+/* Expects text (named name) to fail at line with a message holding each of the NULL-ended
+ * fragments. */
+static void expect_message(int tok, const char *name, const char *text, uint64_t line, ...)
+{
+    tally_dict *d = tally_dict_new(tok, 0);
+    tally_error err;
+    memset(&err, 0, sizeof err);
+    int rc = tally_dict_add_text(d, name, text, strlen(text), &err);
+    if (rc != TALLY_EDICT)
+        fail_msg("'%s' gave %d, not TALLY_EDICT (%s)", text, rc, err.message);
     assert_int_equal(err.code, TALLY_EDICT);
+    if (err.line != line)
+        fail_msg("'%s': error at line %llu, expected %llu (%s)", text,
+                 (unsigned long long)err.line, (unsigned long long)line, err.message);
+    char where_[300];
+    snprintf(where_, sizeof where_, "%s:%llu: ", name, (unsigned long long)line);
+    if (strncmp(err.message, where_, strlen(where_)) != 0)
+        fail_msg("message '%s' does not start with '%s'", err.message, where_);
+    va_list ap;
+    va_start(ap, line);
+    for (const char *frag; (frag = va_arg(ap, const char *));)
+        if (!strstr(err.message, frag))
+            fail_msg("message '%s' lacks '%s'", err.message, frag);
+    va_end(ap);
+    tally_dict_free(d);
+}
+
+static void test_malformed_headers(void **state)
+{
+    (void)state;
+    expect_message(U, "t.dict", "a\n[unclosed\nb\n", 2, "closing ']'", "[unclosed", NULL);
+    expect_message(U, "t.dict", "[a] extra\nb\n", 1, "after the group header", "[a] extra", NULL);
+    expect_message(U, "t.dict", "x\n\n  [a]b]  \n", 3, "after the group header", NULL);
+    expect_message(U, "t.dict", "[[a]]\nb\n", 1, "cannot hold '['", NULL);
+    expect_message(U, "t.dict", "[a[b]\nb\n", 1, "cannot hold '['", NULL);
+    expect_message(U, "t.dict", "[\n", 1, "closing ']'", NULL);
+    /* before this change these were the keywords "unclosed" and "a extra": nothing is added */
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(add(d, "[unclosed\n", &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_keyword_count(d), 0);
+    assert_int_equal(tally_dict_group_count(d), 0);
+    tally_dict_free(d);
+    /* well-formed headers still work, blanks inside the brackets and around them included */
+    d = compiled(U, 0, "[ a b ]\nx\n \t[c]\xC2\xA0\ny\n");
+    assert_string_equal(tally_dict_group_name(d, 0), "a b");
+    assert_string_equal(tally_dict_group_name(d, 1), "c");
+    tally_dict_free(d);
+}
+
+/* A term must match its own spelling: words joined by anything but White_Space and dashes can
+ * never follow each other in a phrase (README "Counting rules" 5). */
+static void test_phrase_gaps(void **state)
+{
+    (void)state;
+    const char *msg = "phrases span only spaces and dashes";
+    expect_message(U, "t.dict", "good\ngood, bad\n", 2, "',' (U+002C)", msg, "good, bad", NULL);
+    expect_message(U, "t.dict", "AT&T\n", 1, "'&' (U+0026)", msg, NULL);
+    expect_message(U, "t.dict", "[g]\njoint. building\n", 2, "'.' (U+002E)", msg, NULL);
+    expect_message(U, "t.dict", "joint (building\n", 1, "'(' (U+0028)", NULL);
+    expect_message(U, "t.dict", "c# sharp\n", 1, "'#' (U+0023)", NULL);
+    expect_message(U, "t.dict", "and/or\n", 1, "'/' (U+002F)", NULL);
+    /* "U.S" is one word, and the '.' after it keeps it from any phrase */
+    expect_message(U, "t.dict", "U.S. policy\n", 1, "'.' (U+002E)", NULL);
+    expect_message(U, "t.dict", "joint \xE2\x80\x94\xE2\x80\xA6 build*\n", 1, /* — then … */
+                   "'\xE2\x80\xA6' (U+2026)", NULL);
+    expect_message(U, "t.dict", "joint \xF0\x9F\x98\x80 building\n", 1, "U+1F600", NULL);
+    /* an invisible character is named by its code point alone */
+    expect_message(U, "t.dict", "a\x01" "b\n", 1, "U+0001 stands", NULL);
+    expect_message(U, "t.dict", "a \xE2\x80\x8D b\n", 1, "U+200D stands", NULL); /* ZWJ */
+
+    /* what phrases span is accepted, and so is punctuation before, after or inside a word */
+    tally_dict *d = compiled(U, 0,
+                             "joint building\n"
+                             "joint-building2\n"
+                             "joint \xE2\x80\x93 building3\n"     /* en dash */
+                             "joint\xC2\xA0\xE3\x80\x80" "b4\n"   /* NBSP, ideographic space */
+                             "joint --- b5*\n"
+                             "(global)\n"
+                             "global,\n"
+                             "U.S.\n"
+                             "China's\n"
+                             "\xE5\x85\xA8\xE7\x90\x83\xE5\x90\x88\xE4\xBD\x9C\n");
+    assert_int_equal(tally_dict_keyword_count(d), 9); /* (global) and global, are one */
+    tally_dict_free(d);
+
+    /* with the whitespace tokenizer every gap inside a field links */
+    d = compiled(W, 0, "good, bad\nAT&T\njoint. building\n");
+    ASSERT_KEYWORDS(d, "good, bad|AT&T|joint. building");
+    tally_dict_free(d);
+
+    /* a term given on its own: the message names it, and no command-line flag */
+    d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_term(d, "good, bad", &err), TALLY_EDICT);
+    assert_int_equal(err.line, 0);
+    assert_non_null(strstr(err.message, "','"));
+    assert_non_null(strstr(err.message, msg));
+    assert_null(strstr(err.message, "-k"));
+    assert_int_equal(tally_dict_add_term(d, "AT&T", &err), TALLY_EDICT);
+    tally_dict_free(d);
+}
+
+static void test_foreign_formats(void **state)
+{
+    (void)state;
+    const char *own = "tally reads its own dictionary format only (one term per line, [group] headers)";
+    /* LIWC 2001-2015 */
+    expect_message(U, "policy.dic", "%\n1\tposemo\n2\tnegemo\n%\nhappy*\t1\nsad\t2\n", 1,
+                   "this looks like a LIWC dictionary (a '%' legend line)", own, NULL);
+    expect_message(U, "policy.txt", "\n# x\n%\n1\tposemo\n%\nhappy*\t1\n", 3, "LIWC dictionary", NULL);
+    expect_message(U, "policy.dic", "%1 posemo\n", 1, "LIWC dictionary", NULL);
+    /* LIWC-22 */
+    expect_message(U, "policy.dicx", "DicTerm,posemo,negemo\nhappy*,X,\n", 1,
+                   "a LIWC-22 dictionary", own, NULL);
+    expect_message(U, "p.csv", "dicterm,a\nx,X\n", 1, "LIWC-22", NULL);
+    expect_message(U, "p.dicx", "term,posemo\nhappy*,X\n", 1, "LIWC-22", NULL);
+    /* Lexicoder */
+    expect_message(U, "policy.lc3", "+positive\nhappy*\n+negative\nsad\n", 1,
+                   "a Lexicoder dictionary (a '+name' category line)", own, NULL);
+    expect_message(U, "policy.txt", "# x\nhappy\n+negative\nsad\n", 3, "Lexicoder", NULL);
+    /* quanteda's YAML */
+    expect_message(U, "policy.yml", "economy:\n  - tax\n  - jobs*\n", 1, "a YAML dictionary", own,
+                   NULL);
+    expect_message(U, "policy.txt", "# x\n\neconomy:\n  - tax\n", 3, "YAML", NULL);
+    expect_message(U, "policy.txt", "---\neconomy:\n- tax\n", 1, "YAML", NULL);
+    expect_message(U, "policy.txt", "economy: [tax, jobs]\n", 1, "YAML", NULL);
+    expect_message(U, "policy.yaml", "economy:\n", 1, "YAML", NULL);
+    /* nothing of another format is added */
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_text(d, "x", "tax\n+pos\nhappy\n", 16, &err), TALLY_EDICT);
+    assert_int_equal(tally_dict_keyword_count(d), 0);
+    tally_dict_free(d);
+
+    /* tally dictionaries that share a character with those markers are read as ever, whatever
+     * the file's name */
+    static const char *const names[] = {"ok.dict", "ok.dic", "ok.yml", "ok.lc3", "ok.dicx"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        d = tally_dict_new(U, 0);
+        const char *text = "100%\nc++\n+1\n[g]\neconomy\n-based\n";
+        memset(&err, 0, sizeof err);
+        int rc = tally_dict_add_text(d, names[i], text, strlen(text), &err);
+        if (rc)
+            fail_msg("%s: %s", names[i], err.message);
+        assert_int_equal(tally_dict_keyword_count(d), 5);
+        tally_dict_free(d);
+    }
+    /* a dash item or a 'key:' line alone is YAML only by a .yml or .yaml name */
+    d = compiled(U, 0, "- tax\nnote:\n");
+    ASSERT_KEYWORDS(d, "- tax|note:");
+    tally_dict_free(d);
+}
+
+static void test_group_case_warnings(void **state)
+{
+    (void)state;
+    tally_dict *d = tally_dict_new(U, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_warning_count(d), 0);
+    assert_null(tally_dict_warning(d, 0));
+    const char *t1 = "[economy]\ntax\n[economy]\njobs\n[Economy]\nwage\n";
+    assert_int_equal(tally_dict_add_text(d, "a.dict", t1, strlen(t1), &err), 0);
+    assert_int_equal(tally_dict_warning_count(d), 1);
+    assert_string_equal(tally_dict_warning(d, 0),
+                        "a.dict:5: the group [Economy] differs only in case from the group "
+                        "[economy] (a.dict:1); they are two groups");
+    /* across files; full case folding (ß, ss); a name seen again exactly warns no more */
+    const char *t2 = "[ECONOMY]\nx\n[Economy]\ny\n[stra\xC3\x9F" "e]\nz\n[STRASSE]\nw\n[other]\nv\n";
+    assert_int_equal(tally_dict_add_text(d, "b.dict", t2, strlen(t2), &err), 0);
+    assert_int_equal(tally_dict_warning_count(d), 3);
+    assert_string_equal(tally_dict_warning(d, 1),
+                        "b.dict:1: the group [ECONOMY] differs only in case from the group "
+                        "[economy] (a.dict:1); they are two groups");
+    assert_string_equal(tally_dict_warning(d, 2),
+                        "b.dict:7: the group [STRASSE] differs only in case from the group "
+                        "[stra\xC3\x9F" "e] (b.dict:5); they are two groups");
+    assert_null(tally_dict_warning(d, 3));
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    /* they stay separate groups */
+    assert_int_equal(tally_dict_group_count(d), 6);
+    ASSERT_MEMBERS(d, "economy", "tax|jobs");
+    ASSERT_MEMBERS(d, "Economy", "wage|y");
+    ASSERT_MEMBERS(d, "ECONOMY", "x");
     tally_dict_free(d);
 }
 
 /* ---- fingerprints -------------------------------------------------------------------------- */
 
-static void fingerprint_of(int tok, int cs, const char *text, char out[17])
+static void fingerprint_of(int tok, int cs, const char *text, char out[33])
 {
     tally_dict *d = compiled(tok, cs, text);
     const char *fp = tally_dict_fingerprint(d);
-    assert_int_equal(strlen(fp), 16);
+    assert_int_equal(strlen(fp), 32);
     for (const char *p = fp; *p; p++)
         assert_non_null(strchr("0123456789abcdef", *p));
-    memcpy(out, fp, 17);
+    memcpy(out, fp, 33);
     tally_dict_free(d);
+}
+
+/* XXH128 of text in the canonical big-endian hex form, straight from libxxhash. */
+static void xxh128_of(const char *text, size_t n, char out[33])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(text, n));
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+static void test_fingerprint_is_the_documented_text(void **state)
+{
+    (void)state;
+    char got[33], want[33];
+    /* the hex form is xxhsum -H2's: its digest of "abc" (xxhsum 0.8.1) */
+    tally__xxh128_hex("abc", 3, got);
+    assert_string_equal(got, "06b05ab6733a618578af5f94892f3950");
+
+    /* README "The summary": the dictionary's canonical text, written out by hand */
+    fingerprint_of(U, 0,
+                   "Global\n"
+                   "[cooperation]\n"
+                   "Exchange*\n"
+                   "joint-building\n"
+                   "[sharing]\n"
+                   "joint building\n"
+                   "joint build*\n"
+                   "[cooperation]\n"
+                   "global\n"
+                   "[Tab\there]\n"
+                   "\xEF\xBC\xA7lobal  Ｃ\n", /* Ｇlobal Ｃ */
+                   got);
+    static const char canon[] = "tally-dictionary\t1\n"
+                                "exact\tglobal\n"
+                                "prefix\texchange\n"
+                                "exact\tjoint\tbuilding\n"
+                                "prefix\tjoint\tbuild\n"
+                                "exact\tglobal\tc\n"
+                                "group\tcooperation\n"
+                                "member\t2\n"
+                                "member\t3\n"
+                                "member\t1\n"
+                                "group\tsharing\n"
+                                "member\t3\n"
+                                "member\t4\n"
+                                "group\tTab\there\n"
+                                "member\t5\n";
+    xxh128_of(canon, sizeof canon - 1, want);
+    assert_string_equal(got, want);
+
+    /* a word that normalizes to '*' (whitespace tokenizer, U+FF0A) is no prefix */
+    fingerprint_of(W, 0, "a\xEF\xBC\x8A\n", got);
+    static const char canon2[] = "tally-dictionary\t1\nexact\ta*\n";
+    xxh128_of(canon2, sizeof canon2 - 1, want);
+    assert_string_equal(got, want);
+    fingerprint_of(W, 0, "a*\n", got);
+    static const char canon3[] = "tally-dictionary\t1\nprefix\ta\n";
+    xxh128_of(canon3, sizeof canon3 - 1, want);
+    assert_string_equal(got, want);
 }
 
 static void test_fingerprints(void **state)
 {
     (void)state;
     const char *base = "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n";
-    char a[17], b[17];
+    char a[33], b[33];
     fingerprint_of(U, 0, base, a);
     fingerprint_of(U, 0, base, b);
     assert_string_equal(a, b);
@@ -493,12 +771,23 @@ static void test_fingerprints(void **state)
         tally_dict_free(d);
     }
 
+    /* the spelling is not in it: terms equal after normalization count alike */
+    fingerprint_of(U, 0, "GLOBAL\n[g]\nExchange*\njoint-building\n[h]\nSharing\n", b);
+    assert_string_equal(a, b);
+    /* nor the tokenizer and case rule: they are settings of the run (tests/cli/fingerprint.sh
+     * checks that the summary's fingerprint holds them); these lower-case ASCII terms are alike
+     * under both */
+    fingerprint_of(U, 1, base, b);
+    assert_string_equal(a, b);
+    fingerprint_of(W, 0, base, b);
+    assert_string_equal(a, b);
+
     static const struct {
         int tok, cs;
         const char *text;
     } diff[] = {
-        {U, 1, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},    /* case rule */
-        {W, 0, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},    /* tokenizer */
+        {U, 1, "Global\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},    /* case kept */
+        {W, 0, "global\n[g]\nexchange*\njoint-building\n[h]\nsharing\n"},    /* one word */
         {U, 0, "globe\n[g]\nexchange*\njoint building\n[h]\nsharing\n"},     /* a term */
         {U, 0, "global\n[g]\nexchange\njoint building\n[h]\nsharing\n"},     /* prefix or not */
         {U, 0, "global\n[g]\nexchange*\njoint building\n[i]\nsharing\n"},    /* group name */
@@ -509,7 +798,7 @@ static void test_fingerprints(void **state)
         {U, 0, "global\n[g]\nexchange*\njoint\n[h]\nsharing\n"},             /* phrase length */
         {U, 0, "global\n[g]\nexchange*\njoint building\n[h]\nsharing\nmore\n"},
     };
-    char seen[sizeof diff / sizeof diff[0]][17];
+    char seen[sizeof diff / sizeof diff[0]][33];
     for (size_t i = 0; i < sizeof diff / sizeof diff[0]; i++) {
         fingerprint_of(diff[i].tok, diff[i].cs, diff[i].text, seen[i]);
         if (strcmp(seen[i], a) == 0)
@@ -606,6 +895,12 @@ int main(void)
         cmocka_unit_test(test_add_term_errors),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_compile_without_terms),
+        cmocka_unit_test(test_file_without_terms),
+        cmocka_unit_test(test_malformed_headers),
+        cmocka_unit_test(test_phrase_gaps),
+        cmocka_unit_test(test_foreign_formats),
+        cmocka_unit_test(test_group_case_warnings),
+        cmocka_unit_test(test_fingerprint_is_the_documented_text),
         cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_whitespace_mode_terms),
         cmocka_unit_test(test_large_dictionary),

@@ -4,13 +4,14 @@
  * Byte 0 chooses the tokenizer (bit 0), case sensitivity (bit 1) and whether a dictionary whose
  * text failed to parse is compiled anyway (bit 2: the terms before the bad line stay added, so
  * that must work too). The rest is dictionary text for tally_dict_add_text. Checks:
- *   - an error is TALLY_EDICT with a line inside the text and a message;
- *   - compile succeeds exactly when there is a keyword; names and the fingerprint are sane; a
- *     term cannot be added after compiling;
- *   - split into pieces at its [group] header lines, the text gives the same keywords, groups
- *     and fingerprint as in one piece;
- *   - every keyword matches its own spelling scanned as a document (when its words are joined
- *     only by White_Space or dashes, so that the phrase can match), and so does each of its
+ *   - an error is TALLY_EDICT with a line inside the text and a message, or line 0 and
+ *     "NAME has no terms" when the text has no term line;
+ *   - compile succeeds exactly when there is a keyword; names, warnings and the fingerprint are
+ *     sane; a term cannot be added after compiling;
+ *   - split into pieces at its [group] header lines, the text gives the same keywords, groups,
+ *     warning count and fingerprint as in one piece;
+ *   - every keyword's words, as spelled, link into a phrase (a term that could not is refused),
+ *     and every keyword matches its own spelling scanned as a document, and so does each of its
  *     groups;
  *   - the dictionary text itself, scanned as one document, gives the same counts whole and cut
  *     into pieces at tally__tok_safe_cut points (the matcher's continue = 1 path). */
@@ -29,6 +30,11 @@ static void check_error(int rc, const tally_error *err, const uint8_t *text, siz
 {
     FUZZ_CHECK(rc == TALLY_EDICT, "add_text returned %d (%s)", rc, tally_strerror(rc));
     FUZZ_CHECK(err->code == rc, "err.code %d, rc %d", err->code, rc);
+    FUZZ_CHECK(memchr(err->message, 0, sizeof err->message), "message not terminated");
+    if (err->line == 0) {
+        FUZZ_CHECK(strcmp(err->message, "fuzz.dict has no terms") == 0, "line 0: '%s'", err->message);
+        return;
+    }
     uint64_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
@@ -58,8 +64,11 @@ static tally_dict *build_split(int tok, int cs, const uint8_t *text, size_t len,
                 continue;
         }
         int rc = tally_dict_add_text(d, "piece", (const char *)text + start, i - start, &err);
-        FUZZ_CHECK(rc == 0, "piece %zu at %zu failed (%s) but the whole text parsed", *pieces,
-                   start, err.message);
+        /* a piece may hold a header and no term (or, first, comments only): it adds what the
+         * whole text adds for those lines, and says so */
+        FUZZ_CHECK(rc == 0 || (err.line == 0 && strcmp(err.message, "piece has no terms") == 0),
+                   "piece %zu at %zu failed (%s) but the whole text parsed", *pieces, start,
+                   err.message);
         ++*pieces;
         start = i;
     }
@@ -80,6 +89,9 @@ static void check_same_dict(const tally_dict *a, const tally_dict *b)
     for (size_t i = 0; i < g; i++)
         FUZZ_CHECK(strcmp(tally_dict_group_name(a, i), tally_dict_group_name(b, i)) == 0,
                    "split: group %zu differs", i);
+    FUZZ_CHECK(tally_dict_warning_count(a) == tally_dict_warning_count(b),
+               "split: %zu warnings, whole %zu", tally_dict_warning_count(b),
+               tally_dict_warning_count(a));
     FUZZ_CHECK(strcmp(tally_dict_fingerprint(a), tally_dict_fingerprint(b)) == 0,
                "split: fingerprint %s, whole %s", tally_dict_fingerprint(b),
                tally_dict_fingerprint(a));
@@ -108,8 +120,8 @@ static void check_self_match(const tally_dict *d, tally_matcher *m)
         size_t n = strlen(name);
         if (d->kws[i].prefix != TALLY_NONE)
             n--; /* drop the '*' */
-        if (!spelling_links(d->tokenizer, name, n))
-            continue;
+        FUZZ_CHECK(spelling_links(d->tokenizer, name, n),
+                   "keyword %zu was accepted, but its words cannot link into a phrase", i);
         tally__matcher_doc_begin(m);
         tally__matcher_field(m, (const uint8_t *)name, n, 0);
         tally__matcher_doc_end(m);
@@ -199,7 +211,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(crc == 0, "compile failed: %d %s", crc, err.message);
     const char *fp = tally_dict_fingerprint(d);
-    FUZZ_CHECK(strlen(fp) == 16 && strspn(fp, "0123456789abcdef") == 16, "fingerprint '%s'", fp);
+    FUZZ_CHECK(strlen(fp) == 32 && strspn(fp, "0123456789abcdef") == 32, "fingerprint '%s'", fp);
+    for (size_t i = 0; i < tally_dict_warning_count(d); i++)
+        FUZZ_CHECK(strncmp(tally_dict_warning(d, i), "fuzz.dict:", 10) == 0, "warning '%s'",
+                   tally_dict_warning(d, i));
+    FUZZ_CHECK(tally_dict_warning(d, tally_dict_warning_count(d)) == NULL, "warning past the end");
     for (size_t i = 0; i < nkw; i++)
         FUZZ_CHECK(tally_dict_keyword_name(d, i) && tally_dict_keyword_name(d, i)[0],
                    "keyword %zu has no name", i);
