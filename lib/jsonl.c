@@ -31,6 +31,13 @@
 
 #define MAX_KEYS 64
 
+/* The scanner is compiled twice (see scan_line); its helpers stay inlined in both copies. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* ---- the compiled spec -------------------------------------------------------------------- */
 
 struct node {
@@ -519,7 +526,7 @@ static const uint8_t *decode_string(struct scan *s, const uint8_t *open, tally_j
     return p + 1;
 }
 
-static const uint8_t *skip_number(struct scan *s, const uint8_t *p)
+static ALWAYS_INLINE const uint8_t *skip_number(struct scan *s, const uint8_t *p)
 {
     const uint8_t *end = s->end;
     if (*p == '-')
@@ -586,10 +593,22 @@ static void reset_subtree(tally_jsonl_result *r, const struct node *n)
         r->id.ptr = NULL;
         r->id.len = 0;
     }
+}
+
+static void reset_keeps(tally_jsonl_result *r, const struct node *n)
+{
     for (size_t i = 0; i < n->n_sub_keeps; i++) {
         r->kept[n->sub_keeps[i]].ptr = NULL;
         r->kept[n->sub_keeps[i]].len = 0;
     }
+}
+
+/* The value at node n is about to be read (again): what an earlier one set is void. */
+static ALWAYS_INLINE void reset_target(tally_jsonl_result *r, const struct node *n, const int keeping)
+{
+    reset_subtree(r, n);
+    if (keeping)
+        reset_keeps(r, n);
 }
 
 static void set_keeps(tally_jsonl_result *r, const struct node *n, const uint8_t *from, const uint8_t *to)
@@ -612,7 +631,7 @@ static void set_fields(tally_jsonl_result *r, const struct node *n, int kind, si
     }
 }
 
-static const struct node *find_child(const tally_jsonl_spec *spec, const struct node *n, tally_jstr k)
+static ALWAYS_INLINE const struct node *find_child(const tally_jsonl_spec *spec, const struct node *n, tally_jstr k)
 {
     for (size_t i = 0; i < n->n_children; i++) {
         const struct node *c = &spec->nodes[n->children[i]];
@@ -622,8 +641,10 @@ static const struct node *find_child(const tally_jsonl_spec *spec, const struct 
     return NULL;
 }
 
-int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
-                      tally_jsonl_result *r, tally_error *err)
+/* The scanner, compiled twice through tally__jsonl_scan: keeping is a constant there, so a spec
+ * without kept paths runs the code it ran before kept paths existed, not one test more. */
+static ALWAYS_INLINE int scan_line(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
+                                   tally_jsonl_result *r, tally_error *err, const int keeping)
 {
     struct scan s = {spec, r, line, line + len, err};
     const uint8_t *p = line, *end = line + len;
@@ -638,7 +659,8 @@ int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t 
     r->is_object = 0;
     r->invalid_utf8 = 0;
     memset(r->fields, 0, spec->n_fields * sizeof *r->fields);
-    memset(r->kept, 0, spec->n_keeps * sizeof *r->kept);
+    if (keeping)
+        memset(r->kept, 0, spec->n_keeps * sizeof *r->kept);
 
     uint64_t stack_local[64];
     uint64_t *stack = stack_local;
@@ -697,8 +719,8 @@ value:
             live = 1;
             cur = &spec->nodes[0];
         } else if (target) {
-            reset_subtree(r, target);
-            if (target->n_keeps) {
+            reset_target(r, target, keeping);
+            if (keeping && target->n_keeps) {
                 struct tally_jopen *o = &r->open[n_open++];
                 o->depth = open_depth = depth;
                 o->node = target;
@@ -731,11 +753,11 @@ value:
             tally_jstr v;
             uint64_t bad = 0;
             const uint8_t *str_at = p;
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
             p = decode_string(&s, p, &v, &bad);
             if (!p)
                 goto out;
-            if (target->n_keeps)
+            if (keeping && target->n_keeps)
                 set_keeps(r, target, str_at, p);
             if (target->n_fields) {
                 set_fields(r, target, TALLY_JF_STRINGS, r->n_strings, 1, bad);
@@ -748,11 +770,11 @@ value:
         } else {
             const uint8_t *str_at = p;
             if (target)
-                reset_subtree(r, target);
+                reset_target(r, target, keeping);
             p = skip_string(&s, p);
             if (!p)
                 goto out;
-            if (target && target->n_keeps)
+            if (keeping && target && target->n_keeps)
                 set_keeps(r, target, str_at, p);
         }
         target = NULL;
@@ -763,9 +785,9 @@ value:
         if (!q)
             goto out;
         if (target) {
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
             set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
-            if (target->n_keeps)
+            if (keeping && target->n_keeps)
                 set_keeps(r, target, p, q);
             if (target->is_id) {
                 r->id_kind = TALLY_JID_NUMBER;
@@ -787,9 +809,9 @@ value:
             goto out;
         }
         if (target) {
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
             set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
-            if (target->n_keeps)
+            if (keeping && target->n_keeps)
                 set_keeps(r, target, p, p + n);
             target = NULL;
         }
@@ -873,7 +895,7 @@ close:
             set_fields(r, coll_node, TALLY_JF_OTHER, 0, 0, 0);
         coll_depth = 0;
     }
-    if (depth == open_depth) {
+    if (keeping && depth == open_depth) {
         const struct tally_jopen *o = &r->open[--n_open];
         set_keeps(r, o->node, o->start, p + 1);
         open_depth = n_open ? r->open[n_open - 1].depth : 0;
@@ -895,4 +917,12 @@ out:
                 r->invalid_utf8 += r->fields[i].invalid_utf8;
     }
     return rc;
+}
+
+int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
+                      tally_jsonl_result *r, tally_error *err)
+{
+    if (spec->n_keeps)
+        return scan_line(spec, line, len, r, err, 1);
+    return scan_line(spec, line, len, r, err, 0);
 }
