@@ -112,6 +112,7 @@ typedef struct scan {
     const char *const *fields;
     size_t n_fields;
     const char **keep; /* the distinct kept paths, in option order (borrowed strings) */
+    char **keep_json;  /* each as a JSON string, quotes included */
     size_t n_keep;
     input *inputs;
     size_t n_inputs;
@@ -331,9 +332,10 @@ static void perdoc_record(batch *b, const tally_jsonl_result *jr, uint64_t line)
     if (s->n_keep) {
         tally__buf_append(o, ",\"fields\":{", 11);
         for (size_t i = 0; i < s->n_keep; i++) {
-            tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
-            json_escape(o, (const uint8_t *)s->keep[i], strlen(s->keep[i]));
-            tally__buf_append(o, "\":", 2);
+            if (i)
+                tally__buf_append(o, ",", 1);
+            tally__buf_append(o, s->keep_json[i], strlen(s->keep_json[i]));
+            tally__buf_append(o, ":", 1);
             if (jr && jr->kept[i].ptr)
                 json_raw(o, jr->kept[i].ptr, jr->kept[i].len);
             else
@@ -950,12 +952,15 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     const char *id_field = opt->id_field ? opt->id_field : "id";
     /* a path kept twice is written once, where it was first given */
     s->keep = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep);
+    s->keep_json = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep_json);
     for (size_t i = 0; opt->keep_fields && i < opt->n_keep_fields; i++) {
         size_t j = 0;
         while (j < s->n_keep && strcmp(s->keep[j], opt->keep_fields[i]) != 0)
             j++;
-        if (j == s->n_keep)
+        if (j == s->n_keep) {
+            s->keep_json[s->n_keep] = json_quote(opt->keep_fields[i]);
             s->keep[s->n_keep++] = opt->keep_fields[i];
+        }
     }
     s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, s->keep, s->n_keep);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
@@ -1097,6 +1102,9 @@ out:
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     tally__jsonl_spec_free(s->spec);
+    for (size_t i = 0; i < s->n_keep; i++)
+        free(s->keep_json[i]);
+    free(s->keep_json);
     free(s->keep);
     tally__inputs_cleanup(&list);
     free(s);
