@@ -157,7 +157,8 @@ typedef struct tally_summary tally_summary;
  * byte-wise, hidden entries skipped) with the compiled dictionary and returns a new summary in
  * *out. Problems with single inputs or documents do not fail the scan: they are recorded in the
  * summary (see tally_summary_status). Returns TALLY_EINTR when opt->stop was raised, TALLY_EIO when
- * the per-document output cannot be written; *out is then NULL. */
+ * the per-document output cannot be written, TALLY_EINVAL before reading anything when kept fields
+ * are given and no input can be JSON (every one is text or lines); *out is then NULL. */
 int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
                    const tally_scan_options *opt, tally_summary **out, tally_error *err);
 

@@ -1,11 +1,18 @@
 /* jsonl.c — the JSON Lines field scanner: one pass over a line that validates it strictly
- * (RFC 8259) and picks out the text fields and the id field without building a DOM.
+ * (RFC 8259) and picks out the text fields, the id field and the kept fields without building a
+ * DOM.
  *
  * The requested paths are compiled into a small trie of object keys. While scanning, the chain of
  * open objects that still lies on some path is "live"; a key of a live object is looked up among
  * its trie node's children, and the value that follows is the target of that child. Everything
  * else is validated only. Nesting is a bit stack (1 = object, 0 = array), so depth costs one bit
  * and no recursion.
+ *
+ * A kept value is only delimited, never copied or decoded: a scalar's bytes are known when it is
+ * read; a kept object or array is pushed on a small stack when it opens and its end is set when
+ * the scanner closes that depth. Kept containers nest only along the live chain (a kept object
+ * with kept paths below it is itself live), so each trie node is open at most once and the stack
+ * never needs more entries than there are nodes with kept paths.
  *
  * Speed comes from the string scanners: 16 bytes at a time (SSE2) to the next byte that needs a
  * look ('"', '\\', control characters and, when decoding, bytes >= 0x80). Strings that are only
@@ -24,6 +31,13 @@
 
 #define MAX_KEYS 64
 
+/* The scanner is compiled twice (see scan_line); its helpers stay inlined in both copies. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* ---- the compiled spec -------------------------------------------------------------------- */
 
 struct node {
@@ -38,6 +52,17 @@ struct node {
     size_t *sub_fields; /* text fields ending here or below: reset when the key occurs again */
     size_t n_sub_fields;
     int sub_id;
+    size_t *keeps; /* kept paths ending here */
+    size_t n_keeps;
+    size_t *sub_keeps; /* kept paths ending here or below */
+    size_t n_sub_keeps;
+};
+
+/* A kept object or array being scanned. */
+struct tally_jopen {
+    size_t depth; /* its depth once open */
+    const struct node *node;
+    const uint8_t *start; /* its '{' or '[' */
 };
 
 struct tally_jsonl_spec {
@@ -45,6 +70,8 @@ struct tally_jsonl_spec {
     size_t n_nodes;
     size_t n_fields;
     unsigned char *primary; /* primary[i]: first field with this path (counts invalid UTF-8) */
+    size_t n_keeps;
+    size_t n_keep_nodes; /* nodes where a kept path ends: the most kept containers open at once */
 };
 
 static size_t *push_index(size_t *a, size_t *n, size_t v)
@@ -90,6 +117,12 @@ static size_t add_path(tally_jsonl_spec *s, const char *path)
 
 tally_jsonl_spec *tally__jsonl_spec_new(const char *const *text_paths, size_t n, const char *id_path)
 {
+    return tally__jsonl_spec_new_keep(text_paths, n, id_path, NULL, 0);
+}
+
+tally_jsonl_spec *tally__jsonl_spec_new_keep(const char *const *text_paths, size_t n, const char *id_path,
+                                             const char *const *keep_paths, size_t n_keep)
+{
     tally_jsonl_spec *s = tally_xcalloc(1, sizeof *s);
     s->nodes = tally_xcalloc(1, sizeof *s->nodes);
     s->n_nodes = 1;
@@ -109,6 +142,16 @@ tally_jsonl_spec *tally__jsonl_spec_new(const char *const *text_paths, size_t n,
         for (size_t up = at; up != 0; up = s->nodes[up].parent)
             s->nodes[up].sub_id = 1;
     }
+    s->n_keeps = n_keep;
+    for (size_t i = 0; i < n_keep; i++) {
+        size_t at = add_path(s, keep_paths[i]);
+        struct node *d = &s->nodes[at];
+        if (d->n_keeps == 0)
+            s->n_keep_nodes++;
+        d->keeps = push_index(d->keeps, &d->n_keeps, i);
+        for (size_t up = at; up != 0; up = s->nodes[up].parent)
+            s->nodes[up].sub_keeps = push_index(s->nodes[up].sub_keeps, &s->nodes[up].n_sub_keeps, i);
+    }
     return s;
 }
 
@@ -121,6 +164,8 @@ void tally__jsonl_spec_free(tally_jsonl_spec *s)
         free(s->nodes[i].children);
         free(s->nodes[i].fields);
         free(s->nodes[i].sub_fields);
+        free(s->nodes[i].keeps);
+        free(s->nodes[i].sub_keeps);
     }
     free(s->nodes);
     free(s->primary);
@@ -138,6 +183,8 @@ void tally__jsonl_result_init(tally_jsonl_result *r, const tally_jsonl_spec *spe
     r->cap_keys = 16;
     r->keys = tally_xmalloc(r->cap_keys * sizeof *r->keys);
     tally__buf_init(&r->scratch);
+    r->kept = tally_xcalloc(spec->n_keeps ? spec->n_keeps : 1, sizeof *r->kept);
+    r->open = tally_xcalloc(spec->n_keep_nodes ? spec->n_keep_nodes : 1, sizeof *r->open);
 }
 
 void tally__jsonl_result_cleanup(tally_jsonl_result *r)
@@ -145,6 +192,8 @@ void tally__jsonl_result_cleanup(tally_jsonl_result *r)
     free(r->fields);
     free(r->strings);
     free(r->keys);
+    free(r->kept);
+    free(r->open);
     tally__buf_cleanup(&r->scratch);
     memset(r, 0, sizeof *r);
 }
@@ -477,7 +526,7 @@ static const uint8_t *decode_string(struct scan *s, const uint8_t *open, tally_j
     return p + 1;
 }
 
-static const uint8_t *skip_number(struct scan *s, const uint8_t *p)
+static ALWAYS_INLINE const uint8_t *skip_number(struct scan *s, const uint8_t *p)
 {
     const uint8_t *end = s->end;
     if (*p == '-')
@@ -546,6 +595,30 @@ static void reset_subtree(tally_jsonl_result *r, const struct node *n)
     }
 }
 
+static void reset_keeps(tally_jsonl_result *r, const struct node *n)
+{
+    for (size_t i = 0; i < n->n_sub_keeps; i++) {
+        r->kept[n->sub_keeps[i]].ptr = NULL;
+        r->kept[n->sub_keeps[i]].len = 0;
+    }
+}
+
+/* The value at node n is about to be read (again): what an earlier one set is void. */
+static ALWAYS_INLINE void reset_target(tally_jsonl_result *r, const struct node *n, const int keeping)
+{
+    reset_subtree(r, n);
+    if (keeping)
+        reset_keeps(r, n);
+}
+
+static void set_keeps(tally_jsonl_result *r, const struct node *n, const uint8_t *from, const uint8_t *to)
+{
+    for (size_t i = 0; i < n->n_keeps; i++) {
+        r->kept[n->keeps[i]].ptr = from;
+        r->kept[n->keeps[i]].len = (size_t)(to - from);
+    }
+}
+
 static void set_fields(tally_jsonl_result *r, const struct node *n, int kind, size_t first,
                        size_t count, uint64_t invalid)
 {
@@ -558,7 +631,7 @@ static void set_fields(tally_jsonl_result *r, const struct node *n, int kind, si
     }
 }
 
-static const struct node *find_child(const tally_jsonl_spec *spec, const struct node *n, tally_jstr k)
+static ALWAYS_INLINE const struct node *find_child(const tally_jsonl_spec *spec, const struct node *n, tally_jstr k)
 {
     for (size_t i = 0; i < n->n_children; i++) {
         const struct node *c = &spec->nodes[n->children[i]];
@@ -568,8 +641,10 @@ static const struct node *find_child(const tally_jsonl_spec *spec, const struct 
     return NULL;
 }
 
-int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
-                      tally_jsonl_result *r, tally_error *err)
+/* The scanner, compiled twice through tally__jsonl_scan: keeping is a constant there, so a spec
+ * without kept paths runs the code it ran before kept paths existed, not one test more. */
+static ALWAYS_INLINE int scan_line(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
+                                   tally_jsonl_result *r, tally_error *err, const int keeping)
 {
     struct scan s = {spec, r, line, line + len, err};
     const uint8_t *p = line, *end = line + len;
@@ -584,6 +659,8 @@ int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t 
     r->is_object = 0;
     r->invalid_utf8 = 0;
     memset(r->fields, 0, spec->n_fields * sizeof *r->fields);
+    if (keeping)
+        memset(r->kept, 0, spec->n_keeps * sizeof *r->kept);
 
     uint64_t stack_local[64];
     uint64_t *stack = stack_local;
@@ -598,6 +675,8 @@ int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t 
     size_t coll_first = 0;
     int coll_ok = 0;
     uint64_t coll_invalid = 0;
+    /* Kept containers open: r->open[0, n_open), the innermost at depth open_depth (0: none). */
+    size_t n_open = 0, open_depth = 0;
 
     p = skip_ws(p, end);
 
@@ -640,7 +719,13 @@ value:
             live = 1;
             cur = &spec->nodes[0];
         } else if (target) {
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
+            if (keeping && target->n_keeps) {
+                struct tally_jopen *o = &r->open[n_open++];
+                o->depth = open_depth = depth;
+                o->node = target;
+                o->start = p;
+            }
             if (is_obj) {
                 set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
                 if (target->n_children) {
@@ -667,10 +752,13 @@ value:
         if (target && (target->n_fields || target->is_id)) {
             tally_jstr v;
             uint64_t bad = 0;
-            reset_subtree(r, target);
+            const uint8_t *str_at = p;
+            reset_target(r, target, keeping);
             p = decode_string(&s, p, &v, &bad);
             if (!p)
                 goto out;
+            if (keeping && target->n_keeps)
+                set_keeps(r, target, str_at, p);
             if (target->n_fields) {
                 set_fields(r, target, TALLY_JF_STRINGS, r->n_strings, 1, bad);
                 add_string(r, v);
@@ -680,11 +768,14 @@ value:
                 r->id = v;
             }
         } else {
+            const uint8_t *str_at = p;
             if (target)
-                reset_subtree(r, target);
+                reset_target(r, target, keeping);
             p = skip_string(&s, p);
             if (!p)
                 goto out;
+            if (keeping && target && target->n_keeps)
+                set_keeps(r, target, str_at, p);
         }
         target = NULL;
         goto after;
@@ -694,8 +785,10 @@ value:
         if (!q)
             goto out;
         if (target) {
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
             set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
+            if (keeping && target->n_keeps)
+                set_keeps(r, target, p, q);
             if (target->is_id) {
                 r->id_kind = TALLY_JID_NUMBER;
                 r->id.ptr = p;
@@ -716,8 +809,10 @@ value:
             goto out;
         }
         if (target) {
-            reset_subtree(r, target);
+            reset_target(r, target, keeping);
             set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
+            if (keeping && target->n_keeps)
+                set_keeps(r, target, p, p + n);
             target = NULL;
         }
         p += n;
@@ -800,6 +895,11 @@ close:
             set_fields(r, coll_node, TALLY_JF_OTHER, 0, 0, 0);
         coll_depth = 0;
     }
+    if (keeping && depth == open_depth) {
+        const struct tally_jopen *o = &r->open[--n_open];
+        set_keeps(r, o->node, o->start, p + 1);
+        open_depth = n_open ? r->open[n_open - 1].depth : 0;
+    }
     if (depth == live) {
         live--;
         cur = live ? &spec->nodes[cur->parent] : NULL;
@@ -817,4 +917,12 @@ out:
                 r->invalid_utf8 += r->fields[i].invalid_utf8;
     }
     return rc;
+}
+
+int tally__jsonl_scan(const tally_jsonl_spec *spec, const uint8_t *line, size_t len,
+                      tally_jsonl_result *r, tally_error *err)
+{
+    if (spec->n_keeps)
+        return scan_line(spec, line, len, r, err, 1);
+    return scan_line(spec, line, len, r, err, 0);
 }

@@ -1,6 +1,7 @@
 /* jsonl.h — the JSON Lines field scanner. It validates one line strictly (RFC 8259: no NaN or
  * Infinity, no trailing commas, no raw control characters in strings, nothing after the value but
- * whitespace) without building a DOM, and extracts the requested text fields and the id field.
+ * whitespace) without building a DOM, and extracts the requested text fields, the id field and
+ * the kept fields (values returned exactly as written, for per-document records).
  *
  * Nesting depth is tracked with an explicit bit stack, so a 100,000-deep line cannot overflow
  * the C stack. Strings without escapes are returned as pointers into the line; strings with
@@ -22,6 +23,12 @@ typedef struct tally_jsonl_spec tally_jsonl_spec;
 /* Returns a new spec. text_paths: n dotted paths ("text", "article.body"); id_path: dotted path.
  * Aborts on out of memory. */
 tally_jsonl_spec *tally__jsonl_spec_new(const char *const *text_paths, size_t n, const char *id_path);
+
+/* The same with n_keep kept paths (dotted, as text paths): each line's value at each of them is
+ * returned in tally_jsonl_result.kept. A path may also be a text or the id path, or a prefix of
+ * another kept path (`meta` and `meta.date`); with n_keep 0 the scanner does no extra work. */
+tally_jsonl_spec *tally__jsonl_spec_new_keep(const char *const *text_paths, size_t n, const char *id_path,
+                                             const char *const *keep_paths, size_t n_keep);
 void tally__jsonl_spec_free(tally_jsonl_spec *s);
 
 typedef struct tally_jstr {
@@ -60,6 +67,13 @@ typedef struct tally_jsonl_result {
     size_t n_keys, cap_keys;
     uint64_t invalid_utf8; /* ill-formed subsequences replaced inside strings of this line */
     tally_buf scratch;     /* decoded strings live here */
+    /* One per kept path, in spec order: the value's bytes exactly as written, always a pointer
+     * into the line (a string with its quotes and escapes, `1.50`, a whole object or array with
+     * its inner whitespace, `true`); ptr NULL when the path does not exist. Not decoded, so a
+     * string may hold ill-formed UTF-8 (the line is valid JSON otherwise): the record writer
+     * replaces it. */
+    tally_jstr *kept;
+    struct tally_jopen *open; /* kept containers open while scanning (scanner's own) */
 } tally_jsonl_result;
 
 void tally__jsonl_result_init(tally_jsonl_result *r, const tally_jsonl_spec *spec);

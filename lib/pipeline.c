@@ -135,6 +135,9 @@ typedef struct scan {
     tally_jsonl_spec *spec;
     const char *const *fields;
     size_t n_fields;
+    const char **keep; /* the distinct kept paths, in option order (borrowed strings) */
+    char **keep_json;  /* each as a JSON string, quotes included */
+    size_t n_keep;
     input *inputs;
     size_t n_inputs;
     size_t first_open;    /* inputs before this one have finished reading */
@@ -291,17 +294,53 @@ static int sniff(const uint8_t *p, size_t n, int eof)
 
 /* ---- per-document records ----------------------------------------------------------------- */
 
-static void perdoc_record(batch *b, const uint8_t *id, size_t idlen, int id_raw, uint64_t line)
+/* Appends a kept value as written. The scanner validated it, so it is JSON except that its
+ * strings may hold ill-formed UTF-8: each maximal ill-formed subsequence becomes U+FFFD, as
+ * everywhere else in tally's output. A CR (only ever insignificant whitespace here, since a raw
+ * control character inside a string makes the line invalid) becomes a space, so that no reader
+ * that also splits lines at CR cuts the record in two. */
+static void json_raw(tally_buf *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && p[j] < 0x80 && p[j] != '\r')
+            j++;
+        tally__buf_append(o, p + i, j - i);
+        if (j == n)
+            break;
+        if (p[j] == '\r') {
+            tally__buf_append(o, " ", 1);
+            i = j + 1;
+            continue;
+        }
+        uint32_t cp;
+        int bad = 0;
+        size_t len = tally__utf8_decode(p + j, n - j, &cp, &bad);
+        if (bad)
+            tally__buf_append(o, "\xEF\xBF\xBD", 3);
+        else
+            tally__buf_append(o, p + j, len);
+        i = j + len;
+    }
+}
+
+/* Writes the record of the document just counted. jr: the document's scan, for its id and kept
+ * fields, or NULL when its format has neither (text, lines). line: the document's 1-based line
+ * in the decompressed stream, or 0 when it has none (a text file is one document); it is also
+ * the id INPUT:LINE when the document has no id of its own. */
+static void perdoc_record(batch *b, const tally_jsonl_result *jr, uint64_t line)
 {
     const tally_matcher *m = b->w->m;
     const tally_dict *d = m->d;
+    const scan *s = b->s;
     tally_buf *o = &b->perdoc;
     tally__buf_append(o, "{\"id\":", 6);
-    if (id && id_raw) {
-        tally__buf_append(o, id, idlen);
-    } else if (id) {
+    if (jr && jr->id_kind == TALLY_JID_NUMBER) {
+        tally__buf_append(o, jr->id.ptr, jr->id.len);
+    } else if (jr && jr->id_kind == TALLY_JID_STRING) {
         tally__buf_append(o, "\"", 1);
-        json_escape(o, id, idlen);
+        json_escape(o, jr->id.ptr, jr->id.len);
         tally__buf_append(o, "\"", 1);
     } else {
         /* INPUT:LINE, or the input's name for a text document */
@@ -320,6 +359,10 @@ static void perdoc_record(batch *b, const uint8_t *id, size_t idlen, int id_raw,
     int k = snprintf(num, sizeof num, ",\"input\":");
     tally__buf_append(o, num, (size_t)k);
     tally__buf_append(o, b->in->name_json, strlen(b->in->name_json));
+    if (line) {
+        k = snprintf(num, sizeof num, ",\"line\":%llu", (unsigned long long)line);
+        tally__buf_append(o, num, (size_t)k);
+    }
     k = snprintf(num, sizeof num, ",\"tokens\":%llu,\"keywords\":{", (unsigned long long)m->doc_tokens);
     tally__buf_append(o, num, (size_t)k);
     for (size_t i = 0; i < m->n_doc_kw; i++) {
@@ -339,7 +382,22 @@ static void perdoc_record(batch *b, const uint8_t *id, size_t idlen, int id_raw,
         k = snprintf(num, sizeof num, "\":%u", m->doc_grp[g]);
         tally__buf_append(o, num, (size_t)k);
     }
-    tally__buf_append(o, "}}\n", 3);
+    tally__buf_append(o, "}", 1);
+    if (s->n_keep) {
+        tally__buf_append(o, ",\"fields\":{", 11);
+        for (size_t i = 0; i < s->n_keep; i++) {
+            if (i)
+                tally__buf_append(o, ",", 1);
+            tally__buf_append(o, s->keep_json[i], strlen(s->keep_json[i]));
+            tally__buf_append(o, ":", 1);
+            if (jr && jr->kept[i].ptr)
+                json_raw(o, jr->kept[i].ptr, jr->kept[i].len);
+            else
+                tally__buf_append(o, "null", 4);
+        }
+        tally__buf_append(o, "}", 1);
+    }
+    tally__buf_append(o, "}\n", 2);
 }
 
 /* ---- count: runs on the thread pool ------------------------------------------------------- */
@@ -424,12 +482,8 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     }
     m->doc_extra_invalid = w->jr.invalid_utf8;
     tally__matcher_doc_end(m);
-    if (s->opt->per_doc) {
-        if (w->jr.id_kind == TALLY_JID_MISSING)
-            perdoc_record(b, NULL, 0, 0, line);
-        else
-            perdoc_record(b, w->jr.id.ptr, w->jr.id.len, w->jr.id_kind == TALLY_JID_NUMBER, line);
-    }
+    if (s->opt->per_doc)
+        perdoc_record(b, &w->jr, line);
 }
 
 /* One line of `lines` format; first/last say whether it continues from / into another batch. */
@@ -445,7 +499,7 @@ static void count_text_line(batch *b, const uint8_t *p, size_t n, uint64_t line,
         return;
     tally__matcher_doc_end(m);
     if (b->s->opt->per_doc)
-        perdoc_record(b, NULL, 0, 0, line);
+        perdoc_record(b, NULL, line);
 }
 
 static void count_work(uv_work_t *req)
@@ -476,7 +530,7 @@ static void count_work(uv_work_t *req)
         } else if (!b->cont_out) {
             tally__matcher_doc_end(m);
             if (s->opt->per_doc)
-                perdoc_record(b, NULL, 0, 0, 0);
+                perdoc_record(b, NULL, 0);
         }
         goto done;
     }
@@ -1110,7 +1164,19 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     s->fields = opt->text_fields && opt->n_text_fields ? opt->text_fields : default_field;
     s->n_fields = opt->text_fields && opt->n_text_fields ? opt->n_text_fields : 1;
     const char *id_field = opt->id_field ? opt->id_field : "id";
-    s->spec = tally__jsonl_spec_new(s->fields, s->n_fields, id_field);
+    /* a path kept twice is written once, where it was first given */
+    s->keep = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep);
+    s->keep_json = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep_json);
+    for (size_t i = 0; opt->keep_fields && i < opt->n_keep_fields; i++) {
+        size_t j = 0;
+        while (j < s->n_keep && strcmp(s->keep[j], opt->keep_fields[i]) != 0)
+            j++;
+        if (j == s->n_keep) {
+            s->keep_json[s->n_keep] = json_quote(opt->keep_fields[i]);
+            s->keep[s->n_keep++] = opt->keep_fields[i];
+        }
+    }
+    s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, s->keep, s->n_keep);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
     s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
     s->force_cut = s->max_line < s->batch_bytes ? s->batch_bytes : s->max_line;
@@ -1156,6 +1222,20 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     }
     if (list.n == 0 && list.n_empty == 0 && n_inputs > 0)
         tally__summary_add_named_error(s->sum, 0, "", "no input files");
+    /* Kept fields are read from JSON only. A run where no input can be JSON (standard input in
+     * `auto` is decided on its first bytes, so it can) has them for nothing: almost surely a
+     * mistake, said at once. With some inputs JSON, the others' records hold null for them. */
+    if (s->n_keep && list.n) {
+        size_t i = 0;
+        while (i < list.n && (s->inputs[i].format == TALLY_FORMAT_TEXT || s->inputs[i].format == TALLY_FORMAT_LINES))
+            i++;
+        if (i == list.n) {
+            rc = tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
+                               "the kept field '%s' needs JSON input: no input is JSON Lines or a JSON array",
+                               s->keep[0]);
+            goto out;
+        }
+    }
     s->max_reading = threads;
     s->threads = threads;
     s->n_slots = 2 * (size_t)threads + 2;
@@ -1242,6 +1322,10 @@ out:
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     tally__jsonl_spec_free(s->spec);
+    for (size_t i = 0; i < s->n_keep; i++)
+        free(s->keep_json[i]);
+    free(s->keep_json);
+    free(s->keep);
     tally__inputs_cleanup(&list);
     free(s);
     return rc;

@@ -82,6 +82,15 @@ static struct fx *fx_new(const char *const *paths, size_t n, const char *id)
     return f;
 }
 
+static struct fx *fx_new_keep(const char *const *paths, size_t n, const char *id,
+                              const char *const *keeps, size_t n_keep)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->spec = tally__jsonl_spec_new_keep(paths, n, id, keeps, n_keep);
+    tally__jsonl_result_init(&f->r, f->spec);
+    return f;
+}
+
 static struct fx *fx_default(void)
 {
     static const char *const text[] = {"text"};
@@ -697,6 +706,233 @@ static void test_deep_nesting(void **state)
     fx_free(f);
 }
 
+/* ---- kept fields -------------------------------------------------------------------------- */
+
+/* Asserts kept value i is exactly want (NULL: missing), as bytes of the scanned line. */
+static void expect_kept_n(struct fx *f, size_t i, const char *want, size_t want_len)
+{
+    const tally_jstr *k = &f->r.kept[i];
+    if (!want) {
+        if (k->ptr)
+            fail_msg("kept %zu: got '%.*s', want missing", i, (int)k->len, k->ptr);
+        return;
+    }
+    if (!k->ptr)
+        fail_msg("kept %zu: missing, want '%s'", i, want);
+    if (k->len != want_len || memcmp(k->ptr, want, want_len) != 0)
+        fail_msg("kept %zu: got '%.*s', want '%s'", i, (int)k->len, k->ptr, want);
+    assert_true(in_line(k->ptr, k->len)); /* never copied */
+}
+
+static void expect_kept(struct fx *f, size_t i, const char *want)
+{
+    expect_kept_n(f, i, want, want ? strlen(want) : 0);
+}
+
+/* Every JSON type, exactly as written: numbers keep their spelling, strings their quotes and
+ * escapes, containers their inner whitespace. */
+static void test_keep_as_written(void **state)
+{
+    (void)state;
+    static const char *const text[] = {"text"};
+    static const char *const keeps[] = {"n1", "n2", "n3", "s", "o", "a", "t", "f", "z", "e1", "e2", "missing"};
+    struct fx *f = fx_new_keep(text, 1, "id", keeps, 12);
+    assert_int_equal(scan_s(f, "{\"n1\":1.50,\"n2\": -0 ,\"n3\":1E+05,"
+                               "\"s\":\"a\\\"b\\u00E9\\/\\uD83D\\uDE00 \xc3\xa9\",\"text\":\"x\","
+                               "\"o\": { \"x\" : [1, 2,\t{}] ,\"y\":\"}\"}\r,\"a\":[ \"]\" ,{} ]  ,"
+                               "\"t\":true,\"f\":false,\"z\":null,\"e1\":{},\"e2\":[]}\r"),
+                     0);
+    expect_kept(f, 0, "1.50");
+    expect_kept(f, 1, "-0");
+    expect_kept(f, 2, "1E+05");
+    expect_kept(f, 3, "\"a\\\"b\\u00E9\\/\\uD83D\\uDE00 \xc3\xa9\"");
+    expect_kept(f, 4, "{ \"x\" : [1, 2,\t{}] ,\"y\":\"}\"}");
+    expect_kept(f, 5, "[ \"]\" ,{} ]");
+    expect_kept(f, 6, "true");
+    expect_kept(f, 7, "false");
+    expect_kept(f, 8, "null"); /* null is a value, not a missing field */
+    expect_kept(f, 9, "{}");
+    expect_kept(f, 10, "[]");
+    expect_kept(f, 11, NULL);
+    expect_text(f, "x");
+
+    /* Ill-formed UTF-8 in a kept string is returned as it is and not counted (not text). */
+    assert_int_equal(scan_s(f, "{\"s\":\"a\xff\xc3\",\"o\":[\"\xe2\x82\"]}"), 0);
+    expect_kept(f, 3, "\"a\xff\xc3\"");
+    expect_kept(f, 4, "[\"\xe2\x82\"]");
+    assert_int_equal(f->r.invalid_utf8, 0);
+
+    /* A NUL escape and a raw NUL-free string with every escape kind. */
+    assert_int_equal(scan_s(f, "{\"s\":\"\\u0000\\b\\f\\n\\r\\t\\\\\"}"), 0);
+    expect_kept(f, 3, "\"\\u0000\\b\\f\\n\\r\\t\\\\\"");
+
+    /* The next line starts clean; a failed line leaves no trace in the one after it. */
+    assert_int_equal(scan_s(f, "{\"text\":\"y\"}"), 0);
+    for (size_t i = 0; i < 12; i++)
+        expect_kept(f, i, NULL);
+    assert_int_equal(scan_s(f, "{\"n1\":2,\"o\":{\"x\":1"), TALLY_EJSON);
+    assert_int_equal(scan_s(f, "{\"a\":[[[]]]}"), 0);
+    expect_kept(f, 0, NULL);
+    expect_kept(f, 4, NULL);
+    expect_kept(f, 5, "[[[]]]");
+    /* Not an object: nothing kept. */
+    assert_int_equal(scan_s(f, "[{\"n1\":1}]"), 0);
+    expect_kept(f, 0, NULL);
+    assert_int_equal(scan_s(f, "\"n1\""), 0);
+    expect_kept(f, 0, NULL);
+    fx_free(f);
+}
+
+static void test_keep_nested_and_prefixes(void **state)
+{
+    (void)state;
+    static const char *const text[] = {"text"};
+    /* prefixes both ways round, a three-level chain, one path twice */
+    static const char *const keeps[] = {"meta.date", "meta", "a", "a.b", "a.b.c", "meta.date", "x.y"};
+    struct fx *f = fx_new_keep(text, 1, "id", keeps, 7);
+    const char *line = "{\"x\":{\"z\":1},\"meta\":{\"src\":\"s\",\"date\":\"2024-01-05\",\"n\":{\"date\":0}},"
+                       "\"a\":{\"b\":{\"c\":[1,{\"c\":2}],\"d\":{}},\"e\":3},\"text\":\"t\"}";
+    assert_int_equal(scan_s(f, line), 0);
+    expect_kept(f, 0, "\"2024-01-05\"");
+    expect_kept(f, 1, "{\"src\":\"s\",\"date\":\"2024-01-05\",\"n\":{\"date\":0}}");
+    expect_kept(f, 2, "{\"b\":{\"c\":[1,{\"c\":2}],\"d\":{}},\"e\":3}");
+    expect_kept(f, 3, "{\"c\":[1,{\"c\":2}],\"d\":{}}");
+    expect_kept(f, 4, "[1,{\"c\":2}]");
+    expect_kept(f, 5, "\"2024-01-05\"");
+    expect_kept(f, 6, NULL); /* x exists, x.y does not */
+    expect_text(f, "t");
+
+    /* Not through arrays, not through scalars; a key matched through an escape. */
+    assert_int_equal(scan_s(f, "{\"meta\":[{\"date\":\"d\"}],\"a\":\"s\",\"\\u0078\":{\"y\":[true]}}"), 0);
+    expect_kept(f, 0, NULL);
+    expect_kept(f, 1, "[{\"date\":\"d\"}]");
+    expect_kept(f, 2, "\"s\"");
+    expect_kept(f, 3, NULL);
+    expect_kept(f, 4, NULL);
+    expect_kept(f, 6, "[true]");
+
+    /* The path found after deep unrelated nesting, and kept deep inside a kept object. */
+    assert_int_equal(scan_s(f, "{\"q\":[[[{\"a\":{\"b\":1}}]]],\"a\":{\"b\":{\"q\":[[{}]],\"c\":{\"c\":{}}}}}"), 0);
+    expect_kept(f, 2, "{\"b\":{\"q\":[[{}]],\"c\":{\"c\":{}}}}");
+    expect_kept(f, 3, "{\"q\":[[{}]],\"c\":{\"c\":{}}}");
+    expect_kept(f, 4, "{\"c\":{}}");
+    fx_free(f);
+}
+
+/* The last occurrence of a key wins, for the key itself and for everything below it. */
+static void test_keep_duplicates(void **state)
+{
+    (void)state;
+    static const char *const text[] = {"text"};
+    static const char *const keeps[] = {"date", "meta", "meta.date"};
+    struct fx *f = fx_new_keep(text, 1, "id", keeps, 3);
+    assert_int_equal(scan_s(f, "{\"date\":\"a\",\"text\":\"t\",\"date\":20240105}"), 0);
+    expect_kept(f, 0, "20240105");
+    assert_int_equal(scan_s(f, "{\"date\":[1],\"date\":\"b\"}"), 0);
+    expect_kept(f, 0, "\"b\"");
+    assert_int_equal(scan_s(f, "{\"meta\":{\"date\":\"a\"},\"meta\":{\"x\":1}}"), 0);
+    expect_kept(f, 1, "{\"x\":1}");
+    expect_kept(f, 2, NULL);
+    assert_int_equal(scan_s(f, "{\"meta\":{\"date\":\"a\"},\"meta\":null}"), 0);
+    expect_kept(f, 1, "null");
+    expect_kept(f, 2, NULL);
+    assert_int_equal(scan_s(f, "{\"meta\":{\"date\":\"a\",\"date\":{\"d\":[]}}}"), 0);
+    expect_kept(f, 1, "{\"date\":\"a\",\"date\":{\"d\":[]}}");
+    expect_kept(f, 2, "{\"d\":[]}");
+    assert_int_equal(scan_s(f, "{\"meta\":{\"date\":1},\"meta\":{\"y\":0,\"date\":2}}"), 0);
+    expect_kept(f, 2, "2");
+    fx_free(f);
+}
+
+/* A kept path that is also a text path and the id path: each gets what it needs from one read. */
+static void test_keep_also_text_and_id(void **state)
+{
+    (void)state;
+    static const char *const text[] = {"text", "meta.body"};
+    static const char *const keeps[] = {"text", "id", "meta", "meta.body"};
+    struct fx *f = fx_new_keep(text, 2, "id", keeps, 4);
+    assert_int_equal(scan_s(f, "{\"id\":\"d\\u00e9\",\"text\":[\"a\\n\",\"b\"],\"meta\":{\"body\":\"x\\ty\"}}"), 0);
+    expect_strings(f, 0, "a\n", "b", (const char *)NULL);
+    expect_strings(f, 1, "x\ty", (const char *)NULL);
+    assert_int_equal(f->r.id_kind, TALLY_JID_STRING);
+    assert_memory_equal(f->r.id.ptr, "d\xc3\xa9", 3);
+    expect_kept(f, 0, "[\"a\\n\",\"b\"]");
+    expect_kept(f, 1, "\"d\\u00e9\"");
+    expect_kept(f, 2, "{\"body\":\"x\\ty\"}");
+    expect_kept(f, 3, "\"x\\ty\"");
+    assert_int_equal(scan_s(f, "{\"id\":-1.50e+3,\"text\":\"a\xff\"}"), 0);
+    assert_int_equal(f->r.id_kind, TALLY_JID_NUMBER);
+    expect_kept(f, 1, "-1.50e+3");
+    expect_text(f, "a\xef\xbf\xbd");
+    expect_kept(f, 0, "\"a\xff\"");
+    assert_int_equal(f->r.invalid_utf8, 1);
+    /* A text field of the wrong type is still kept as written. */
+    assert_int_equal(scan_s(f, "{\"text\":{\"t\":1}}"), 0);
+    assert_int_equal(f->r.fields[0].kind, TALLY_JF_OTHER);
+    expect_kept(f, 0, "{\"t\":1}");
+    fx_free(f);
+
+    /* Only kept paths: no text path at all. */
+    f = fx_new_keep(text, 0, NULL, keeps, 1);
+    assert_int_equal(scan_s(f, "{\"text\":\"q\"}"), 0);
+    expect_kept(f, 0, "\"q\"");
+    assert_int_equal(f->r.n_strings, 0);
+    fx_free(f);
+}
+
+/* Kept containers nested as deep as the path goes: every level's end is found. */
+static void test_keep_deep(void **state)
+{
+    (void)state;
+    const size_t D = 200;
+    char **paths = malloc(D * sizeof *paths);
+    for (size_t i = 0; i < D; i++) {
+        paths[i] = malloc(2 * (i + 1));
+        for (size_t j = 0; j <= i; j++)
+            paths[i][2 * j] = 'a', paths[i][2 * j + 1] = '.';
+        paths[i][2 * i + 1] = 0;
+    }
+    struct fx *f = fx_new_keep(NULL, 0, NULL, (const char *const *)paths, D);
+    /* {"a":{"a":...{"a":[[0]]}...}}: D levels, each one kept */
+    char *line = malloc(D * 6 + 64);
+    size_t len = 0;
+    line[len++] = '{';
+    for (size_t i = 0; i < D; i++)
+        memcpy(line + len, "\"a\":{", 5), len += 5;
+    len -= 1;
+    len += (size_t)sprintf(line + len, "[[0]]");
+    memset(line + len, '}', D);
+    len += D;
+    assert_int_equal(scan_n(f, line, len), 0);
+    for (size_t i = 0; i < D; i++) {
+        /* level i starts after the root's brace and i + 1 keys, and ends where the (D - 1 - i)th
+         * of the closing braces that follow "[[0]]" closes it */
+        const tally_jstr *k = &f->r.kept[i];
+        assert_true(k->ptr == guard_line + 1 + 5 * i + 4);
+        assert_true(k->ptr + k->len == guard_line + len - 1 - i);
+        assert_true(k->ptr[0] == (i == D - 1 ? '[' : '{'));
+        json_error_t je;
+        json_t *v = json_loadb((const char *)k->ptr, k->len, JSON_DECODE_ANY, &je);
+        if (!v)
+            fail_msg("level %zu: jansson rejects the kept value: %s", i, je.text);
+        /* D - 1 - i objects above the array */
+        size_t depth = 0;
+        json_t *c = v;
+        while (json_is_object(c)) {
+            c = json_object_get(c, "a");
+            depth++;
+        }
+        assert_int_equal(depth, D - 1 - i);
+        assert_true(json_is_array(c));
+        json_decref(v);
+    }
+    free(line);
+    fx_free(f);
+    for (size_t i = 0; i < D; i++)
+        free(paths[i]);
+    free(paths);
+}
+
 /* ---- differential test against jansson ---------------------------------------------------- */
 
 static uint64_t rng_state;
@@ -938,11 +1174,57 @@ static void compare_field(const tally_jsonl_result *r, size_t i, json_t *v, cons
         fail_msg("field %zu: kind %d, jansson other: %s", i, f->kind, line);
 }
 
+/* jansson's value at a dotted path through objects, or NULL. */
+static json_t *at_path(json_t *v, const char *path)
+{
+    char key[64];
+    while (v && *path) {
+        size_t n = strcspn(path, ".");
+        assert_true(n < sizeof key);
+        memcpy(key, path, n);
+        key[n] = 0;
+        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+        path += n + (path[n] == '.');
+    }
+    return v;
+}
+
+/* A kept value must be exactly one JSON value, with nothing around it, that jansson reads as the
+ * value its parse of the whole line holds at the path. Returns 1 when the path exists. */
+static int compare_kept(const tally_jsonl_result *r, size_t i, json_t *root, const char *path, const char *line)
+{
+    json_t *want = at_path(root, path);
+    const tally_jstr *k = &r->kept[i];
+    if (!want) {
+        if (k->ptr)
+            fail_msg("kept '%s': '%.*s', jansson missing: %s", path, (int)k->len, k->ptr, line);
+        return 0;
+    }
+    if (!k->ptr)
+        fail_msg("kept '%s': missing, jansson has it: %s", path, line);
+    assert_true(k->len > 0 && !strchr(" \t\r\n", k->ptr[0]) && !strchr(" \t\r\n", k->ptr[k->len - 1]));
+    assert_true(in_line(k->ptr, k->len));
+    json_error_t je;
+    json_t *got = json_loadb((const char *)k->ptr, k->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (!got)
+        fail_msg("kept '%s': jansson rejects '%.*s' (%s): %s", path, (int)k->len, k->ptr, je.text, line);
+    if (!json_equal(got, want))
+        fail_msg("kept '%s': '%.*s' is not jansson's value: %s", path, (int)k->len, k->ptr, line);
+    json_decref(got);
+    return 1;
+}
+
 static void test_differential_jansson(void **state)
 {
     (void)state;
     static const char *const paths[] = {"text", "meta.body"};
+    static const char *const keeps[] = {"text", "id", "meta", "meta.body", "meta.meta", "meta.meta.text",
+                                        "other", "meta.title"};
+    enum { NK = sizeof keeps / sizeof *keeps };
     struct fx *f = fx_new(paths, 2, "id");
+    /* the same fields with kept paths: everything else must come out the same */
+    struct fx *fk = fx_new_keep(paths, 2, "id", keeps, NK);
+    int kept_found[NK] = {0}, kept_containers = 0;
     const char *seed_env = getenv("TALLY_SEED");
     rng_state = seed_env ? strtoull(seed_env, NULL, 10) : 0x9E3779B97F4A7C15ull;
     if (!rng_state)
@@ -980,6 +1262,12 @@ static void test_differential_jansson(void **state)
                 b.p[i] = ' ';
 
         int ours = scan_n(f, b.p, b.len);
+        int ours_k = scan_n(fk, b.p, b.len);
+        assert_int_equal(ours_k, ours);
+        if (ours) {
+            assert_int_equal(fk->err.offset, f->err.offset);
+            assert_string_equal(fk->err.message, f->err.message);
+        }
         json_error_t je;
         json_t *root = json_loadb(b.p, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (ours != 0 && root && memchr(b.p, 0, b.len) &&
@@ -1026,6 +1314,21 @@ static void test_differential_jansson(void **state)
                 } else {
                     assert_int_equal(f->r.id_kind, TALLY_JID_MISSING);
                 }
+                /* the spec with kept paths: same fields and id, and its kept values */
+                assert_int_equal(fk->r.is_object, json_is_object(root));
+                compare_field(&fk->r, 0, text, b.p);
+                compare_field(&fk->r, 1, json_is_object(meta) ? json_object_get(meta, "body") : NULL, b.p);
+                assert_int_equal(fk->r.id_kind, f->r.id_kind);
+                assert_int_equal(fk->r.id.len, f->r.id.len);
+                if (f->r.id.len)
+                    assert_memory_equal(fk->r.id.ptr, f->r.id.ptr, f->r.id.len);
+                assert_int_equal(fk->r.n_keys, f->r.n_keys);
+                for (size_t i = 0; i < NK; i++) {
+                    if (compare_kept(&fk->r, i, json_is_object(root) ? root : NULL, keeps[i], b.p)) {
+                        kept_found[i]++;
+                        kept_containers += fk->r.kept[i].ptr[0] == '{' || fk->r.kept[i].ptr[0] == '[';
+                    }
+                }
                 if (json_is_object(root) && f->r.n_keys < 64) {
                     const char *key;
                     json_t *v;
@@ -1048,9 +1351,17 @@ static void test_differential_jansson(void **state)
                   "lone surrogates, %d jansson limits, %d NUL after a number\n",
                   N, both_ok, compared, both_bad, excused_utf8, excused_limits, excused_nul);
     assert_true(both_ok > N / 10 && both_bad > N / 10 && excused_utf8 > 0 && excused_limits > 0);
+    print_message("kept values compared:");
+    for (size_t i = 0; i < NK; i++) {
+        print_message(" %s %d", keeps[i], kept_found[i]);
+        assert_true(kept_found[i] > 0);
+    }
+    print_message(", %d of them objects or arrays\n", kept_containers);
+    assert_true(kept_containers > compared / 20);
     free(b.p);
     free(san.p);
     fx_free(f);
+    fx_free(fk);
 }
 
 /* ---- JSONTestSuite ------------------------------------------------------------------------ */
@@ -1148,6 +1459,11 @@ int main(void)
         cmocka_unit_test(test_scratch_moves),
         cmocka_unit_test(test_keys_cap_and_reuse),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_keep_as_written),
+        cmocka_unit_test(test_keep_nested_and_prefixes),
+        cmocka_unit_test(test_keep_duplicates),
+        cmocka_unit_test(test_keep_also_text_and_id),
+        cmocka_unit_test(test_keep_deep),
         cmocka_unit_test(test_differential_jansson),
         cmocka_unit_test(test_jsontestsuite),
     };

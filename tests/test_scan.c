@@ -139,11 +139,11 @@ static char *expected_perdoc(void)
     char *out = malloc(cap);
     assert_non_null(out);
     snprintf(out, cap,
-             "{\"id\":\"d1\",\"input\":\"%s\",\"tokens\":5,\"keywords\":{\"global\":1,\"joint building\":1,"
+             "{\"id\":\"d1\",\"input\":\"%s\",\"line\":1,\"tokens\":5,\"keywords\":{\"global\":1,\"joint building\":1,"
              "\"cooperation\":1,\"building\":1},\"groups\":{\"coop\":1,\"share\":1}}\n"
-             "{\"id\":2,\"input\":\"%s\",\"tokens\":5,\"keywords\":{\"exchange*\":2,\"sharing\":1},"
+             "{\"id\":2,\"input\":\"%s\",\"line\":2,\"tokens\":5,\"keywords\":{\"exchange*\":2,\"sharing\":1},"
              "\"groups\":{\"coop\":2,\"share\":1}}\n"
-             "{\"id\":\"d3\",\"input\":\"%s\",\"tokens\":3,\"keywords\":{\"global\":1,\"building\":1},"
+             "{\"id\":\"d3\",\"input\":\"%s\",\"line\":4,\"tokens\":3,\"keywords\":{\"global\":1,\"building\":1},"
              "\"groups\":{\"share\":1}}\n"
              "{\"id\":\"%s\",\"input\":\"%s\",\"tokens\":7,\"keywords\":{\"global\":1,\"joint building\":1,"
              "\"exchange*\":1,\"cooperation\":1,\"sharing\":1,\"building\":1},\"groups\":{\"coop\":2,\"share\":2}}\n"
@@ -378,10 +378,10 @@ static void test_lines_format(void **state)
     char *p = path_of("l.txt");
     char want[2048];
     snprintf(want, sizeof want,
-             "{\"id\":\"%s:1\",\"input\":\"%s\",\"tokens\":2,\"keywords\":{\"global\":1},\"groups\":{}}\n"
-             "{\"id\":\"%s:2\",\"input\":\"%s\",\"tokens\":1,\"keywords\":{\"building\":1},\"groups\":{\"share\":1}}\n"
-             "{\"id\":\"%s:3\",\"input\":\"%s\",\"tokens\":0,\"keywords\":{},\"groups\":{}}\n"
-             "{\"id\":\"%s:4\",\"input\":\"%s\",\"tokens\":1,\"keywords\":{\"exchange*\":1},\"groups\":{\"coop\":1}}\n",
+             "{\"id\":\"%s:1\",\"input\":\"%s\",\"line\":1,\"tokens\":2,\"keywords\":{\"global\":1},\"groups\":{}}\n"
+             "{\"id\":\"%s:2\",\"input\":\"%s\",\"line\":2,\"tokens\":1,\"keywords\":{\"building\":1},\"groups\":{\"share\":1}}\n"
+             "{\"id\":\"%s:3\",\"input\":\"%s\",\"line\":3,\"tokens\":0,\"keywords\":{},\"groups\":{}}\n"
+             "{\"id\":\"%s:4\",\"input\":\"%s\",\"line\":4,\"tokens\":1,\"keywords\":{\"exchange*\":1},\"groups\":{\"coop\":1}}\n",
              p, p, p, p, p, p, p, p);
     for (size_t bb = 1; bb <= 40; bb++) {
         tally_totals t;

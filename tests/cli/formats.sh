@@ -8,7 +8,7 @@ printf '\n{"id":1.50,"text":"global"}\n{"id":7,"text":"Global global"}\n' > "$W/
 run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" --per-doc "$W/docs" - < "$W/a.jsonl"
 expect_eq docs "$(get "$W/s.json" corpus.documents)" 2
 expect_eq count "$(get "$W/s.json" keywords.global.count)" 3
-expect_grep '^{"id":1.50,"input":"-","tokens":1,"keywords":{"global":1},"groups":{}}$' "$W/docs"
+expect_grep '^{"id":1.50,"input":"-","line":2,"tokens":1,"keywords":{"global":1},"groups":{}}$' "$W/docs"
 printf 'global text\nglobal\n' | "$T" scan -q -d "$W/d.dict" -o "$W/s.json" -
 expect_eq stdin-text-docs "$(get "$W/s.json" corpus.documents)" 1
 printf 'global text\nglobal\n' | "$T" scan -q --format lines -d "$W/d.dict" -o "$W/s.json" -

@@ -14,7 +14,10 @@
  *     nesting depth): we accept, it rejects;
  *   - jansson stops a number at a NUL byte and ignores the rest ("1\0x"): we reject at the NUL.
  * When both accept a clean line (nothing for the rule above to change), the extracted fields
- * ("text" and "meta.body"), the id and the listed top-level keys must equal jansson's. */
+ * ("text" and "meta.body"), the id and the listed top-level keys must equal jansson's, and each
+ * kept value (paths that are also text or id paths, prefixes of each other, and one under an
+ * escaped key) must be one JSON value, nothing around it, pointing into the line, that jansson
+ * reads as the value its parse of the whole line has at that path. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +131,44 @@ static void compare_field(const tally_jsonl_result *r, size_t i, json_t *v)
     FUZZ_CHECK(f->kind == TALLY_JF_OTHER, "field %zu: kind %d, jansson: another type", i, f->kind);
 }
 
+static const char *const keep_paths[] = {"text", "id", "meta", "meta.body", "meta.meta", "meta.meta.text", "a\"b"};
+enum { N_KEEP = sizeof keep_paths / sizeof *keep_paths };
+
+/* jansson's value at a dotted path through objects, or NULL. */
+static json_t *at_path(json_t *v, const char *path)
+{
+    char key[32];
+    while (v && *path) {
+        size_t n = strcspn(path, ".");
+        memcpy(key, path, n);
+        key[n] = 0;
+        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+        path += n + (path[n] == '.');
+    }
+    return v;
+}
+
+static void compare_kept(const tally_jsonl_result *r, json_t *root, const uint8_t *line, size_t n)
+{
+    for (size_t i = 0; i < N_KEEP; i++) {
+        json_t *want = json_is_object(root) ? at_path(root, keep_paths[i]) : NULL;
+        const tally_jstr *k = &r->kept[i];
+        if (!want) {
+            FUZZ_CHECK(k->ptr == NULL, "kept '%s': %zu bytes, jansson: missing", keep_paths[i], k->len);
+            continue;
+        }
+        FUZZ_CHECK(k->ptr && k->len && k->ptr >= line && k->ptr + k->len <= line + n,
+                   "kept '%s': missing or not in the line, jansson has it", keep_paths[i]);
+        FUZZ_CHECK(!memchr(" \t\r\n", k->ptr[0], 4) && !memchr(" \t\r\n", k->ptr[k->len - 1], 4),
+                   "kept '%s': whitespace around the value", keep_paths[i]);
+        json_error_t je;
+        json_t *got = json_loadb((const char *)k->ptr, k->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        FUZZ_CHECK(got, "kept '%s': jansson rejects the value as written: %s", keep_paths[i], je.text);
+        FUZZ_CHECK(json_equal(got, want), "kept '%s': not jansson's value", keep_paths[i]);
+        json_decref(got);
+    }
+}
+
 static void compare_all(const tally_jsonl_result *r, json_t *root)
 {
     FUZZ_CHECK(r->is_object == json_is_object(root), "is_object %d, jansson %d", r->is_object,
@@ -166,10 +207,11 @@ static void compare_all(const tally_jsonl_result *r, json_t *root)
     }
 }
 
-static tally_jsonl_spec *spec;
+/* The same fields and id, without and with kept paths: each line goes through both. */
+static tally_jsonl_spec *spec, *spec_keep;
 
 /* One line through both parsers. */
-static void one_line(tally_jsonl_result *r, const uint8_t *line, size_t n, sbuf *san)
+static void one_line(const tally_jsonl_spec *sp, tally_jsonl_result *r, const uint8_t *line, size_t n, sbuf *san)
 {
     size_t i = 0;
     while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
@@ -179,7 +221,7 @@ static void one_line(tally_jsonl_result *r, const uint8_t *line, size_t n, sbuf 
 
     tally_error err;
     memset(&err, 0, sizeof err);
-    int ours = tally__jsonl_scan(spec, line, n, r, &err);
+    int ours = tally__jsonl_scan(sp, line, n, r, &err);
     if (ours) {
         FUZZ_CHECK(ours == TALLY_EJSON && err.code == ours, "scan returned %d", ours);
         FUZZ_CHECK(err.offset <= n, "error offset %llu past the line of %zu",
@@ -216,6 +258,8 @@ static void one_line(tally_jsonl_result *r, const uint8_t *line, size_t n, sbuf 
         json_decref(r2);
     } else if (!ours && !sanitize(line, n, san)) {
         compare_all(r, root);
+        if (sp == spec_keep)
+            compare_kept(r, root, line, n);
     }
     json_decref(root);
 }
@@ -225,17 +269,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!spec) {
         static const char *const paths[] = {"text", "meta.body"};
         spec = tally__jsonl_spec_new(paths, 2, "id");
+        spec_keep = tally__jsonl_spec_new_keep(paths, 2, "id", keep_paths, N_KEEP);
         json_object_seed(1);
     }
-    tally_jsonl_result r;
+    tally_jsonl_result r, rk;
     tally__jsonl_result_init(&r, spec);
+    tally__jsonl_result_init(&rk, spec_keep);
     sbuf san = {0};
 
     /* the whole input as one line, LF replaced; an exact-size copy so ASan sees overreads */
     uint8_t *line = malloc(size ? size : 1);
     for (size_t i = 0; i < size; i++)
         line[i] = data[i] == '\n' ? ' ' : data[i];
-    one_line(&r, line, size, &san);
+    one_line(spec, &r, line, size, &san);
+    one_line(spec_keep, &rk, line, size, &san);
     free(line);
 
     /* the pieces between LFs, each in its own exact-size buffer, one result record reused */
@@ -246,12 +293,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t end = nl ? (size_t)(nl - data) : size;
             uint8_t *piece = malloc(end - pos ? end - pos : 1);
             memcpy(piece, data + pos, end - pos);
-            one_line(&r, piece, end - pos, &san);
+            one_line(spec, &r, piece, end - pos, &san);
+            one_line(spec_keep, &rk, piece, end - pos, &san);
             free(piece);
             pos = end + 1;
         }
     }
     free(san.p);
     tally__jsonl_result_cleanup(&r);
+    tally__jsonl_result_cleanup(&rk);
     return 0;
 }
