@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define TALLY_VERSION "0.1.0"
-#define TALLY_SCHEMA 1
+#define TALLY_SCHEMA 2
 
 /* Error codes. */
 enum {
@@ -157,15 +157,66 @@ typedef struct tally_summary tally_summary;
  * byte-wise, hidden entries skipped) with the compiled dictionary and returns a new summary in
  * *out. Problems with single inputs or documents do not fail the scan: they are recorded in the
  * summary (see tally_summary_status). Returns TALLY_EINTR when opt->stop was raised, TALLY_EIO when
- * the per-document output cannot be written, TALLY_EINVAL before reading anything when kept fields
- * are given and no input can be JSON (every one is text or lines); *out is then NULL. */
+ * the per-document output cannot be written, TALLY_EINVAL before reading anything when a glob is
+ * malformed or kept fields are given and no input can be JSON (every one is text or lines); *out
+ * is then NULL. */
 int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
                    const tally_scan_options *opt, tally_summary **out, tally_error *err);
 
+/* ---- summaries ----------------------------------------------------------------------------
+ *
+ * A summary is a value that owns all its data: made by tally_scan_run, read from its JSON by
+ * tally_summary_read, added into another by tally_summary_add, written by tally_summary_write.
+ * Adding the summaries of scans of disjoint inputs gives, byte for byte (but the "run" object),
+ * the summary of one scan of all of them, in any order and grouping. For example, to merge
+ * nightly summaries:
+ *
+ *     tally_summary *total = NULL, *s;
+ *     tally_error err;
+ *     for (int i = 0; i < n; i++) {
+ *         if (tally_summary_read(paths[i], &s, &err) != 0)
+ *             return report(paths[i], &err);      // damaged, or not a summary
+ *         if (!total)
+ *             total = s;
+ *         else if (tally_summary_add(total, s, 0, &err) != 0)
+ *             return report(paths[i], &err);      // another dictionary, or an input twice
+ *         else
+ *             tally_summary_free(s);
+ *     }
+ *     tally_summary_write(total, stdout);
+ *
+ * Memory is that of one summary (its keywords, groups, inputs and listed errors), whatever the
+ * number added. Strings returned by the accessors are borrowed from the summary. */
+
 void tally_summary_free(tally_summary *s);
 
+/* Reads a summary from the JSON file at path ("-": standard input) into a new summary *out.
+ * The file must be a summary of schema TALLY_SCHEMA; every field is checked for its type, and
+ * the totals for agreement (a keyword in more documents than the corpus has, inputs whose bytes
+ * or documents do not add up to the corpus's, a per_10k that does not follow from its count, a
+ * fingerprint that does not follow from its settings and dictionary): any such fault returns
+ * TALLY_EJSON with err->line (for JSON syntax) and err->message saying what is wrong, and an
+ * older schema returns TALLY_EINVAL. TALLY_EIO / TALLY_ENOENT when the file cannot be read. */
+int tally_summary_read(const char *path, tally_summary **out, tally_error *err);
+
+/* The same from the JSON text buf[0, len). */
+int tally_summary_read_buffer(const char *buf, size_t len, tally_summary **out, tally_error *err);
+
+/* flags of tally_summary_add */
+enum {
+    TALLY_ADD_ALLOW_SAME_PATH = 1, /* add even when an input path is in both */
+};
+
+/* Adds b into a: every count adds, the inputs, errors and warnings are joined in their order
+ * (errors capped per input as a scan caps them), per_10k follows from the new totals. Refuses,
+ * with TALLY_EINVAL and a message saying what differs and a unchanged, summaries of different
+ * fingerprints (dictionary or counting settings), and two summaries that both list an input
+ * path (the usual mistake of a nightly job that merges a part twice; the message says whether
+ * the two contents were equal) unless flags has TALLY_ADD_ALLOW_SAME_PATH. */
+int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, tally_error *err);
+
 /* 0 when every input and document was read, 3 when some were skipped or failed, 1 when inputs
- * were named and not one of them could be read. */
+ * were named and not one of them could be read (a scan's summary only). */
 int tally_summary_status(const tally_summary *s);
 
 /* The corpus totals of a summary. */
@@ -173,28 +224,56 @@ typedef struct tally_totals {
     uint64_t inputs, documents, tokens, bytes, invalid_utf8, skipped_documents, failed_inputs;
     uint64_t skipped_inputs; /* files of folder walks left out as binary */
     uint64_t errors_omitted; /* errors counted but not listed (past the per-input limit) */
-    double seconds;
+    double seconds;          /* the run's time (added up by tally_summary_add) */
 } tally_totals;
 
 void tally_summary_totals(const tally_summary *s, tally_totals *out);
 
-/* Exact counts of keyword i / group i (dictionary order). */
-void tally_summary_keyword(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
-void tally_summary_group(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
+/* count × 10,000 / the corpus's tokens, 0 when there are none: the summary's per_10k. */
+double tally_summary_rate(const tally_summary *s, uint64_t count);
 
-/* The listed errors, in input order then line order. Strings are borrowed from s. */
+/* Keywords and groups, in dictionary order. */
+size_t tally_summary_keyword_count(const tally_summary *s);
+const char *tally_summary_keyword_name(const tally_summary *s, size_t i);
+void tally_summary_keyword(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
+/* The groups keyword i belongs to (indices, listing order); returns their number. */
+size_t tally_summary_keyword_groups(const tally_summary *s, size_t i, const uint32_t **groups);
+size_t tally_summary_group_count(const tally_summary *s);
+const char *tally_summary_group_name(const tally_summary *s, size_t i);
+void tally_summary_group(const tally_summary *s, size_t i, uint64_t *count, uint64_t *documents);
+/* The keywords of group i (indices, listing order); returns their number. */
+size_t tally_summary_group_members(const tally_summary *s, size_t i, const uint32_t **members);
+
+/* The inputs, by path. */
+typedef struct tally_input_info {
+    const char *path;
+    const char *format;  /* "jsonl", "json", "text", "lines"; NULL when it was never read */
+    uint64_t bytes;      /* after decompression */
+    uint64_t documents;  /* counted */
+    const char *digest;  /* XXH3-128 of its bytes as read (hex); NULL when not read to its end */
+} tally_input_info;
+
+size_t tally_summary_input_count(const tally_summary *s);
+void tally_summary_input(const tally_summary *s, size_t i, tally_input_info *out);
+
+/* The listed errors, by input path, then line, then message. */
 size_t tally_summary_error_count(const tally_summary *s);
 void tally_summary_error(const tally_summary *s, size_t i, const char **input, uint64_t *line,
                          const char **message);
 
 /* The listed warnings (facts that do not fail the run, such as binary files left out of a
- * folder walk), in input order. Strings are borrowed from s. */
+ * folder walk), ordered as errors. */
 size_t tally_summary_warning_count(const tally_summary *s);
 void tally_summary_warning(const tally_summary *s, size_t i, const char **input, uint64_t *line,
                            const char **message);
 
-/* Writes the summary JSON (schema TALLY_SCHEMA, documented in README) to f. Returns 0 or
- * TALLY_EIO. */
+/* options.fingerprint, options.settings, options.dictionary (README "The summary"). */
+const char *tally_summary_fingerprint(const tally_summary *s);
+const char *tally_summary_settings(const tally_summary *s);
+const char *tally_summary_dictionary(const tally_summary *s);
+
+/* Writes the summary JSON (schema TALLY_SCHEMA, documented in README and
+ * docs/summary.schema.json) to f. Returns 0 or TALLY_EIO. */
 int tally_summary_write(const tally_summary *s, FILE *f);
 
 #ifdef __cplusplus

@@ -25,6 +25,14 @@ int tally__seterr(tally_error *err, int code, uint64_t line, uint64_t offset, co
 /* Returns a new copy of s in which every maximal ill-formed UTF-8 subsequence is U+FFFD. */
 char *tally__utf8_sanitize(const char *s);
 
+/* One sparse accumulator entry: an id with its count and document frequency. The matcher hands
+ * a batch's counts over in this form and the summary adds them. */
+typedef struct tally_idcount {
+    uint32_t id;
+    uint32_t docs;
+    uint64_t count;
+} tally_idcount;
+
 /* A growable byte buffer. Embedded: _init/_cleanup. */
 typedef struct tally_buf {
     uint8_t *data;

@@ -16,13 +16,6 @@
 #include "normalize.h"
 #include "tokenize.h"
 
-/* One sparse accumulator entry: an id with its count and document frequency. */
-typedef struct tally_idcount {
-    uint32_t id;
-    uint32_t docs;
-    uint64_t count;
-} tally_idcount;
-
 /* A group match candidate waiting until every longer match at its start is known. */
 typedef struct tally_gevent {
     uint64_t start;

@@ -81,6 +81,7 @@ typedef struct batch {
     int open_failed;      /* the input could not be opened: nothing was read */
     int binary;           /* the input was left out as binary (no data) */
     uint64_t nul_at;      /* where, for the warning */
+    char digest[33];      /* the input's content digest, on its last batch when read to the end */
     uint64_t data_off;    /* JSON array: the absolute offset of data[0] in the input */
     jelem *elems;         /* JSON array: the elements in data, in order */
     size_t n_elems, cap_elems;
@@ -159,9 +160,6 @@ typedef struct scan {
     int window_log;
     int stopped;
     int io_error;
-    uint64_t objects, with_field;
-    char *keys[MAX_KEYS_SEEN];
-    size_t n_keys;
 } scan;
 
 static void pump(scan *s);
@@ -402,6 +400,29 @@ static void perdoc_record(batch *b, const tally_jsonl_result *jr, uint64_t line)
 
 /* ---- count: runs on the thread pool ------------------------------------------------------- */
 
+/* Keeps the key in b's sorted set of the MAX_KEYS_SEEN smallest keys: the smallest of a union
+ * are the smallest of each part's smallest, so the set the summary lists does not depend on
+ * how the input was cut into batches. */
+static void keep_key(batch *b, const char *k, size_t len)
+{
+    size_t i = 0;
+    for (; i < b->n_keys; i++) {
+        size_t bl = strlen(b->keys[i]);
+        int c = memcmp(b->keys[i], k, bl < len ? bl : len);
+        if (c == 0 && bl == len)
+            return;
+        if (c > 0 || (c == 0 && bl > len))
+            break;
+    }
+    if (i == MAX_KEYS_SEEN)
+        return;
+    if (b->n_keys == MAX_KEYS_SEEN)
+        free(b->keys[--b->n_keys]);
+    memmove(b->keys + i + 1, b->keys + i, (b->n_keys - i) * sizeof *b->keys);
+    b->keys[i] = tally_xstrndup(k, len);
+    b->n_keys++;
+}
+
 /* One JSON Lines line, or one element of a JSON array (elem: its absolute offset, named in the
  * messages; UINT64_MAX for a line). */
 static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line, uint64_t elem)
@@ -460,14 +481,8 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
         else
             batch_error(b, line, "none of the text fields exists%s", where);
         b->skipped++;
-        for (size_t k = 0; k < w->jr.n_keys && b->n_keys < MAX_KEYS_SEEN; k++) {
-            size_t j = 0;
-            while (j < b->n_keys && (strlen(b->keys[j]) != w->jr.keys[k].len ||
-                                     memcmp(b->keys[j], w->jr.keys[k].ptr, w->jr.keys[k].len) != 0))
-                j++;
-            if (j == b->n_keys)
-                b->keys[b->n_keys++] = tally_xstrndup((const char *)w->jr.keys[k].ptr, w->jr.keys[k].len);
-        }
+        for (size_t k = 0; k < w->jr.n_keys; k++)
+            keep_key(b, (const char *)w->jr.keys[k].ptr, w->jr.keys[k].len);
         return;
     }
     b->with_field++;
@@ -820,6 +835,9 @@ static void fill_work(uv_work_t *req)
             d->len += (size_t)got;
     }
 tail:
+    b->digest[0] = '\0';
+    if (eof && !b->read_rc)
+        tally__reader_digest(in->r, b->digest);
     /* the rest goes back to the input for the next batch */
     in->carry_off = b->data_off + cut;
     tally__buf_append(&in->carry, d->data + cut, d->len - cut);
@@ -961,21 +979,14 @@ static void merge(scan *s, batch *b)
     tally_summary *sum = s->sum;
     size_t idx = b->in->index;
     tally__summary_add_counts(sum, b->kw, b->n_kw, b->grp, b->n_grp);
-    sum->documents += b->docs;
-    sum->tokens += b->tokens;
-    sum->invalid_utf8 += b->invalid;
-    sum->skipped_documents += b->skipped;
+    sum->tot.documents += b->docs;
+    sum->tot.tokens += b->tokens;
+    sum->tot.invalid_utf8 += b->invalid;
+    sum->tot.skipped_documents += b->skipped;
+    sum->inputs[idx].documents += b->docs;
     for (size_t i = 0; i < b->n_errs; i++)
         tally__summary_add_error(sum, idx, b->errs[i].line, b->errs[i].msg);
-    s->objects += b->objects;
-    s->with_field += b->with_field;
-    for (size_t i = 0; i < b->n_keys && s->n_keys < MAX_KEYS_SEEN; i++) {
-        size_t j = 0;
-        while (j < s->n_keys && strcmp(s->keys[j], b->keys[i]) != 0)
-            j++;
-        if (j == s->n_keys)
-            s->keys[s->n_keys++] = tally_xstrdup(b->keys[i]);
-    }
+    tally__summary_add_objects(sum, b->objects, b->objects - b->with_field, b->keys, b->n_keys);
 }
 
 static void count_after(uv_work_t *req, int status)
@@ -1018,6 +1029,7 @@ static void count_after(uv_work_t *req, int status)
 static void finish_input(scan *s, input *in)
 {
     in->state = IN_FINISHED;
+    s->sum->inputs[in->index].format = in->sniffed ? in->format : -1;
     s->n_reading--;
     tally__reader_free(in->r);
     in->r = NULL;
@@ -1037,13 +1049,17 @@ static void fill_after(uv_work_t *req, int status)
         snprintf(msg, sizeof msg, "binary file left out: a NUL byte at byte %llu",
                  (unsigned long long)b->nul_at);
         tally__summary_add_warning(s->sum, in->index, 0, msg);
-        s->sum->skipped_inputs++;
+        s->sum->tot.skipped_inputs++;
         finish_input(s, in);
+        s->sum->inputs[in->index].format = -1; /* not read */
         release_slot(s, b);
         pump(s);
         return;
     }
-    s->sum->bytes += b->bytes;
+    s->sum->tot.bytes += b->bytes;
+    s->sum->inputs[in->index].bytes += b->bytes;
+    if (b->last && !b->read_rc && b->digest[0])
+        memcpy(s->sum->inputs[in->index].digest, b->digest, sizeof b->digest);
     if (b->open_failed)
         s->sum->unopened++;
     if (b->read_rc) {
@@ -1054,7 +1070,7 @@ static void fill_after(uv_work_t *req, int status)
         else
             snprintf(msg, sizeof msg, "%s", b->read_err.message);
         tally__summary_add_error(s->sum, in->index, 0, msg);
-        s->sum->failed_inputs++;
+        s->sum->tot.failed_inputs++;
     }
     if (b->last || b->read_rc)
         finish_input(s, in);
@@ -1087,7 +1103,7 @@ static void pump(scan *s)
                 break;
             if (in->open_error) {
                 tally__summary_add_error(s->sum, in->index, 0, in->open_error);
-                s->sum->failed_inputs++;
+                s->sum->tot.failed_inputs++;
                 s->sum->unopened++;
                 in->state = IN_FINISHED;
                 continue;
@@ -1129,15 +1145,6 @@ void tally_scan_options_init(tally_scan_options *o)
 /* The fingerprint holds only what decides how an input is counted (README "The summary"): the
  * format is a property of each input, not of the run, and the id field, threads and batch size
  * change no count, so o and id_field stay out. */
-static void describe_options(tally_summary *sum, const tally_dict *d, const tally_scan_options *o,
-                             const char *const *fields, size_t n_fields, const char *id_field)
-{
-    (void)d;
-    (void)o;
-    (void)id_field;
-    tally__summary_set_options(sum, fields, n_fields);
-}
-
 int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
                    const tally_scan_options *opt, tally_summary **out, tally_error *err)
 {
@@ -1201,7 +1208,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     s->inputs = tally_xcalloc(list.n ? list.n : 1, sizeof *s->inputs);
     s->sum = tally__summary_new(d, list.n);
     s->sum->threads = threads;
-    describe_options(s->sum, d, opt, s->fields, s->n_fields, id_field);
+    tally__summary_set_options(s->sum, d, s->fields, s->n_fields);
     for (size_t i = 0; i < list.n; i++) {
         input *in = &s->inputs[i];
         in->index = i;
@@ -1213,15 +1220,18 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         in->next_line = 1;
         in->ja_skip = UINT64_MAX;
         tally__buf_init(&in->carry);
-        s->sum->input_names[i] = tally_xstrdup(in->name);
+        /* the summary names inputs in valid UTF-8, so its order is the order of what it writes */
+        s->sum->inputs[i].path = tally__utf8_sanitize(in->name);
     }
     for (size_t i = 0; i < list.n_empty; i++) {
         char msg[64];
         snprintf(msg, sizeof msg, "no input files under this folder");
-        tally__summary_add_named_error(s->sum, list.empty[i].before, list.empty[i].path, msg);
+        char *name = tally__utf8_sanitize(list.empty[i].path);
+        tally__summary_add_named_error(s->sum, name, msg);
+        free(name);
     }
     if (list.n == 0 && list.n_empty == 0 && n_inputs > 0)
-        tally__summary_add_named_error(s->sum, 0, "", "no input files");
+        tally__summary_add_named_error(s->sum, "", "no input files");
     /* Kept fields are read from JSON only. A run where no input can be JSON (standard input in
      * `auto` is decided on its first bytes, so it can) has them for nothing: almost surely a
      * mistake, said at once. With some inputs JSON, the others' records hold null for them. */
@@ -1269,23 +1279,8 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         rc = tally__seterr(err, TALLY_EINTR, 0, UINT64_MAX, "interrupted");
         goto out;
     }
-    if (s->objects > 0 && s->with_field == 0) {
-        tally_buf kb;
-        tally__buf_init(&kb);
-        for (size_t i = 0; i < s->n_keys; i++) {
-            if (i)
-                tally__buf_append(&kb, ", ", 2);
-            tally__buf_append(&kb, s->keys[i], strlen(s->keys[i]));
-        }
-        tally__buf_append(&kb, "", 1);
-        char msg[512];
-        snprintf(msg, sizeof msg, "not one document had the text field%s '%s'; fields seen: %s",
-                 s->n_fields > 1 ? "s" : "", s->fields[0], kb.len > 1 ? (char *)kb.data : "(none)");
-        tally__buf_cleanup(&kb);
-        tally__summary_add_error(s->sum, SIZE_MAX, 0, msg);
-    }
     tally__summary_finish(s->sum);
-    s->sum->seconds = (double)(uv_hrtime() - t0) / 1e9;
+    s->sum->tot.seconds = (double)(uv_hrtime() - t0) / 1e9;
     *out = s->sum;
     s->sum = NULL;
 
@@ -1319,8 +1314,6 @@ out:
         free(s->all_workers[i]);
     }
     free(s->all_workers);
-    for (size_t i = 0; i < s->n_keys; i++)
-        free(s->keys[i]);
     tally__jsonl_spec_free(s->spec);
     for (size_t i = 0; i < s->n_keep; i++)
         free(s->keep_json[i]);

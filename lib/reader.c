@@ -9,6 +9,8 @@
  * buffer and is read straight into the caller's buffer when that buffer is large. */
 #include "reader.h"
 
+#include <xxhash.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,6 +46,7 @@ struct tally_reader {
     uint8_t *in;            /* IN_CAP bytes; valid data is in[in_pos, in_len) */
     size_t in_pos, in_len;
     uint64_t raw_read;      /* bytes taken from the source so far */
+    XXH3_state_t *digest;   /* XXH3-128 of every byte taken from the source */
     int src_eof;
 
     int detected;
@@ -107,6 +110,8 @@ static ssize_t src_read(tally_reader *r, uint8_t *buf, size_t cap)
         return fail(r, TALLY_EIO, r->raw_read, "read failed: source returned more than asked");
     if (n == 0)
         r->src_eof = 1;
+    else
+        XXH3_128bits_update(r->digest, buf, (size_t)n);
     r->raw_read += (uint64_t)n;
     return n;
 }
@@ -462,6 +467,11 @@ static tally_reader *reader_alloc(int window_log_max)
     r->window_log_max = window_log_max;
     r->in = tally_xmalloc(IN_CAP);
     r->err.offset = UINT64_MAX;
+    r->digest = XXH3_createState();
+    if (!r->digest || XXH3_128bits_reset(r->digest) != XXH_OK) {
+        fputs("tally: out of memory\n", stderr);
+        abort();
+    }
     return r;
 }
 
@@ -535,5 +545,22 @@ void tally__reader_free(tally_reader *r)
     if (r->zs_live)
         inflateEnd(&r->zs);
     free(r->in);
+    XXH3_freeState(r->digest);
     free(r);
+}
+
+int tally__reader_digest(const tally_reader *r, char out[33])
+{
+    out[0] = '\0';
+    if (r->err.code || !r->src_eof)
+        return -1;
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(r->digest));
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[c.digest[i] >> 4];
+        out[2 * i + 1] = hex[c.digest[i] & 15];
+    }
+    out[32] = '\0';
+    return 0;
 }

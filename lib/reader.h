@@ -52,6 +52,11 @@ int tally__reader_compression(const tally_reader *r);
  * bytes that tally__reader_read never hands out but that are part of the input's size. */
 int tally__reader_bom_dropped(const tally_reader *r);
 
+/* The content digest: XXH3-128 (README "The summary") of every byte taken from the source, as
+ * 32 hex digits of its canonical form (what xxhsum -H2 prints). Returns 0 once the source has
+ * been read to its end without an error; otherwise -1 and out is "". */
+int tally__reader_digest(const tally_reader *r, char out[33]);
+
 /* Compressed bytes consumed so far. */
 uint64_t tally__reader_raw_offset(const tally_reader *r);
 

@@ -47,7 +47,7 @@ expect_eq u8-line "$(get "$W/s.json" errors.0.line)" 2
 # not one document has the text field: say so and name the fields seen
 printf '{"title":"global","body":"x"}\n{"title":"y"}\n' > "$W/nofield.jsonl"
 run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/nofield.jsonl"
-get "$W/s.json" errors.2.message | grep -q "fields seen: title, body" || fail "fields-seen message: $(get "$W/s.json" errors)"
+get "$W/s.json" errors.0.message | grep -q "fields seen: body, title" || fail "fields-seen message: $(get "$W/s.json" errors)"
 
 printf 'global\n' > "$W/a.txt"
 
