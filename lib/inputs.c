@@ -26,6 +26,7 @@ static void push(tally_input_list *l, char *path, char *error, int enoent)
     l->items[l->n].path = path;
     l->items[l->n].error = error;
     l->items[l->n].is_enoent = enoent;
+    l->items[l->n].size = 0;
     l->n++;
 }
 
@@ -91,6 +92,7 @@ static void walk(tally_input_list *l, const char *dir, const ancestor *up)
             }
         } else {
             push(l, names[i], NULL, 0);
+            l->items[l->n - 1].size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
         }
     }
     free(names);
@@ -121,6 +123,7 @@ void tally__inputs_expand(tally_input_list *l, const char *const *args, size_t n
         }
         if (!S_ISDIR(st.st_mode)) {
             push(l, path, NULL, 0);
+            l->items[l->n - 1].size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
             continue;
         }
         size_t first = l->n;

@@ -6,11 +6,13 @@
 #define TALLY_INPUTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tally_input_item {
     char *path;     /* owned: the argument (without trailing '/') + '/' + relative path */
     char *error;    /* owned, NULL when the path can be opened as far as the walk could tell */
     int is_enoent;  /* the error is "no such file" */
+    uint64_t size;  /* bytes, for a regular file (progress totals); 0 for anything else */
 } tally_input_item;
 
 typedef struct tally_input_list {

@@ -63,6 +63,7 @@ typedef struct batch {
     uint64_t seq;
     tally_buf data;
     uint64_t bytes;       /* decompressed bytes read by this batch's fill, skipped ones included */
+    uint64_t raw;         /* compressed bytes its fill consumed (only with opt->progress) */
     uint64_t first_line;  /* line number of data[0] */
     int cont_in;          /* data starts inside a document begun in the previous batch */
     int cont_out;         /* the last document goes on in the next batch */
@@ -97,6 +98,7 @@ typedef struct input {
     tally_buf carry;
     int carry_cont;
     uint64_t next_line;
+    uint64_t raw_pos;     /* the reader's raw offset at the end of the last fill (fill thread) */
     uint64_t next_seq, next_write, outstanding;
     worker *held;         /* the worker holding this input's open document */
     int chain_busy;       /* a batch whose document continues is being counted */
@@ -133,6 +135,10 @@ typedef struct scan {
     uint64_t objects, with_field;
     char *keys[MAX_KEYS_SEEN];
     size_t n_keys;
+    /* progress (only with opt->progress): a timer on the loop reports counters it already has */
+    uv_timer_t progress_timer;
+    int has_timer;
+    uint64_t t0, input_read, input_total;
 } scan;
 
 static void pump(scan *s);
@@ -465,6 +471,7 @@ static void fill_work(uv_work_t *req)
 
     d->len = 0;
     b->bytes = 0;
+    b->raw = 0;
     b->cont_in = in->carry_cont;
     b->cont_out = 0;
     b->first_line = in->next_line;
@@ -576,6 +583,12 @@ static void fill_work(uv_work_t *req)
     if (in->format != TALLY_FORMAT_TEXT)
         in->next_line += count_newlines(d->data, d->len);
     in->carry_cont = b->cont_out;
+    /* the reader belongs to this thread while it fills, so its offset is read here */
+    if (s->opt->progress) {
+        uint64_t off = tally__reader_raw_offset(in->r);
+        b->raw = off - in->raw_pos;
+        in->raw_pos = off;
+    }
     b->last = eof && in->carry.len == 0;
     if (b->last && b->cont_out)
         b->last = 0;
@@ -778,6 +791,7 @@ static void fill_after(uv_work_t *req, int status)
     s->in_flight--;
     in->filling = 0;
     s->sum->bytes += b->bytes;
+    s->input_read += b->raw;
     if (b->read_rc) {
         char msg[700];
         if (b->read_err.offset != UINT64_MAX)
@@ -842,6 +856,21 @@ static void pump(scan *s)
         uv_queue_work(&s->loop, &b->work, fill_work, fill_after);
     }
     flush_writes(s);
+}
+
+/* ---- progress ---------------------------------------------------------------------------- */
+
+static void on_progress_timer(uv_timer_t *t)
+{
+    scan *s = t->data;
+    tally_progress p;
+    p.input_bytes_read = s->input_read;
+    p.input_bytes_total = s->input_total;
+    p.bytes = s->sum->bytes;
+    p.documents = s->sum->documents;
+    p.errors = s->sum->skipped_documents + s->sum->failed_inputs;
+    p.seconds = (double)(uv_hrtime() - s->t0) / 1e9;
+    s->opt->progress(&p, s->opt->progress_ctx);
 }
 
 /* ---- public entry ------------------------------------------------------------------------- */
@@ -932,6 +961,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         in->next_line = 1;
         tally__buf_init(&in->carry);
         s->sum->input_names[i] = tally_xstrdup(in->name);
+        s->input_total += list.items[i].size;
     }
     s->max_reading = threads;
     s->threads = threads;
@@ -957,8 +987,21 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot start the event loop");
         goto out;
     }
+    s->t0 = t0;
+    if (opt->progress) {
+        uv_timer_init(&s->loop, &s->progress_timer);
+        s->progress_timer.data = s;
+        uv_timer_start(&s->progress_timer, on_progress_timer, 100, 100);
+        /* the timer alone does not keep the loop running: it ends when the work does */
+        uv_unref((uv_handle_t *)&s->progress_timer);
+        s->has_timer = 1;
+    }
     pump(s);
     uv_run(&s->loop, UV_RUN_DEFAULT);
+    if (s->has_timer) {
+        uv_close((uv_handle_t *)&s->progress_timer, NULL);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+    }
     uv_loop_close(&s->loop);
 
     if (s->io_error) {
