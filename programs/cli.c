@@ -72,8 +72,8 @@ static const tally_cli_command *find(const char *name)
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs("Usage: tally SUBCOMMAND [OPTIONS] [INPUT...]\n", stderr);
-        tally_cli_usage_error(NULL, "no subcommand given (scan, bench, version, help)");
+        tally_cli_usage_error(NULL, "no subcommand given: tally SUBCOMMAND [OPTIONS] [INPUT...], "
+                                    "where SUBCOMMAND is scan, bench, version or help");
         return TALLY_EXIT_USAGE;
     }
     const char *name = argv[1];

@@ -93,10 +93,11 @@ run_rc 2 "$T" bench --threads 1,2000 2> err
 expect_grep "from 1 to 1024" err
 
 # every line on stderr of the usage errors above starts with tally: or Try
-for args in "scan --bogus" "scan -k x" "scan archive/" "bench --bogus" "nope" "scan --format xml -k x a"; do
+for args in "" "scan --bogus" "scan -k x" "scan archive/" "bench --bogus" "nope" "scan --format xml -k x a" \
+    "scan -k x -o archive/a.txt archive/a.txt" "scan -d missing.dict archive/" "-x" "help nope"; do
     # shellcheck disable=SC2086
     "$T" $args > /dev/null 2> err
-    if grep -v "^tally: \|^Try 'tally" err | grep -v '^Usage: ' | grep -q .; then
+    if grep -v "^tally: \|^Try 'tally" err | grep -q .; then
         cat err >&2
         fail "a message without 'tally: ' for: $args"
     fi
