@@ -27,15 +27,15 @@ static void duration(char *buf, size_t cap, double s)
         snprintf(buf, cap, "%lu:%02lu", t / 60, t % 60);
 }
 
-size_t tally_status_line_format(const tally_progress *p, char *buf, size_t cap)
+size_t tally_status_line_format(const tally_progress *p, int use_total, char *buf, size_t cap)
 {
     char done[32], total[32], eta[32];
     double rate = p->seconds > 0 ? (double)p->input_bytes_read / p->seconds : 0;
     human_bytes(done, sizeof done, (double)p->input_bytes_read);
     int n;
-    /* a total is known when every input is a regular file; reading past it (a file that grows)
-     * drops the percentage rather than showing nonsense */
-    if (p->input_bytes_total && p->input_bytes_read <= p->input_bytes_total) {
+    /* a total is known when every input is a regular file (or a folder of them); reading past
+     * it (a file that grows) drops the share rather than showing nonsense */
+    if (use_total && p->input_bytes_total && p->input_bytes_read <= p->input_bytes_total) {
         human_bytes(total, sizeof total, (double)p->input_bytes_total);
         double left = (double)(p->input_bytes_total - p->input_bytes_read);
         if (rate > 0)
@@ -58,7 +58,7 @@ void tally_status_line_draw(const tally_progress *p, void *ctx)
 {
     tally_status_line *s = ctx;
     char line[256];
-    size_t n = tally_status_line_format(p, line, sizeof line);
+    size_t n = tally_status_line_format(p, !s->no_total, line, sizeof line);
     /* a line wider than the terminal wraps, and "\r" would then redraw only its last row */
     struct winsize ws;
     if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n > (size_t)ws.ws_col - 1)

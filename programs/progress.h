@@ -8,6 +8,8 @@
 
 typedef struct tally_status_line {
     int drawn;      /* a line is on the terminal now */
+    int no_total;   /* an input is a stream (standard input, a FIFO): its size is not in the
+                     * total, so no share or ETA is shown */
 } tally_status_line;
 
 /* A tally_progress_cb: ctx is a tally_status_line. Redraws the line in place ("\r" + line +
@@ -15,7 +17,7 @@ typedef struct tally_status_line {
 void tally_status_line_draw(const tally_progress *p, void *ctx);
 
 /* Formats the line for p into buf (cap bytes, at least 1); returns its length. */
-size_t tally_status_line_format(const tally_progress *p, char *buf, size_t cap);
+size_t tally_status_line_format(const tally_progress *p, int use_total, char *buf, size_t cap);
 
 /* Erases the line when one is drawn ("\r" + ESC[K), so the next message starts on a clean line. */
 void tally_status_line_erase(tally_status_line *s);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -385,6 +386,14 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     if (progress < 0)
         progress = tty && !quiet;
     if (progress) {
+        /* the engine's total holds the regular files only: with a stream among the inputs a
+         * share of it would mislead */
+        for (size_t i = 0; i < n_inputs; i++) {
+            struct stat ist;
+            if (strcmp(inputs[i], "-") == 0 ||
+                (stat(inputs[i], &ist) == 0 && !S_ISREG(ist.st_mode) && !S_ISDIR(ist.st_mode)))
+                status.no_total = 1;
+        }
         opt.progress = tally_status_line_draw;
         opt.progress_ctx = &status;
     }

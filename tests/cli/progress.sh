@@ -86,4 +86,9 @@ tr '\r' '\n' < "$W/err5" | grep "^tally: " > "$W/lines5" || fail "no status line
 mb=$(awk -v t="$total" 'BEGIN { printf "%.1f MB", t / 1e6 }')
 grep -q "^tally: [0-9.]* [kMG]B of $mb ([0-9]*%), [0-9.]* MB/s, [0-9]* documents, 0 errors, ETA [0-9]*:[0-9][0-9]" "$W/lines5" ||
     { cat "$W/lines5" >&2; fail "no share of $mb and ETA"; }
+# a stream among the files: its size is unknown, so no share of the files' total is shown
+feed "$W/f6" 4
+"$T" scan --progress -j1 -k global -o "$W/s6.json" "$W/c1.jsonl" "$W/f6" 2> "$W/err6" || fail "scan c1 f6"
+tr '\r' '\n' < "$W/err6" | grep "^tally: " > "$W/lines6" || fail "no status line over a file and a FIFO"
+grep -q " of \|ETA" "$W/lines6" && { cat "$W/lines6" >&2; fail "a share of the total with a FIFO among the inputs"; }
 exit 0
