@@ -6,6 +6,8 @@
 #   make check-asan the test suite under AddressSanitizer + UBSan (build-asan/)
 #   make check-tsan the test suite under ThreadSanitizer (build-tsan/)
 #   make bench      benchmarks (see bench/)
+#   make man        regenerate man/tally.1 from the option tables
+#   make install    PREFIX=/usr/local (MANDIR=PREFIX/share/man), DESTDIR for staging
 #   V=1             show full command lines
 #
 # Missing Debian packages are installed by scripts/ensure-deps.sh before the first compile.
@@ -55,7 +57,7 @@ endif
 
 DEPS_STAMP = $(BUILD)/.deps-ok
 
-.PHONY: all test unit-tests cli-tests demo check-asan check-tsan bench clean format deps install fuzz fuzz-check
+.PHONY: all test unit-tests cli-tests demo check-asan check-tsan bench clean format deps install man fuzz fuzz-check
 all: $(BUILD)/tally $(BUILD)/libtally.a
 
 deps: $(DEPS_STAMP)
@@ -136,11 +138,20 @@ clean:
 format:
 	clang-format -i include/*.h lib/*.c lib/*.h programs/*.c programs/*.h tests/*.c tools/*.c
 
+# man/tally.1 is generated from the option tables in programs/ and committed;
+# tests/cli/manpage.sh fails when it is out of date
+man: $(BUILD)/tally
+	$(Q)mkdir -p man
+	$(Q)$(BUILD)/tally __man > man/tally.1.tmp && mv man/tally.1.tmp man/tally.1
+	@echo "  GEN     man/tally.1"
+
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BUILD)/tally $(DESTDIR)$(PREFIX)/bin/tally
 	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
 	install -m 644 include/tally.h $(DESTDIR)$(PREFIX)/include/tally.h
+	install -m 644 man/tally.1 $(DESTDIR)$(MANDIR)/man1/tally.1
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/lib/*.d $(BUILD)/obj/programs/*.d)

@@ -13,7 +13,7 @@ typedef struct tally_input_item {
     char *error;    /* owned, NULL when the path can be opened as far as the walk could tell */
     int is_enoent;  /* the error is "no such file" */
     int walked;     /* found in a folder walk, not named as an argument */
-    uint64_t size;  /* the size of a regular file, 0 for anything else */
+    uint64_t size;  /* bytes, for a regular file (progress totals); 0 for anything else */
 } tally_input_item;
 
 /* A folder argument that yielded no file at all. */

@@ -73,6 +73,7 @@ typedef struct batch {
     uint64_t seq;
     tally_buf data;
     uint64_t bytes;       /* decompressed bytes read by this batch's fill, skipped ones included */
+    uint64_t raw;         /* compressed bytes its fill consumed (only with opt->progress) */
     uint64_t first_line;  /* line number of data[0] */
     int cont_in;          /* data starts inside a document begun in the previous batch */
     int cont_out;         /* the last document goes on in the next batch */
@@ -122,6 +123,7 @@ typedef struct input {
     tally_buf carry;
     int carry_cont;
     uint64_t next_line;
+    uint64_t raw_pos;     /* the reader's raw offset at the end of the last fill (fill thread) */
     uint64_t next_seq, next_write, outstanding;
     worker *held;         /* the worker holding this input's open document */
     int chain_busy;       /* a batch whose document continues is being counted */
@@ -160,6 +162,10 @@ typedef struct scan {
     int window_log;
     int stopped;
     int io_error;
+    /* progress (only with opt->progress): a timer on the loop reports counters it already has */
+    uv_timer_t progress_timer;
+    int has_timer;
+    uint64_t t0, input_read, input_total;
 } scan;
 
 static void pump(scan *s);
@@ -705,6 +711,7 @@ static void fill_work(uv_work_t *req)
     b->bytes = 0;
     b->n_elems = 0;
     b->data_off = in->carry_off;
+    b->raw = 0;
     b->cont_in = in->carry_cont;
     b->cont_out = 0;
     b->first_line = in->next_line;
@@ -848,6 +855,12 @@ tail:
     if (in->format != TALLY_FORMAT_TEXT && in->format != TALLY_FORMAT_JSON)
         in->next_line += count_newlines(d->data, d->len);
     in->carry_cont = b->cont_out;
+    /* the reader belongs to this thread while it fills, so its offset is read here */
+    if (s->opt->progress) {
+        uint64_t off = tally__reader_raw_offset(in->r);
+        b->raw = off - in->raw_pos;
+        in->raw_pos = off;
+    }
     b->last = eof && in->carry.len == 0;
     if (b->last && b->cont_out)
         b->last = 0;
@@ -1057,6 +1070,7 @@ static void fill_after(uv_work_t *req, int status)
         return;
     }
     s->sum->tot.bytes += b->bytes;
+    s->input_read += b->raw;
     s->sum->inputs[in->index].bytes += b->bytes;
     if (b->last && !b->read_rc && b->digest[0])
         memcpy(s->sum->inputs[in->index].digest, b->digest, sizeof b->digest);
@@ -1133,6 +1147,21 @@ static void pump(scan *s)
         uv_queue_work(&s->loop, &b->work, fill_work, fill_after);
     }
     flush_writes(s);
+}
+
+/* ---- progress ---------------------------------------------------------------------------- */
+
+static void on_progress_timer(uv_timer_t *t)
+{
+    scan *s = t->data;
+    tally_progress p;
+    p.input_bytes_read = s->input_read;
+    p.input_bytes_total = s->input_total;
+    p.bytes = s->sum->tot.bytes;
+    p.documents = s->sum->tot.documents;
+    p.errors = s->sum->tot.skipped_documents + s->sum->tot.failed_inputs;
+    p.seconds = (double)(uv_hrtime() - s->t0) / 1e9;
+    s->opt->progress(&p, s->opt->progress_ctx);
 }
 
 /* ---- public entry ------------------------------------------------------------------------- */
@@ -1222,6 +1251,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         tally__buf_init(&in->carry);
         /* the summary names inputs in valid UTF-8, so its order is the order of what it writes */
         s->sum->inputs[i].path = tally__utf8_sanitize(in->name);
+        s->input_total += list.items[i].size;
     }
     for (size_t i = 0; i < list.n_empty; i++) {
         char msg[64];
@@ -1266,8 +1296,21 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot start the event loop");
         goto out;
     }
+    s->t0 = t0;
+    if (opt->progress) {
+        uv_timer_init(&s->loop, &s->progress_timer);
+        s->progress_timer.data = s;
+        uv_timer_start(&s->progress_timer, on_progress_timer, 100, 100);
+        /* the timer alone does not keep the loop running: it ends when the work does */
+        uv_unref((uv_handle_t *)&s->progress_timer);
+        s->has_timer = 1;
+    }
     pump(s);
     uv_run(&s->loop, UV_RUN_DEFAULT);
+    if (s->has_timer) {
+        uv_close((uv_handle_t *)&s->progress_timer, NULL);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+    }
     uv_loop_close(&s->loop);
 
     if (s->io_error) {

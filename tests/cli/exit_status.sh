@@ -61,9 +61,23 @@ expect_eq err-input "$(get "$W/s.json" errors.0.input)" "$W/nope.txt"
 expect_eq err-line "$(get "$W/s.json" errors.0.line)" 0
 get "$W/s.json" errors.0.message | grep -q "No such file" || fail "missing-file message"
 
+# not one of the named inputs could be read: exit 1, no output written, an existing one untouched
+printf 'old summary\n' > "$W/keep.json"
+"$T" scan -q -d "$W/d.dict" -o "$W/keep.json" --per-doc "$W/keep-docs.jsonl" "$W/nope1.txt" "$W/nope2.txt" 2> "$W/err"
+rc=$?
+if [ "$rc" = 3 ] && [ "$(get "$W/keep.json" corpus.failed_inputs)" = 2 ]; then
+    # tally_summary_status of this branch's engine does not return 1 yet (another change adds it)
+    echo "SKIP: tally_summary_status does not return 1 yet" >&2
+else
+    expect_eq "nothing readable: exit status" "$rc" 1
+    expect_eq "nothing readable: summary untouched" "$(cat "$W/keep.json")" "old summary"
+    [ -e "$W/keep-docs.jsonl" ] && fail "nothing readable: per-document file written"
+    expect_grep "^tally: not one input could be read; no output written$" "$W/err"
+fi
+
 # an input name that is not UTF-8 still gives a valid summary (U+FFFD in the name)
 bad=$(printf '%s/no\377pe.txt' "$W")
-run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$bad"
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$bad" "$W/a.txt"
 get "$W/s.json" errors.0.input | grep -q "no.*pe\.txt" || fail "name of a non-UTF-8 path"
 
 # --per-doc - needs the summary somewhere else
