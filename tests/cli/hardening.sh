@@ -77,6 +77,31 @@ get "$W/s.json" warnings.0.message | grep -q "binary" || fail "binary warning me
 run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/arch/report.pdf"
 expect_eq named-bin "$(get "$W/s.json" keywords.global.count)" 1
 
+# --binary reads them; globs choose files relative to the folder, the last matching one wins
+run_rc 0 "$T" scan -q --binary -d "$W/d.dict" -o "$W/s.json" "$W/arch"
+expect_eq binary-flag "$(get "$W/s.json" corpus.skipped_inputs)" 0
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" "$W/arch" -g '*.jsonl' -g '*.txt'
+expect_eq glob-inputs "$(get "$W/s.json" corpus.inputs)" 2
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" -g '!img' -g '!*.pdf*' "$W/arch"
+expect_eq glob-exclude "$(get "$W/s.json" corpus.inputs)" 2
+run_rc 3 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" -g '*.csv' "$W/arch"
+get "$W/s.json" errors.0.message | grep -q "no input files" || fail "glob matching nothing"
+run_rc 2 "$T" scan -q -d "$W/d.dict" -o "$W/s.json" -g '[abc' "$W/arch" 2> "$W/err"
+expect_grep "unclosed" "$W/err"
+
+# ---- outputs inside the scanned folder: the second run counts what the first did -----------
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/arch/summary.json" --per-doc "$W/arch/docs.jsonl" "$W/arch"
+cp "$W/arch/summary.json" "$W/first.json"
+run_rc 0 "$T" scan -q -d "$W/d.dict" -o "$W/arch/summary.json" --per-doc "$W/arch/docs.jsonl" "$W/arch"
+expect_eq second-run-docs "$(get "$W/arch/summary.json" corpus.documents)" "$(get "$W/first.json" corpus.documents)"
+expect_eq second-run-inputs "$(get "$W/arch/summary.json" corpus.inputs)" 5
+rm -f "$W/arch/summary.json" "$W/arch/docs.jsonl"
+
+# ---- a typo in the only path: a failure (exit 1), no output written ------------------------
+printf 'previous\n' > "$W/keep.json"
+run_rc 1 "$T" scan -q -d "$W/d.dict" -o "$W/keep.json" "$W/no-such-archive"
+expect_eq typo-untouched "$(cat "$W/keep.json")" previous
+
 # ---- nothing found is not success ------------------------------------------------------------
 mkdir -p "$W/empty" "$W/hidden"
 printf 'global\n' > "$W/hidden/.a.txt"
