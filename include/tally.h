@@ -1,14 +1,38 @@
 /* tally.h — the tally engine's public API.
  *
  * tally counts dictionary terms (keywords, multi-word phrases, prefixes, groups) in text archives:
- * JSON Lines, plain text or one-document-per-line files, plain or compressed with zstd or gzip.
+ * JSON Lines, JSON arrays, plain text or one-document-per-line files, plain or compressed with
+ * zstd or gzip.
  *
  * The engine is three objects:
  *   tally_dict     a compiled dictionary (terms, groups, the matcher's tables); immutable after
  *                  tally_dict_compile, so any number of threads may read it at once.
- *   tally_scan     one run over a list of inputs: a libuv pipeline that reads, decompresses,
- *                  tokenizes and counts on a thread pool, and adds everything into a summary.
- *   tally_summary  the exact totals of a run, written as the documented JSON summary.
+ *   tally_scan     one run over a list of inputs (tally_scan_run): a libuv pipeline that reads,
+ *                  decompresses, tokenizes and counts on a thread pool, and adds everything into
+ *                  a summary.
+ *   tally_summary  the exact totals of a run: a value that owns its data, written as the
+ *                  documented JSON summary, read back from it, and added into another summary.
+ *
+ * A scan, from dictionary to summary:
+ *
+ *     tally_error err;
+ *     tally_dict *d = tally_dict_new(TALLY_TOKENIZER_UNICODE, 0);
+ *     if (tally_dict_add_file(d, "policy.dict", &err) || tally_dict_compile(d, &err))
+ *         fail("policy.dict", err.line, err.message);
+ *     tally_scan_options opt;
+ *     tally_scan_options_init(&opt);
+ *     const char *inputs[] = {"archive/"};
+ *     tally_summary *s;
+ *     if (tally_scan_run(d, inputs, 1, &opt, &s, &err) == 0) {
+ *         for (size_t i = 0; i < tally_summary_keyword_count(s); i++) {
+ *             uint64_t count, docs;
+ *             tally_summary_keyword(s, i, &count, &docs);
+ *             printf("%s %llu\n", tally_summary_keyword_name(s, i), (unsigned long long)count);
+ *         }
+ *         tally_summary_write(s, stdout);
+ *         tally_summary_free(s);
+ *     }
+ *     tally_dict_free(d);
  *
  * Conventions: functions return 0 on success or a negative TALLY_E* code; tally_strerror() turns a
  * code into text and never returns NULL. Details a user needs (file, line, byte offset, reason)
