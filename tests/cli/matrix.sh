@@ -5,7 +5,9 @@
 
 printf 'global\n' > "$W/d.dict"
 
-# case NAME FORMAT EXIT DOCS GLOBAL SKIPPED [ERRLINE ERRPATTERN]; content on stdin
+# case NAME FORMAT EXIT DOCS GLOBAL SKIPPED [ERRLINE ERRPATTERN]; content on stdin. A case runs at
+# the end of a pipeline, in a subshell of its own: each call ends in '|| exit 1' so that its
+# failure fails the script.
 case_() {
     name=$1 fmt=$2 want=$3 docs=$4 count=$5 skipped=$6 eline=${7:-} epat=${8:-}
     cat > "$W/$name.src"
@@ -35,37 +37,50 @@ case_() {
 }
 
 printf '{"text":"global"}\n{"text":"global\n{"text":"global"}\n' |
-    case_ invalid-json jsonl 3 2 2 1 2 "invalid JSON"
+    case_ invalid-json jsonl 3 2 2 1 2 "invalid JSON" || exit 1
 printf '{"text":"global"}\n{"body":"global"}\n{"text":"global"}\n' |
-    case_ missing-field jsonl 3 2 2 1 2 "no field 'text'"
+    case_ missing-field jsonl 3 2 2 1 2 "no field 'text'" || exit 1
 printf '{"text":"global"}\n{"text":null}\n{"text":["global",1]}\n{"text":"global"}\n' |
-    case_ non-string jsonl 3 2 2 2 2 "neither a string"
+    case_ non-string jsonl 3 2 2 2 2 "neither a string" || exit 1
 printf '{"text":"global","text":"other"}\n{"text":"x","text":"global global"}\n' |
-    case_ duplicate-keys jsonl 0 2 2 0
+    case_ duplicate-keys jsonl 0 2 2 0 || exit 1
 printf '{"text":"gl\\u006fbal caf\\u00e9 \\ud83d\\ude00 global \\ud800 global"}\n' |
-    case_ escapes jsonl 0 1 3 0
+    case_ escapes jsonl 0 1 3 0 || exit 1
 printf '{"text":"global"}\n{"text":"global"}' |
-    case_ no-final-newline jsonl 0 2 2 0
+    case_ no-final-newline jsonl 0 2 2 0 || exit 1
 printf '{"text":"global"}\r\n{"text":"global"}\r\n' |
-    case_ crlf jsonl 0 2 2 0
+    case_ crlf jsonl 0 2 2 0 || exit 1
 printf '\357\273\277{"text":"global"}\n' |
-    case_ bom jsonl 0 1 1 0
+    case_ bom jsonl 0 1 1 0 || exit 1
 printf '{"text":"global"}\n{"text":"glo\000bal"}\n{"te\000xt":"global"}\n{"text":"global"}\n' |
-    case_ nul-bytes jsonl 3 2 2 2 2 "control character"
+    case_ nul-bytes jsonl 3 2 2 2 2 "control character" || exit 1
 printf '\n  \n\t\r\n{"text":"global"}\n\n' |
-    case_ blank-lines jsonl 0 1 1 0
+    case_ blank-lines jsonl 0 1 1 0 || exit 1
 printf '\n \n\r\n' |
-    case_ only-blank jsonl 0 0 0 0
+    case_ only-blank jsonl 0 0 0 0 || exit 1
 # 100,000-deep nesting next to the text field: valid, counted, no stack overflow
 { printf '{"deep":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']';
-  printf ',"text":"global"}\n'; } | case_ deep-nesting jsonl 0 1 1 0
+  printf ',"text":"global"}\n'; } | case_ deep-nesting jsonl 0 1 1 0 || exit 1
 { printf '{"deep":'; head -c 100000 /dev/zero | tr '\0' '['; printf ',"text":"global"}\n{"text":"global"}\n'; } |
-    case_ deep-unbalanced jsonl 3 1 1 1 1 "invalid JSON"
+    case_ deep-unbalanced jsonl 3 1 1 1 1 "invalid JSON" || exit 1
+
+# names that do not tell the format (NAME.plain, NAME.zstd, NAME.gzip): the content decides
+printf '{"text":"global"}\n{"text":"global\n{"source":"x","text":"global"}\n' |
+    case_ sniffed-jsonl auto 3 2 2 1 2 "invalid JSON" || exit 1
+printf 'text source global\n' | case_ sniffed-text auto 0 1 1 0 || exit 1
+# JSON arrays: one document per element, pretty or compact, with the elements' errors
+printf '[\n  {"text":"global"},\n  {"text":glob},\n  {"text":"global"}\n]\n' |
+    case_ json-array auto 3 2 2 1 3 "array element at byte 25" || exit 1
+printf '[{"text":"global"},{"text":"global"}]' | case_ json-array-compact json 0 2 2 0 || exit 1
+printf '[{"text":"global"},,{"text":"global"}]' | case_ json-array-empty-element json 3 2 2 0 1 "expected a value" || exit 1
+printf '[{"text":"global"},{"text":"glo' | case_ json-array-truncated json 3 1 1 0 1 "truncated" || exit 1
+printf '[]' | case_ json-array-empty auto 0 0 0 0 || exit 1
+printf '{"text":"global"}' | case_ json-not-array json 3 0 0 0 1 "not a JSON array" || exit 1
 
 # text: invalid UTF-8 of every kind is counted, never drops the document
-printf 'global \300\257 \355\240\200 global \342\202' | case_ bad-utf8 text 0 1 2 0
-: | case_ empty text 0 1 0 0
-printf 'global\n\nglobal\r\n' | case_ lines-empty lines 0 3 2 0
+printf 'global \300\257 \355\240\200 global \342\202' | case_ bad-utf8 text 0 1 2 0 || exit 1
+: | case_ empty text 0 1 0 0 || exit 1
+printf 'global\n\nglobal\r\n' | case_ lines-empty lines 0 3 2 0 || exit 1
 
 # container faults, end to end (the reader's unit tests cover each at every split point)
 printf '{"text":"global"}\n' > "$W/one.jsonl"
