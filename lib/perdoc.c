@@ -5,7 +5,6 @@
  * document on the counting threads, into a buffer without a value tree. */
 #include "perdoc.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,14 +59,6 @@ static void json_escape(tally_buf *o, const uint8_t *p, size_t n)
     }
 }
 
-/* Appends a name as a JSON string. */
-static void json_name(tally_buf *o, const char *name)
-{
-    tally__buf_append(o, "\"", 1);
-    json_escape(o, (const uint8_t *)name, strlen(name));
-    tally__buf_append(o, "\"", 1);
-}
-
 /* Appends a kept value as written. The scanner validated it, so it is JSON except that its
  * strings may hold ill-formed UTF-8: each maximal ill-formed subsequence becomes U+FFFD, as
  * everywhere else in tally's output. A CR (only ever insignificant whitespace here, since a raw
@@ -99,11 +90,27 @@ static void json_raw(tally_buf *o, const uint8_t *p, size_t n)
     }
 }
 
-static void append_u64(tally_buf *o, const char *before, uint64_t v)
+/* Appends lead[0,n) and v in decimal, in one append: records are written once per document and
+ * hold a number per keyword, where snprintf's parsing of its format would dominate. */
+static void append_u64(tally_buf *o, const char *lead, size_t n, uint64_t v)
 {
-    char num[64];
-    int k = snprintf(num, sizeof num, "%s%llu", before, (unsigned long long)v);
-    tally__buf_append(o, num, (size_t)k);
+    char buf[48];
+    char *end = buf + sizeof buf, *q = end;
+    do {
+        *--q = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    q -= n;
+    memcpy(q, lead, n);
+    tally__buf_append(o, q, (size_t)(end - q));
+}
+
+/* Appends one entry `"name":count` of a record's keywords or groups, the i-th. */
+static void json_count(tally_buf *o, size_t i, const char *name, uint32_t count)
+{
+    tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
+    json_escape(o, (const uint8_t *)name, strlen(name));
+    append_u64(o, "\":", 2, count);
 }
 
 char *tally__perdoc_quote(const char *s)
@@ -153,7 +160,7 @@ void tally__perdoc_write(const tally_perdoc *p, tally_buf *o, const tally_perdoc
         size_t nl = strlen(doc->input_json);
         if (doc->line) {
             tally__buf_append(o, doc->input_json, nl - 1);
-            append_u64(o, ":", doc->line);
+            append_u64(o, ":", 1, doc->line);
             tally__buf_append(o, "\"", 1);
         } else {
             tally__buf_append(o, doc->input_json, nl);
@@ -162,27 +169,19 @@ void tally__perdoc_write(const tally_perdoc *p, tally_buf *o, const tally_perdoc
     tally__buf_append(o, ",\"input\":", 9);
     tally__buf_append(o, doc->input_json, strlen(doc->input_json));
     if (doc->line)
-        append_u64(o, ",\"line\":", doc->line);
-    append_u64(o, ",\"tokens\":", doc->tokens);
+        append_u64(o, ",\"line\":", 8, doc->line);
+    append_u64(o, ",\"tokens\":", 10, doc->tokens);
 
     const uint32_t *ids;
     size_t n;
     tally__buf_append(o, ",\"keywords\":{", 13);
     tally__matcher_doc_keywords(m, &ids, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            tally__buf_append(o, ",", 1);
-        json_name(o, tally_dict_keyword_name(p->d, ids[i]));
-        append_u64(o, ":", tally__matcher_doc_keyword_count(m, ids[i]));
-    }
+    for (size_t i = 0; i < n; i++)
+        json_count(o, i, tally_dict_keyword_name(p->d, ids[i]), tally__matcher_doc_keyword_count(m, ids[i]));
     tally__buf_append(o, "},\"groups\":{", 12);
     tally__matcher_doc_groups(m, &ids, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            tally__buf_append(o, ",", 1);
-        json_name(o, tally_dict_group_name(p->d, ids[i]));
-        append_u64(o, ":", tally__matcher_doc_group_count(m, ids[i]));
-    }
+    for (size_t i = 0; i < n; i++)
+        json_count(o, i, tally_dict_group_name(p->d, ids[i]), tally__matcher_doc_group_count(m, ids[i]));
     tally__buf_append(o, "}", 1);
 
     if (p->n_keep) {
