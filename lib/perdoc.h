@@ -1,6 +1,6 @@
 /* perdoc.h — the per-document record writer: one JSON object a line per counted document
- * (README "The summary": per-document records), appended to a batch's buffer by the thread that counts the
- * batch; the pipeline writes the buffers out in input order.
+ * (README "The summary", per-document records), appended to a batch's buffer by the thread
+ * that counts the batch; the pipeline writes the buffers out in input order.
  *
  * The writer knows the record's layout and JSON escaping only. What a record says comes from
  * its callers: the document's id, input and line from the pipeline, the kept values from the
