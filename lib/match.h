@@ -117,6 +117,37 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
  * totals. */
 void tally__matcher_doc_end(tally_matcher *m);
 
+/* The document just ended (tally__matcher_doc_end), for its per-document record; valid until
+ * the next tally__matcher_doc_begin. Its keywords with a count above 0, as ids sorted ascending
+ * in *ids[0,*n) (borrowed), and the count of keyword kw (0 when it is not among them); the same
+ * for groups; and its number of tokens. */
+static inline void tally__matcher_doc_keywords(const tally_matcher *m, const uint32_t **ids, size_t *n)
+{
+    *ids = m->doc_kw_list;
+    *n = m->n_doc_kw;
+}
+
+static inline uint32_t tally__matcher_doc_keyword_count(const tally_matcher *m, uint32_t kw)
+{
+    return m->doc_kw[kw];
+}
+
+static inline void tally__matcher_doc_groups(const tally_matcher *m, const uint32_t **ids, size_t *n)
+{
+    *ids = m->doc_grp_list;
+    *n = m->n_doc_grp;
+}
+
+static inline uint32_t tally__matcher_doc_group_count(const tally_matcher *m, uint32_t g)
+{
+    return m->doc_grp[g];
+}
+
+static inline uint64_t tally__matcher_doc_tokens(const tally_matcher *m)
+{
+    return m->doc_tokens;
+}
+
 /* Drops the current document without counting it (its input broke off in the middle). */
 void tally__matcher_doc_abort(tally_matcher *m);
 

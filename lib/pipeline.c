@@ -17,6 +17,7 @@
  * one after another with the same matcher, which keeps the phrase and group state, so the counts
  * are those of the whole document. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,11 @@
 #include "inputs.h"
 #include "jsonl.h"
 #include "match.h"
+#include "perdoc.h"
 #include "reader.h"
 #include "summary.h"
 #include "tally.h"
 #include "tokenize.h"
-#include "unicode.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_LINE ((size_t)256 << 20)
@@ -139,8 +140,8 @@ typedef struct scan {
     const char *const *fields;
     size_t n_fields;
     const char **keep; /* the distinct kept paths, in option order (borrowed strings) */
-    char **keep_json;  /* each as a JSON string, quotes included */
     size_t n_keep;
+    tally_perdoc *perdoc; /* the record writer, read-only while counting */
     input *inputs;
     size_t n_inputs;
     size_t first_open;    /* inputs before this one have finished reading */
@@ -194,59 +195,6 @@ static void batch_error(batch *b, uint64_t line, const char *fmt, ...)
     b->n_errs++;
 }
 
-/* Appends s[0,n) as the inside of a JSON string; ill-formed UTF-8 becomes U+FFFD. */
-static void json_escape(tally_buf *o, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    tally__buf_reserve(o, n + 8);
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] != '"' && p[j] != '\\' && p[j] < 0x80)
-                j++;
-            tally__buf_append(o, p + i, j - i);
-            i = j;
-            continue;
-        }
-        if (c < 0x80) {
-            char e[7];
-            switch (c) {
-            case '"': tally__buf_append(o, "\\\"", 2); break;
-            case '\\': tally__buf_append(o, "\\\\", 2); break;
-            case '\n': tally__buf_append(o, "\\n", 2); break;
-            case '\r': tally__buf_append(o, "\\r", 2); break;
-            case '\t': tally__buf_append(o, "\\t", 2); break;
-            default:
-                e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
-                tally__buf_append(o, e, 6);
-            }
-            i++;
-            continue;
-        }
-        /* a well-formed multi-byte sequence is copied; an ill-formed one becomes U+FFFD */
-        uint32_t cp;
-        int bad = 0;
-        size_t len = tally__utf8_decode(p + i, n - i, &cp, &bad);
-        if (bad)
-            tally__buf_append(o, "\xEF\xBF\xBD", 3);
-        else
-            tally__buf_append(o, p + i, len);
-        i += len;
-    }
-}
-
-static char *json_quote(const char *s)
-{
-    tally_buf b;
-    tally__buf_init(&b);
-    tally__buf_append(&b, "\"", 1);
-    json_escape(&b, (const uint8_t *)s, strlen(s));
-    tally__buf_append(&b, "\"", 2); /* closing quote and NUL */
-    return (char *)b.data;
-}
-
 /* The input's format: `auto` looks at the name without a compression suffix, and where the name
  * is not conclusive, returns TALLY_FORMAT_AUTO: the content decides (sniff). */
 static int format_for(const char *name, int fmt)
@@ -298,37 +246,6 @@ static int sniff(const uint8_t *p, size_t n, int eof)
 
 /* ---- per-document records ----------------------------------------------------------------- */
 
-/* Appends a kept value as written. The scanner validated it, so it is JSON except that its
- * strings may hold ill-formed UTF-8: each maximal ill-formed subsequence becomes U+FFFD, as
- * everywhere else in tally's output. A CR (only ever insignificant whitespace here, since a raw
- * control character inside a string makes the line invalid) becomes a space, so that no reader
- * that also splits lines at CR cuts the record in two. */
-static void json_raw(tally_buf *o, const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && p[j] < 0x80 && p[j] != '\r')
-            j++;
-        tally__buf_append(o, p + i, j - i);
-        if (j == n)
-            break;
-        if (p[j] == '\r') {
-            tally__buf_append(o, " ", 1);
-            i = j + 1;
-            continue;
-        }
-        uint32_t cp;
-        int bad = 0;
-        size_t len = tally__utf8_decode(p + j, n - j, &cp, &bad);
-        if (bad)
-            tally__buf_append(o, "\xEF\xBF\xBD", 3);
-        else
-            tally__buf_append(o, p + j, len);
-        i = j + len;
-    }
-}
-
 /* Writes the record of the document just counted. jr: the document's scan, for its id and kept
  * fields, or NULL when its format has neither (text, lines). line: the document's 1-based line
  * in the decompressed stream, or 0 when it has none (a text file is one document); it is also
@@ -336,72 +253,20 @@ static void json_raw(tally_buf *o, const uint8_t *p, size_t n)
 static void perdoc_record(batch *b, const tally_jsonl_result *jr, uint64_t line)
 {
     const tally_matcher *m = b->w->m;
-    const tally_dict *d = m->d;
-    const scan *s = b->s;
-    tally_buf *o = &b->perdoc;
-    tally__buf_append(o, "{\"id\":", 6);
-    if (jr && jr->id_kind == TALLY_JID_NUMBER) {
-        tally__buf_append(o, jr->id.ptr, jr->id.len);
-    } else if (jr && jr->id_kind == TALLY_JID_STRING) {
-        tally__buf_append(o, "\"", 1);
-        json_escape(o, jr->id.ptr, jr->id.len);
-        tally__buf_append(o, "\"", 1);
-    } else {
-        /* INPUT:LINE, or the input's name for a text document */
-        const char *nj = b->in->name_json;
-        size_t nl = strlen(nj);
-        if (line) {
-            char num[32];
-            int k = snprintf(num, sizeof num, ":%llu\"", (unsigned long long)line);
-            tally__buf_append(o, nj, nl - 1);
-            tally__buf_append(o, num, (size_t)k);
-        } else {
-            tally__buf_append(o, nj, nl);
-        }
+    tally_perdoc_doc doc = {0};
+    if (jr && jr->id_kind == TALLY_JID_NUMBER)
+        doc.id_kind = TALLY_PERDOC_ID_RAW;
+    else if (jr && jr->id_kind == TALLY_JID_STRING)
+        doc.id_kind = TALLY_PERDOC_ID_STRING;
+    if (doc.id_kind != TALLY_PERDOC_ID_NONE) {
+        doc.id = jr->id.ptr;
+        doc.id_len = jr->id.len;
     }
-    char num[64];
-    int k = snprintf(num, sizeof num, ",\"input\":");
-    tally__buf_append(o, num, (size_t)k);
-    tally__buf_append(o, b->in->name_json, strlen(b->in->name_json));
-    if (line) {
-        k = snprintf(num, sizeof num, ",\"line\":%llu", (unsigned long long)line);
-        tally__buf_append(o, num, (size_t)k);
-    }
-    k = snprintf(num, sizeof num, ",\"tokens\":%llu,\"keywords\":{", (unsigned long long)m->doc_tokens);
-    tally__buf_append(o, num, (size_t)k);
-    for (size_t i = 0; i < m->n_doc_kw; i++) {
-        uint32_t kw = m->doc_kw_list[i];
-        tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
-        const char *name = d->kws[kw].name;
-        json_escape(o, (const uint8_t *)name, strlen(name));
-        k = snprintf(num, sizeof num, "\":%u", m->doc_kw[kw]);
-        tally__buf_append(o, num, (size_t)k);
-    }
-    tally__buf_append(o, "},\"groups\":{", 12);
-    for (size_t i = 0; i < m->n_doc_grp; i++) {
-        uint32_t g = m->doc_grp_list[i];
-        tally__buf_append(o, i ? ",\"" : "\"", i ? 2 : 1);
-        const char *name = d->groups[g].name;
-        json_escape(o, (const uint8_t *)name, strlen(name));
-        k = snprintf(num, sizeof num, "\":%u", m->doc_grp[g]);
-        tally__buf_append(o, num, (size_t)k);
-    }
-    tally__buf_append(o, "}", 1);
-    if (s->n_keep) {
-        tally__buf_append(o, ",\"fields\":{", 11);
-        for (size_t i = 0; i < s->n_keep; i++) {
-            if (i)
-                tally__buf_append(o, ",", 1);
-            tally__buf_append(o, s->keep_json[i], strlen(s->keep_json[i]));
-            tally__buf_append(o, ":", 1);
-            if (jr && jr->kept[i].ptr)
-                json_raw(o, jr->kept[i].ptr, jr->kept[i].len);
-            else
-                tally__buf_append(o, "null", 4);
-        }
-        tally__buf_append(o, "}", 1);
-    }
-    tally__buf_append(o, "}\n", 2);
+    doc.input_json = b->in->name_json;
+    doc.line = line;
+    doc.tokens = tally__matcher_doc_tokens(m);
+    doc.kept = jr ? jr->kept : NULL;
+    tally__perdoc_write(b->s->perdoc, &b->perdoc, &doc, m);
 }
 
 /* ---- count: runs on the thread pool ------------------------------------------------------- */
@@ -1202,16 +1067,14 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     const char *id_field = opt->id_field ? opt->id_field : "id";
     /* a path kept twice is written once, where it was first given */
     s->keep = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep);
-    s->keep_json = tally_xcalloc(opt->n_keep_fields ? opt->n_keep_fields : 1, sizeof *s->keep_json);
     for (size_t i = 0; opt->keep_fields && i < opt->n_keep_fields; i++) {
         size_t j = 0;
         while (j < s->n_keep && strcmp(s->keep[j], opt->keep_fields[i]) != 0)
             j++;
-        if (j == s->n_keep) {
-            s->keep_json[s->n_keep] = json_quote(opt->keep_fields[i]);
+        if (j == s->n_keep)
             s->keep[s->n_keep++] = opt->keep_fields[i];
-        }
     }
+    s->perdoc = tally__perdoc_new(d, s->keep, s->n_keep);
     s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, s->keep, s->n_keep);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
     s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
@@ -1242,7 +1105,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         input *in = &s->inputs[i];
         in->index = i;
         in->name = list.items[i].path;
-        in->name_json = json_quote(in->name);
+        in->name_json = tally__perdoc_quote(in->name);
         in->open_error = list.items[i].error;
         in->walked = list.items[i].walked;
         in->format = format_for(in->name, opt->format);
@@ -1358,9 +1221,7 @@ out:
     }
     free(s->all_workers);
     tally__jsonl_spec_free(s->spec);
-    for (size_t i = 0; i < s->n_keep; i++)
-        free(s->keep_json[i]);
-    free(s->keep_json);
+    tally__perdoc_free(s->perdoc);
     free(s->keep);
     tally__inputs_cleanup(&list);
     free(s);

@@ -227,14 +227,16 @@ static ssize_t plain_produce(tally_reader *r, uint8_t *buf, size_t cap)
     return (ssize_t)n;
 }
 
+/* The message states the fact only. Its start is stable (reader.h): a program recognises it to
+ * add how its user raises the limit, as tally scan adds its option. */
+#define ZSTD_WINDOW_MSG "zstd frame needs a window"
+
 static int window_fail(tally_reader *r, uint64_t need)
 {
     char size[64] = "";
     if (need)
         snprintf(size, sizeof size, " of %llu bytes", (unsigned long long)need);
-    return fail(r, TALLY_ELIMIT, r->frame_start,
-                "zstd frame needs a window%s, more than the limit of 2^%d bytes; "
-                "raise it with --zstd-window-log-max (at most 31)",
+    return fail(r, TALLY_ELIMIT, r->frame_start, ZSTD_WINDOW_MSG "%s, more than the limit of 2^%d bytes",
                 size, r->window_log_max);
 }
 

@@ -28,7 +28,9 @@ typedef struct tally_reader tally_reader;
 
 /* Opens path ("-" is standard input). Returns 0 and a new reader in *out, or TALLY_ENOENT /
  * TALLY_EIO with err filled (err->line 0, message says why: strerror text). window_log_max: 0 means
- * 27; frames that need a larger window fail with a message naming --zstd-window-log-max. */
+ * 27; a frame that needs a larger window fails with TALLY_ELIMIT and a message that starts with
+ * "zstd frame needs a window" (a stable start, which programs recognise in the summary's errors
+ * to say how to raise the limit; the engine names no option). */
 int tally__reader_open(tally_reader **out, const char *path, int window_log_max, tally_error *err);
 
 /* Returns a new reader over a callback source (tests feed bytes in pieces through this). */

@@ -113,7 +113,32 @@ const tally_cli_command tally_scan_command = {
     .run = run,
 };
 
-static void report_errors(const tally_summary *s, int quiet, int tty)
+/* The engine's zstd window error (TALLY_ELIMIT from the reader) states the fact only: "zstd frame
+ * needs a window[ of N bytes], more than the limit of 2^K bytes". It reaches the program as a
+ * per-input error of the summary, without its code, so it is recognised by the start of its
+ * message, which the engine keeps stable (lib/reader.h). As zstd's own command line does, the
+ * hint names the option only where it can help: not when the limit is already the highest, nor
+ * when the frame needs more than the highest allows. */
+#define ZSTD_WINDOW_MSG "zstd frame needs a window"
+#define MAX_WINDOW_LOG 31
+
+static const char *error_hint(uint64_t line, const char *msg, int window_log)
+{
+    size_t n = strlen(ZSTD_WINDOW_MSG);
+    if (line != 0 || strncmp(msg, ZSTD_WINDOW_MSG, n) != 0 || window_log >= MAX_WINDOW_LOG)
+        return "";
+    if (strncmp(msg + n, " of ", 4) == 0) {
+        char *end;
+        errno = 0;
+        unsigned long long need = strtoull(msg + n + 4, &end, 10);
+        if (end != msg + n + 4 && errno == 0 && need > (1ull << MAX_WINDOW_LOG))
+            return "";
+    }
+    return " (raise the limit with --zstd-window-log-max, at most 31)";
+}
+
+/* window_log: the zstd window limit the scan had (--zstd-window-log-max; 0 for the default). */
+static void report_errors(const tally_summary *s, int quiet, int tty, int window_log)
 {
     if (quiet)
         return;
@@ -136,12 +161,13 @@ static void report_errors(const tally_summary *s, int quiet, int tty)
         const char *in, *msg;
         uint64_t line;
         tally_summary_error(s, i, &in, &line, &msg);
+        const char *hint = error_hint(line, msg, window_log);
         if (line)
-            fprintf(stderr, "tally: %s:%llu: %s\n", in, (unsigned long long)line, msg);
+            fprintf(stderr, "tally: %s:%llu: %s%s\n", in, (unsigned long long)line, msg, hint);
         else if (in[0])
-            fprintf(stderr, "tally: %s: %s\n", in, msg);
+            fprintf(stderr, "tally: %s: %s%s\n", in, msg, hint);
         else
-            fprintf(stderr, "tally: %s\n", msg);
+            fprintf(stderr, "tally: %s%s\n", msg, hint);
     }
     if (n + t.errors_omitted > shown)
         fprintf(stderr, "tally: ... and %llu more problems (listed in the summary)\n",
@@ -438,7 +464,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     int st = tally_summary_status(sum);
     if (st == 1) {
         /* not one input could be read: no summary of nothing, and the previous outputs stay */
-        report_errors(sum, quiet, 0);
+        report_errors(sum, quiet, 0, opt.zstd_window_log_max);
         fprintf(stderr, "tally: not one input could be read; no output written\n");
         goto out;
     }
@@ -460,7 +486,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                 strerror(e));
         goto out;
     }
-    report_errors(sum, quiet, tty);
+    report_errors(sum, quiet, tty, opt.zstd_window_log_max);
     if (stats)
         report_stats(sum);
     rc = st ? TALLY_EXIT_PARTIAL : TALLY_EXIT_DONE;

@@ -1,7 +1,8 @@
 /* test_perdoc.c — per-document records through the public API (tally_scan_run): "line" and the
  * kept fields ("fields", values as written), the error when no input can be JSON, null fields for
- * text inputs, and the same bytes whatever the thread count and batch size. The expected records
- * are written out by hand from the inputs below. */
+ * text inputs, and the same bytes whatever the thread count and batch size; and the record writer
+ * itself (lib/perdoc.h) on a matcher's document, for every kind of id and the escapes. The
+ * expected records are written out by hand from the inputs below. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "match.h"
+#include "perdoc.h"
 #include "tally.h"
 
 static char dir[64];
@@ -203,6 +206,83 @@ static void test_same_bytes(void **state)
     tally_dict_free(d);
 }
 
+/* The writer on its own: names that need escapes, every kind of id, kept values with CR and
+ * ill-formed UTF-8, a document without kept values, and one without a line. */
+static void test_writer(void **state)
+{
+    (void)state;
+    static const char dict_text[] = "\"quoted\"\n[g\"1\\]\nglobal\ncaf\xc3\xa9\n";
+    tally_dict *d = tally_dict_new(TALLY_TOKENIZER_UNICODE, 0);
+    tally_error err;
+    assert_int_equal(tally_dict_add_text(d, "w.dict", dict_text, strlen(dict_text), &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    tally_matcher *m = tally__matcher_new(d);
+    static const char text[] = "global \"Quoted\" caf\xc3\xa9 global";
+    tally__matcher_doc_begin(m);
+    tally__matcher_field(m, (const uint8_t *)text, strlen(text), 0);
+    tally__matcher_doc_end(m);
+
+    static const char *const keep[] = {"a", "b.\"c"};
+    tally_perdoc *p = tally__perdoc_new(d, keep, 2);
+    char *in = tally__perdoc_quote("dir/x\"y\xff.jsonl");
+    assert_string_equal(in, "\"dir/x\\\"y\xef\xbf\xbd.jsonl\"");
+    static const char counts[] =
+        "\"tokens\":4,\"keywords\":{\"\\\"quoted\\\"\":1,\"global\":2,\"caf\xc3\xa9\":1},\"groups\":{\"g\\\"1\\\\\":3}";
+    static const char *const ids[] = {"12.50", "a\"\\\x01\t\xe2\x82"};
+    const tally_jstr kept[2] = {{(const uint8_t *)"{\"x\":\r1}", 8}, {NULL, 0}};
+    tally_buf o;
+    tally__buf_init(&o);
+    for (int kind = TALLY_PERDOC_ID_NONE; kind <= TALLY_PERDOC_ID_STRING; kind++) {
+        for (int line = 0; line <= 7; line += 7) {
+            tally_perdoc_doc doc = {0};
+            doc.id_kind = kind;
+            if (kind != TALLY_PERDOC_ID_NONE) {
+                doc.id = (const uint8_t *)ids[kind - 1];
+                doc.id_len = strlen(ids[kind - 1]);
+            }
+            doc.input_json = in;
+            doc.line = (uint64_t)line;
+            doc.tokens = tally__matcher_doc_tokens(m);
+            doc.kept = line ? kept : NULL;
+            tally__perdoc_write(p, &o, &doc, m);
+        }
+    }
+    tally__buf_append(&o, "", 1);
+    const char *in_id[] = {"\"dir/x\\\"y\xef\xbf\xbd.jsonl\"", "\"dir/x\\\"y\xef\xbf\xbd.jsonl:7\"", "12.50", "12.50",
+                           "\"a\\\"\\\\\\u0001\\t\xef\xbf\xbd\"", "\"a\\\"\\\\\\u0001\\t\xef\xbf\xbd\""};
+    char want[4096];
+    size_t len = 0;
+    for (int i = 0; i < 6; i++) {
+        int line = i % 2 ? 7 : 0;
+        len += (size_t)snprintf(want + len, sizeof want - len, "{\"id\":%s,\"input\":%s%s,%s,\"fields\":{\"a\":%s,\"b.\\\"c\":null}}\n",
+                                in_id[i], in, line ? ",\"line\":7" : "", counts, line ? "{\"x\": 1}" : "null");
+    }
+    assert_string_equal((const char *)o.data, want);
+
+    /* a document without matches, and a writer without kept paths */
+    tally__perdoc_free(p);
+    p = tally__perdoc_new(d, NULL, 0);
+    tally__matcher_doc_begin(m);
+    tally__matcher_field(m, (const uint8_t *)"quoted", 6, 0);
+    tally__matcher_doc_end(m);
+    tally__matcher_doc_begin(m);
+    tally__matcher_field(m, (const uint8_t *)"none here", 9, 0);
+    tally__matcher_doc_end(m);
+    o.len = 0;
+    tally_perdoc_doc doc = {TALLY_PERDOC_ID_RAW, (const uint8_t *)"1", 1, in, 3, tally__matcher_doc_tokens(m), NULL};
+    tally__perdoc_write(p, &o, &doc, m);
+    tally__buf_append(&o, "", 1);
+    snprintf(want, sizeof want, "{\"id\":1,\"input\":%s,\"line\":3,\"tokens\":2,\"keywords\":{},\"groups\":{}}\n", in);
+    assert_string_equal((const char *)o.data, want);
+
+    tally__buf_cleanup(&o);
+    free(in);
+    tally__perdoc_free(p);
+    tally__perdoc_free(NULL);
+    tally__matcher_free(m);
+    tally_dict_free(d);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -228,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_kept_fields),
         cmocka_unit_test(test_kept_fields_need_json),
         cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_writer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -617,8 +617,10 @@ static void test_zstd_window(void **state)
 
     struct result r = check_splits(z.data, z.len, 0, msg, strlen(msg), TALLY_ELIMIT,
                                    TALLY_COMP_ZSTD);
-    assert_non_null(strstr(r.err.message, "--zstd-window-log-max"));
-    assert_non_null(strstr(r.err.message, "2147483648"));
+    /* the fact only, with the stable start that programs recognise (reader.h); the engine
+     * names no option */
+    assert_string_equal(r.err.message,
+                        "zstd frame needs a window of 2147483648 bytes, more than the limit of 2^27 bytes");
     assert_int_equal(r.err.offset, 0);
     assert_int_equal(r.out.len, 0);
     result_free(&r);
