@@ -92,7 +92,8 @@ typedef struct batch {
     /* results */
     tally_idcount *kw, *grp;
     size_t n_kw, n_grp;
-    uint64_t docs, tokens, invalid, skipped, objects, with_field;
+    tally_totals tot;     /* what this batch counted: documents, tokens, invalid_utf8, skipped_documents */
+    uint64_t objects, with_field;
     tally_buf perdoc;
     berr *errs;
     size_t n_errs, cap_errs;
@@ -315,7 +316,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     if (n > s->max_line) {
         batch_error(b, line, "%s of %zu bytes, longer than the limit of %zu bytes; skipped%s",
                     elem != UINT64_MAX ? "element" : "line", n, s->max_line, where);
-        b->skipped++;
+        b->tot.skipped_documents++;
         return;
     }
     tally_error err;
@@ -326,13 +327,13 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
         else
             batch_error(b, line, "invalid JSON at column %llu: %s", (unsigned long long)err.offset + 1,
                         err.message);
-        b->skipped++;
+        b->tot.skipped_documents++;
         return;
     }
     if (!w->jr.is_object) {
         batch_error(b, line, "the %s is valid JSON but not an object%s", elem != UINT64_MAX ? "element" : "line",
                     where);
-        b->skipped++;
+        b->tot.skipped_documents++;
         return;
     }
     b->objects++;
@@ -340,7 +341,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     for (size_t f = 0; f < s->n_fields; f++) {
         if (w->jr.fields[f].kind == TALLY_JF_OTHER) {
             batch_error(b, line, "field '%s' is neither a string nor an array of strings%s", s->fields[f], where);
-            b->skipped++;
+            b->tot.skipped_documents++;
             return;
         }
         if (w->jr.fields[f].kind == TALLY_JF_STRINGS)
@@ -351,7 +352,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
             batch_error(b, line, "no field '%s'%s", s->fields[0], where);
         else
             batch_error(b, line, "none of the text fields exists%s", where);
-        b->skipped++;
+        b->tot.skipped_documents++;
         for (size_t k = 0; k < w->jr.n_keys; k++)
             keep_key(b, (const char *)w->jr.keys[k].ptr, w->jr.keys[k].len);
         return;
@@ -444,9 +445,9 @@ static void count_work(uv_work_t *req)
         tally__matcher_doc_abort(m);
 
 done:
-    b->docs = m->b_docs;
-    b->tokens = m->b_tokens;
-    b->invalid = m->b_invalid;
+    b->tot.documents = m->b_docs;
+    b->tot.tokens = m->b_tokens;
+    b->tot.invalid_utf8 = m->b_invalid;
     tally__matcher_take_batch(m, &b->kw, &b->n_kw, &b->grp, &b->n_grp);
 }
 
@@ -503,7 +504,7 @@ static void ja_event(void *ctx, const tally_ja_event *e)
         in->ja_skip = UINT64_MAX;
         batch_error(b, e->line, "element of %llu bytes, longer than the limit of %zu bytes; skipped (array element at byte %llu)",
                     (unsigned long long)(e->end - e->start), b->s->max_line, (unsigned long long)e->start);
-        b->skipped++;
+        b->tot.skipped_documents++;
         return;
     }
     if (b->n_elems == b->cap_elems) {
@@ -686,7 +687,7 @@ static void fill_work(uv_work_t *req)
                 /* d is one line without its newline yet, already too long: it is skipped, not
                  * kept whole */
                 batch_error(b, b->first_line, "line longer than the limit of %zu bytes; skipped", s->max_line);
-                b->skipped++;
+                b->tot.skipped_documents++;
                 d->len = 0;
                 scan_from = 0;
                 skipping = 1;
@@ -776,7 +777,8 @@ static void release_slot(scan *s, batch *b)
     b->read_rc = 0;
     b->open_failed = b->binary = 0;
     b->last = b->cont_in = b->cont_out = 0;
-    b->docs = b->tokens = b->invalid = b->skipped = b->objects = b->with_field = 0;
+    memset(&b->tot, 0, sizeof b->tot);
+    b->objects = b->with_field = 0;
     s->free_slots[s->n_free++] = b;
 }
 
@@ -857,11 +859,8 @@ static void merge(scan *s, batch *b)
     tally_summary *sum = s->sum;
     size_t idx = b->in->index;
     tally__summary_add_counts(sum, b->kw, b->n_kw, b->grp, b->n_grp);
-    sum->tot.documents += b->docs;
-    sum->tot.tokens += b->tokens;
-    sum->tot.invalid_utf8 += b->invalid;
-    sum->tot.skipped_documents += b->skipped;
-    sum->inputs[idx].documents += b->docs;
+    tally__totals_add(&sum->tot, &b->tot);
+    sum->inputs[idx].documents += b->tot.documents;
     for (size_t i = 0; i < b->n_errs; i++)
         tally__summary_add_error(sum, idx, b->errs[i].line, b->errs[i].msg);
     tally__summary_add_objects(sum, b->objects, b->objects - b->with_field, b->keys, b->n_keys);

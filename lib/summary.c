@@ -168,6 +168,20 @@ void tally__summary_set_options(tally_summary *s, const tally_dict *d, const cha
     tally__summary_fingerprint(s->settings, s->dictionary, s->fingerprint);
 }
 
+void tally__totals_add(tally_totals *t, const tally_totals *u)
+{
+    t->inputs += u->inputs;
+    t->documents += u->documents;
+    t->tokens += u->tokens;
+    t->bytes += u->bytes;
+    t->invalid_utf8 += u->invalid_utf8;
+    t->skipped_documents += u->skipped_documents;
+    t->failed_inputs += u->failed_inputs;
+    t->skipped_inputs += u->skipped_inputs;
+    t->errors_omitted += u->errors_omitted;
+    t->seconds += u->seconds;
+}
+
 void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t n_kw,
                                const tally_idcount *grp, size_t n_grp)
 {
@@ -420,17 +434,7 @@ int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, 
     a->inputs = in;
 
     tally_totals *t = &a->tot;
-    const tally_totals *u = &b->tot;
-    t->inputs += u->inputs;
-    t->documents += u->documents;
-    t->tokens += u->tokens;
-    t->bytes += u->bytes;
-    t->invalid_utf8 += u->invalid_utf8;
-    t->skipped_documents += u->skipped_documents;
-    t->failed_inputs += u->failed_inputs;
-    t->skipped_inputs += u->skipped_inputs;
-    t->errors_omitted += u->errors_omitted;
-    t->seconds += u->seconds;
+    tally__totals_add(t, &b->tot);
     for (size_t x = 0; x < a->n_kws; x++) {
         a->kw[x].count += b->kw[x].count;
         a->kw[x].documents += b->kw[x].documents;

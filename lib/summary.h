@@ -96,6 +96,10 @@ void tally__summary_set_options(tally_summary *s, const tally_dict *d, const cha
 /* options.fingerprint from options.settings and options.dictionary (README's canonical text). */
 void tally__summary_fingerprint(const char *settings, const char *dictionary, char out[33]);
 
+/* The one way corpus totals add up: every counter of u into t (a batch into a scan's summary,
+ * one summary into another). */
+void tally__totals_add(tally_totals *t, const tally_totals *u);
+
 /* Adds sparse keyword and group counts. */
 void tally__summary_add_counts(tally_summary *s, const tally_idcount *kw, size_t n_kw,
                                const tally_idcount *grp, size_t n_grp);
