@@ -220,6 +220,42 @@ for target in 100 1000; do
 done
 rm -f "$FIFO" "$D/perdoc.jsonl"
 
+# ---- peak memory of tally merge: 10, 100 and 1,000 summaries of a 10,000-term dictionary -------
+# Each summary counts one tiny input (4 lines of the KJV, a few hundred bytes), so it is almost
+# all keywords (~780 KB of JSON). Merging N of them should take the memory of one summary (the
+# total being added into, the one being read, and the N input entries), not of N summaries.
+MS=$D/merge-summaries
+if [ ! -f "$MS/done" ] || [ "$MS/done" -ot "$D/en10000.dict" ]; then
+    say "merge memory: scanning 1,000 tiny inputs, one summary each, with the 10,000-term dictionary"
+    rm -rf "$MS" && mkdir -p "$MS/in"
+    # lines 1001-5000 of the KJV, 4 to a file: v0000.txt ... v0999.txt
+    awk -v dir="$MS/in" 'NR > 1000 && NR <= 5000 { n = int((NR - 1001) / 4); f = sprintf("%s/v%04d.txt", dir, n); print > f; if (NR % 4 == 0) close(f) }' \
+        "$D/kjv.txt"
+    i=0
+    while [ $i -lt 1000 ]; do
+        n=$(printf '%04d' $i)
+        $TALLY scan -q -j1 --format text -d "$D/en10000.dict" -o "$MS/s$n.json" "$MS/in/v$n.txt"
+        i=$((i + 1))
+    done
+    touch "$MS/done"
+fi
+for n in 10 100 1000; do
+    # the first n summaries, in order (the shell sorts the glob)
+    set -- "$MS"/s*.json
+    files=""
+    i=0
+    for f in "$@"; do
+        [ $i -lt $n ] || break
+        files="$files $f"
+        i=$((i + 1))
+    done
+    say "merge memory: tally merge of $n summaries"
+    # shellcheck disable=SC2086
+    m=$("$BT" -- $TALLY merge -q -o "$MS/merged.json" $files)
+    echo "mergerss $n $m" >> "$RES"
+done
+rm -f "$MS/merged.json"
+
 # ---- the table ----------------------------------------------------------------------------------
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 CORES=$(nproc)
@@ -228,6 +264,18 @@ TOOLS="$(rg --version | head -1), $(grep --version | head -1), $(python3 --versi
 ELAPSED=$(( $(date +%s) - START ))
 MACHINE="machine: $CPU, $CORES cores, $CCV; $TOOLS; BENCH_SIZE_MB=$SIZE_MB, $RUNS runs, bench/run.sh took ${ELAPSED} s"
 awk -v machine="$MACHINE" -f bench/table.awk "$RES" > "$O/table.md"
+# the merge memory target, in the table's row format (results: mergerss N SECONDS MAXRSS_KB STATUS)
+awk '$1 == "mergerss" { kb[$2] = $4; sec[$2] = $3; st[$2] = $5 }
+    function mib(k) { return sprintf(k >= 100 * 1024 ? "%.0f MiB" : "%.1f MiB", k / 1024) }
+    END {
+        if (!(10 in kb) || !(1000 in kb)) exit
+        x = kb[1000] / kb[10]
+        printf "| 7. peak RSS, tally merge of 1,000 vs 10 summaries (10,000 terms) | %s / %s | | | %.2f× | < 2× | %s |\n",
+            mib(kb[1000]), mib(kb[10]), x, (x < 2 && st[10] == 0 && st[1000] == 0) ? "**PASS**" : "**MISS**"
+        if (100 in kb)
+            printf "| &nbsp;&nbsp; 100 summaries; time for 10 / 100 / 1,000 | %s | | | %.2f× | — | |\n",
+                mib(kb[100]) " · " sprintf("%.2f / %.2f / %.2f s", sec[10], sec[100], sec[1000]), kb[100] / kb[10]
+    }' "$RES" >> "$O/table.md"
 cat "$O/table.md"
 echo
 echo "$MACHINE"

@@ -20,6 +20,8 @@ printf 'tab here\n' > "$(printf 'in/tab\tname.txt')"
 printf 'back slash\n' > 'in/back\slash.txt'
 printf 'global exchanges\n' > 'in/trailing '
 printf 'x\000y' > 'in/d, w/bin.dat'
+# more bad lines than are listed per input: errors_omitted is not 0
+awk 'BEGIN { for (i = 1; i <= 1003; i++) print "{bad" }' > 'in/many, bad.jsonl'
 printf 'global\n' > 'in/d, w/ok.txt'
 run_rc 3 "$T" scan -q -d d.dict -o s1.json in ' in/gone, "really".jsonl'
 # only documents without the text field: the derived error's message lists their keys, which
@@ -34,6 +36,7 @@ run_rc 0 "$T" scan -q -d plain.dict -o s4.json g.jsonl
 grep -q 'fields seen: a\\nb, b\\\\s, c\\r, k \\"q\\", x, t\\tt' s2.json || fail "s2.json has not the planted message"
 grep -q '"input":" in/gone, \\"really\\".jsonl"' s1.json || fail "s1.json has not the missing path"
 grep -q '"path":"in/trailing "' s1.json || fail "s1.json has not the path with a trailing space"
+expect_eq "s1.json errors_omitted" "$(get s1.json errors_omitted)" 3
 
 # ---- every table, every format and variant --------------------------------------------------
 TABLES="corpus keywords groups members inputs errors warnings"
@@ -51,12 +54,12 @@ for s in s1 s2 s3 s4; do
                 out=t/$s.$table.$v.$fmt
                 # shellcheck disable=SC2086
                 run_rc 0 "$T" export --table $table --$fmt $opt -o "$out" $s.json
-                printf '%s\t%s\t%s\t%s\t%s\n' $s.json $table $fmt $v "$out" >> manifest
+                printf '%s\t%s\t%s\t%s\t%s\n' $s.json "$table" $fmt $v "$out" >> manifest
             done
         done
         # standard output is the same as -o
-        run_rc 0 "$T" export $s.json --table $table --tsv > t/stdout
-        cmp -s t/stdout t/$s.$table.plain.tsv || fail "$s $table: standard output differs from -o"
+        run_rc 0 "$T" export $s.json --table "$table" --tsv > t/stdout
+        cmp -s t/stdout "t/$s.$table.plain.tsv" || fail "$s $table: standard output differs from -o"
     done
     # the defaults: the keywords table, CSV
     run_rc 0 "$T" export $s.json > t/default

@@ -37,10 +37,16 @@ printf 'global \377 cooperation \300\257 x\n' > u8.txt
 : > empty.txt
 "$GEN" --seed 37 --docs 3 --words 40 --format text > dir/x.txt
 printf 'global\000binary' > dir/y.bin
+# a file name that is not UTF-8: the summary names it with U+FFFD, and sorts it so
+ODD=$(printf 'odd\377name.txt')
+ODD_AS=$(printf 'odd\357\277\275name.txt')
+printf 'global exchanges\n' > "$ODD"
+# a folder that yields no file (hidden files only): an error naming it, no input
+mkdir -p hollow && : > hollow/.hidden
 # one input is a path that does not exist; it always shares a part with an input that exists
 # (a scan of nothing but missing paths writes no summary)
 MISSING=nothere.jsonl
-ITEMS="a.jsonl b.jsonl.zst trunc.jsonl.zst c.jsonl.gz d.txt e.lines arr.json bad.jsonl notext.jsonl manybad.jsonl u8.txt empty.txt dir"
+ITEMS="a.jsonl b.jsonl.zst trunc.jsonl.zst c.jsonl.gz d.txt e.lines arr.json bad.jsonl notext.jsonl manybad.jsonl u8.txt empty.txt dir hollow $ODD"
 
 strip() { grep -v '^  "run": ' "$1"; }
 
@@ -162,6 +168,7 @@ expect_eq errors_omitted "$(get "$W_AUTO" errors_omitted)" $((nbad - 1000))
 grep -q '"input":"dir/y.bin"' "$W_AUTO" || fail "no warning for the binary file"
 grep -q '"input":"trunc.jsonl.zst","line":0,' "$W_AUTO" || fail "no error for the truncated .zst"
 grep -q '"input":"nothere.jsonl","line":0,' "$W_AUTO" || fail "no error for the missing path"
+grep -q '"input":"hollow","line":0,' "$W_AUTO" || fail "no error for the folder without files"
 grep -q '"path":"arr.json","format":"json"' "$W_AUTO" || fail "arr.json not read as a JSON array"
 grep -q '"path":"c.jsonl.gz","format":"jsonl"' "$W_AUTO" || fail "c.jsonl.gz not read as JSON Lines"
 
@@ -172,13 +179,14 @@ i=0
 while [ $i -lt "$n" ]; do
     path=$(get "$W_AUTO" inputs.$i.path)
     dg=$(get "$W_AUTO" inputs.$i.digest)
+    [ "$path" = "$ODD_AS" ] && path=$ODD
     case $path in
     trunc.jsonl.zst | nothere.jsonl | dir/y.bin) expect_eq "digest of $path" "$dg" null ;;
     *) expect_eq "digest of $path" "$dg" "$(xxhsum -H2 "$path" 2> /dev/null | cut -d' ' -f1)" ;;
     esac
     i=$((i + 1))
 done
-expect_eq "inputs listed" "$i" 15
+expect_eq "inputs listed" "$i" 16
 
 # ---- the text-field error that a summary derives from its JSON counts ---------------------
 # a part with only documents without the text field says so; added to a part with the field, it
@@ -297,6 +305,11 @@ strip "$X/b700m.json" > "$X/got"
 strip "$X/b700x2.json" | cmp -s - "$X/got" || fail "the error cap across a merge of one path twice"
 [ "$(get "$X/b700m.json" errors_omitted)" -gt 0 ] || fail "b700: nothing omitted"
 
+# an input in both that one of them did not read to its end (a missing path in both)
+"$T" scan -q -d "$W/d.dict" -o "$X/miss-1.json" "$MISSING" u8.txt
+"$T" scan -q -d "$W/d.dict" -o "$X/miss-2.json" "$MISSING" empty.txt
+refuse "a missing path in both" "'$MISSING'" "not read to its end" -- "$X/miss-1.json" "$X/miss-2.json"
+
 # another schema version
 sed '2s/"tally": [0-9]*/"tally": 1/' "$X/a.json" > "$X/v1.json"
 cmp -s "$X/a.json" "$X/v1.json" && fail "the schema line was not edited"
@@ -359,5 +372,22 @@ expect_eq "-o an input: exit" $? 2
 cmp -s "$X/a.json" "$X/keep.json" || fail "-o an input: the input was changed"
 expect_grep "$X/a.json" "$W/err"
 [ -s "$W/stdout" ] && fail "-o an input: wrote on standard output"
-ls -A "$X" | grep -q '^\.' && fail "-o an input: left a temporary file: $(ls -A "$X")"
+for f in "$X"/.[!.]*; do
+    [ -e "$f" ] && fail "-o an input: left a temporary file: $f"
+done
+# ... also through a symbolic link
+ln -s a.json "$X/link.json"
+"$T" merge -o "$X/link.json" "$X/d.json" "$X/a.json" > "$W/stdout" 2> "$W/err"
+expect_eq "-o a link to an input: exit" $? 2
+cmp -s "$X/a.json" "$X/keep.json" || fail "-o a link to an input: the input was changed"
+expect_grep "$X/link.json" "$W/err"
+
+# ---- the merged summary cannot be written: exit 1, nothing left behind ----------------------
+run_rc 1 "$T" merge -q -o "$W/o/no/such/folder.json" "$X/a.json" "$X/d.json" 2> "$W/err"
+expect_grep "$W/o/no/such/folder.json" "$W/err"
+[ "$(ls -A "$W/o")" = out.json ] || fail "cannot write: left behind: $(ls -A "$W/o")"
+if [ -w /dev/full ]; then
+    run_rc 1 "$T" merge -q -o /dev/full "$X/a.json" "$X/d.json" 2> "$W/err"
+    expect_grep "cannot write" "$W/err"
+fi
 exit 0
