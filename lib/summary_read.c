@@ -129,30 +129,31 @@ static int read_entries(reader *r, json_t *root, const char *key, tally_entry **
     return 0;
 }
 
-/* The group or keyword index of name in names[0, n), or -1. A summary's names are few enough
- * per lookup that a linear scan is fine only for small lists; larger ones use a sorted index. */
+/* Names sorted for lookups: the group or keyword index of a name, by binary search. Each entry
+ * carries its own name, so sorting needs no state outside the array (summaries may be read on
+ * several threads at once). */
+typedef struct name_entry {
+    const char *name;
+    size_t idx;
+} name_entry;
+
 typedef struct name_index {
-    const char **names;
-    size_t *order;
+    name_entry *e;
     size_t n;
 } name_index;
 
-static const char *const *sort_base;
-
-static int cmp_order(const void *a, const void *b)
+static int cmp_entry_name(const void *a, const void *b)
 {
-    return strcmp(sort_base[*(const size_t *)a], sort_base[*(const size_t *)b]);
+    return strcmp(((const name_entry *)a)->name, ((const name_entry *)b)->name);
 }
 
 static void index_init(name_index *x, char **names, size_t n)
 {
-    x->names = (const char **)names;
     x->n = n;
-    x->order = tally_xmalloc((n ? n : 1) * sizeof *x->order);
+    x->e = tally_xmalloc((n ? n : 1) * sizeof *x->e);
     for (size_t i = 0; i < n; i++)
-        x->order[i] = i;
-    sort_base = (const char *const *)names;
-    qsort(x->order, n, sizeof *x->order, cmp_order);
+        x->e[i] = (name_entry){names[i], i};
+    qsort(x->e, n, sizeof *x->e, cmp_entry_name);
 }
 
 static long index_find(const name_index *x, const char *name)
@@ -160,9 +161,9 @@ static long index_find(const name_index *x, const char *name)
     size_t lo = 0, hi = x->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(x->names[x->order[mid]], name);
+        int c = strcmp(x->e[mid].name, name);
         if (c == 0)
-            return (long)x->order[mid];
+            return (long)x->e[mid].idx;
         if (c < 0)
             lo = mid + 1;
         else
@@ -286,6 +287,24 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
         }
     }
 
+    /* a group's matches are its members' matches, taken without overlap */
+    for (size_t g = 0; g < s->n_groups; g++) {
+        uint64_t sum_count = 0, sum_docs = 0, max_docs = 0;
+        for (uint32_t m = 0; m < s->group_n_members[g]; m++) {
+            const tally_count *c = &s->kw[s->group_members[g][m]];
+            sum_count += c->count;
+            sum_docs += c->documents;
+            if (c->documents > max_docs)
+                max_docs = c->documents;
+        }
+        const tally_count *gc = &s->grp[g];
+        if (gc->count > sum_count || gc->documents > sum_docs || gc->documents < max_docs) {
+            bad(r, "group '%s' (count %llu, in %llu documents) does not agree with its members' counts", s->group_names[g],
+                (unsigned long long)gc->count, (unsigned long long)gc->documents);
+            goto out;
+        }
+    }
+
     if (json_array_size(inputs) != n_inputs) {
         bad(r, "corpus.inputs is %llu but \"inputs\" lists %zu", (unsigned long long)n_inputs, json_array_size(inputs));
         goto out;
@@ -404,10 +423,11 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
         goto out;
     }
     json_t *run = json_object_get(root, "run");
+    s->merged = 1;
     if (json_is_object(run)) {
+        /* a scan's summary read back counts as one scan: a merge of it alone says so */
         json_t *m = json_object_get(run, "merged");
-        if (json_is_integer(m) && json_integer_value(m) > 0)
-            s->merged = (uint64_t)json_integer_value(m);
+        s->merged = json_is_integer(m) && json_integer_value(m) > 0 ? (uint64_t)json_integer_value(m) : 1;
         json_t *sec = json_object_get(run, "seconds");
         if (json_is_number(sec))
             s->tot.seconds = json_number_value(sec);
@@ -415,8 +435,8 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
     *out = s;
     s = NULL;
 out:
-    free(kx.order);
-    free(gx.order);
+    free(kx.e);
+    free(gx.e);
     tally_summary_free(s);
     return r->rc;
 }

@@ -3,6 +3,7 @@
  * of the parts of a corpus gives the summary of the whole, byte for byte (but "run"), for many
  * random partitions of a multi-file corpus with bad inputs in it, merged in random orders and
  * groupings, in every format; and what cannot be added or read is refused with a reason. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -467,6 +468,20 @@ static void test_damaged(void **state)
     e = edit(good, "\"members\":[\"cooperation\"", "\"members\":[\"sharing\"");
     expect_refused(e, TALLY_EJSON, "member");
     free(e);
+    /* a group in fewer documents than one of its members */
+    {
+        const char *g = strstr(good, "\"share\": {\"count\":");
+        assert_non_null(g);
+        const char *dk = strstr(g, "\"documents\":");
+        const char *de = strchr(dk + 12, ',');
+        char *ge = malloc(strlen(good) + 2);
+        size_t k = (size_t)(dk - good) + 12;
+        memcpy(ge, good, k);
+        strcpy(ge + k, "0");
+        strcat(ge, de);
+        expect_refused(ge, TALLY_EJSON, "does not agree with its members");
+        free(ge);
+    }
     expect_refused("[1,2]", TALLY_EJSON, "not an object");
     expect_refused("{\"text\":\"a news article\"}", TALLY_EJSON, "schema version");
     expect_refused("", TALLY_EJSON, "");
@@ -484,6 +499,69 @@ static void test_damaged(void **state)
     free(good);
     tally_summary_free(s);
     tally_dict_free(d);
+}
+
+/* Summaries may be read on several threads at once (nothing shared between reads). */
+typedef struct reader_job {
+    const char *json;
+    size_t len;
+    int failures;
+} reader_job;
+
+static void *read_many(void *arg)
+{
+    reader_job *j = arg;
+    for (int i = 0; i < 100; i++) {
+        tally_summary *s = NULL;
+        tally_error err;
+        if (tally_summary_read_buffer(j->json, j->len, &s, &err) != 0)
+            j->failures++;
+        tally_summary_free(s);
+    }
+    return NULL;
+}
+
+static void test_concurrent_reads(void **state)
+{
+    (void)state;
+    /* two summaries of different dictionaries with many keywords each */
+    char *texts[2];
+    reader_job jobs[2];
+    for (int k = 0; k < 2; k++) {
+        tally_dict *d = tally_dict_new(TALLY_TOKENIZER_UNICODE, 0);
+        tally_error err;
+        /* 3,000 terms in 300 groups: a read looks every group and member name up */
+        size_t cap = 3000 * 40, len = 0;
+        char *text = malloc(cap);
+        for (int i = 0; i < 3000; i++) {
+            if (i % 10 == 0)
+                len += (size_t)snprintf(text + len, cap - len, "[%c-group-%d]\n", 'a' + k, (i * 7919) % 3000);
+            len += (size_t)snprintf(text + len, cap - len, "%c%dword%d\n", 'a' + k, i % 97, i);
+        }
+        assert_int_equal(tally_dict_add_text(d, "many.dict", text, len, &err), 0);
+        free(text);
+        assert_int_equal(tally_dict_compile(d, &err), 0);
+        char *one[1] = {names[0]};
+        tally_summary *s = scan(d, one, 1, TALLY_FORMAT_AUTO);
+        FILE *f = tmpfile();
+        assert_int_equal(tally_summary_write(s, f), 0);
+        long n = ftell(f);
+        rewind(f);
+        texts[k] = malloc((size_t)n);
+        assert_int_equal(fread(texts[k], 1, (size_t)n, f), (size_t)n);
+        fclose(f);
+        jobs[k] = (reader_job){texts[k], (size_t)n, 0};
+        tally_summary_free(s);
+        tally_dict_free(d);
+    }
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, read_many, &jobs[k]), 0);
+    for (int k = 0; k < 2; k++) {
+        pthread_join(t[k], NULL);
+        assert_int_equal(jobs[k].failures, 0);
+        free(texts[k]);
+    }
 }
 
 static int group_setup(void **state)
@@ -513,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_merge_is_whole),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_concurrent_reads),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
