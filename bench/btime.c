@@ -2,10 +2,10 @@
  * bench/run.sh: the end-to-end benchmarks time every tool (tally, rg, grep, python, zstd, cat)
  * through this one helper, so all of them are measured the same way.
  *
- *   btime [-i IN] [-o OUT] -- COMMAND [ARG...]
+ *   btime [-i IN] [-o OUT] [-e ERR] -- COMMAND [ARG...]
  *
- * The command's standard input is IN (default /dev/null) and its standard output OUT (default
- * /dev/null); standard error is inherited. Prints "SECONDS MAXRSS_KB STATUS" on one line:
+ * The command's standard input is IN (default /dev/null), its standard output OUT (default
+ * /dev/null) and its standard error ERR (default: inherited). Prints "SECONDS MAXRSS_KB STATUS" on one line:
  * SECONDS is CLOCK_MONOTONIC wall time from fork to wait, MAXRSS_KB the ru_maxrss of the waited
  * child (largest of it and its own waited descendants), STATUS its exit status (128+N for a
  * signal). No shell is involved, so nothing but the command itself is measured. */
@@ -28,7 +28,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    const char *in = "/dev/null", *out = "/dev/null";
+    const char *in = "/dev/null", *out = "/dev/null", *errf = NULL;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -39,11 +39,13 @@ int main(int argc, char **argv)
             in = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "-o") == 0)
             out = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "-e") == 0)
+            errf = argv[++i];
         else
             break;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: btime [-i IN] [-o OUT] -- COMMAND [ARG...]\n");
+        fprintf(stderr, "usage: btime [-i IN] [-o OUT] [-e ERR] -- COMMAND [ARG...]\n");
         return 2;
     }
     double t0 = now();
@@ -61,6 +63,12 @@ int main(int argc, char **argv)
         }
         close(fi);
         close(fo);
+        if (errf) {
+            int fe = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fe < 0 || dup2(fe, 2) < 0)
+                _exit(127);
+            close(fe);
+        }
         execvp(argv[i], argv + i);
         fprintf(stderr, "btime: %s: %s\n", argv[i], strerror(errno));
         _exit(127);

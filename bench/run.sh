@@ -160,6 +160,7 @@ set -- \
     "cat.en|cat $EN" \
     "tally.ml100.j1|$TQ -j1 --format text -d $D/ml100.dict $ML" \
     "tally.news.zst.j2|$TQ -j2 -d $D/news100.dict $NEWS.zst" \
+    "tally.news.zst.j2.progress|$TQ --progress -j2 -d $D/news100.dict $NEWS.zst" \
     "zstd.news|zstd -dc $NEWS.zst" \
     "tally.news.gz.j2|$TQ -j2 -d $D/news100.dict $NEWS.gz" \
     "gzip.news|gzip -dc $NEWS.gz" \
@@ -182,8 +183,11 @@ while [ $r -le "$RUNS" ]; do
         tally.*) out=$O/out.$name.json ;;
         rg.* | grep.* | python.*) out=$O/out.$name.txt ;;
         esac
+        # the status line of a --progress run goes to a file, as it would to a terminal
+        err=""
+        case $name in *.progress) err="-e $O/err.$name.txt" ;; esac
         # shellcheck disable=SC2086
-        m=$("$BT" -o "$out" -- $cmd)
+        m=$("$BT" -o "$out" $err -- $cmd)
         echo "e2e $name $m" >> "$RES"
         k=$((k + 1))
     done
