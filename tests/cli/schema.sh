@@ -87,6 +87,8 @@ merge = json.load(open(sys.argv[2]))
 out = sys.argv[3]
 kw = next(iter(scan["keywords"]))
 grp = next(iter(merge["groups"]))
+kw_last = list(scan["keywords"])[-1]
+grp_last = list(merge["groups"])[-1]
 def removed(d, *path):
     for p in path[:-1]: d = d[p]
     del d[path[-1]]
@@ -135,6 +137,9 @@ cases = [
     ("negative-seconds", scan, put(-0.5), ("run", "seconds")),
     ("merged-zero", merge, put(0), ("run", "merged")),
     ("count-too-big", scan, put(2 ** 63), ("corpus", "documents")),
+    ("keyword-empty-name", scan, put(dict(scan["keywords"][kw])), ("keywords", "")),
+    ("last-keyword-negative", scan, put(-2), ("keywords", kw_last, "documents")),
+    ("last-group-true", merge, put(True), ("groups", grp_last, "count")),
 ]
 # where the checker must see each fault (a JSON pointer): the member itself, or the object that
 # lost or gained a member; "run" is one of two shapes, so a fault there is the object's
