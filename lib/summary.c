@@ -365,12 +365,10 @@ static int cmp_input(const void *a, const void *b)
 
 void tally__summary_finish(tally_summary *s)
 {
-    for (uint64_t i = 0; i < s->tot.inputs; i++)
-        if (s->inputs[i].errors > TALLY_MAX_ERRORS_PER_INPUT)
-            trim_input_errors(s, i);
     for (size_t i = 0; i < s->n_errors; i++)
         s->errors[i].idx = SIZE_MAX;
-    /* the same path may be given twice: the cap then holds for the path, as in a merge */
+    /* the cap per input path, as in a merge (trim_input_errors only bounded memory during the
+     * scan): the lowest lines of each path, the same path given twice included */
     s->tot.errors_omitted += tally__summary_sort_entries(s->errors, &s->n_errors, 1);
     tally__summary_sort_entries(s->warnings, &s->n_warnings, 0);
     if (s->tot.inputs > 1)

@@ -64,6 +64,18 @@ int tally_cli_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+int tally_cli_read_summary(const char *path, tally_summary **out)
+{
+    tally_error err;
+    if (tally_summary_read(path, out, &err) == 0)
+        return 0;
+    if (err.line)
+        fprintf(stderr, "tally: %s:%llu: %s\n", path, (unsigned long long)err.line, err.message);
+    else
+        fprintf(stderr, "tally: %s: %s\n", path, err.message);
+    return -1;
+}
+
 static const tally_cli_command *find(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)

@@ -14,4 +14,9 @@ extern const tally_cli_command tally_export_command; /* export.c */
  * 0, or -1 for anything else, zero included. */
 int tally_cli_parse_size(const char *s, size_t *out);
 
+struct tally_summary;
+/* Reads the summary at path for merge and export; on failure prints "tally: PATH[:LINE]: reason"
+ * and returns -1 (*out NULL). */
+int tally_cli_read_summary(const char *path, struct tally_summary **out);
+
 #endif

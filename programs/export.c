@@ -223,14 +223,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_outfile_spec outs[1] = {{output, "-o"}};
     if ((r = tally_outfile_check(cmd, outs, 1, &file, 1)) != 0)
         goto out;
-    tally_error err;
-    if (tally_summary_read(file, &s, &err) != 0) {
-        if (err.line)
-            fprintf(stderr, "tally: %s:%llu: %s\n", file, (unsigned long long)err.line, err.message);
-        else
-            fprintf(stderr, "tally: %s: %s\n", file, err.message);
+    if (tally_cli_read_summary(file, &s) != 0)
         goto out;
-    }
     rc = TALLY_EXIT_FATAL;
     tally_outfile_catch_signals();
     if (tally_outfile_open(&out, output) != 0) {

@@ -131,13 +131,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     for (size_t i = 0; i < n_files; i++) {
         tally_summary *s = NULL;
         tally_error err;
-        if (tally_summary_read(files[i], &s, &err) != 0) {
-            if (err.line)
-                fprintf(stderr, "tally: %s:%llu: %s\n", files[i], (unsigned long long)err.line, err.message);
-            else
-                fprintf(stderr, "tally: %s: %s\n", files[i], err.message);
+        if (tally_cli_read_summary(files[i], &s) != 0)
             goto out;
-        }
         if (!total) {
             total = s;
             continue;
