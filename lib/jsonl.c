@@ -619,12 +619,13 @@ static void set_keeps(tally_jsonl_result *r, const struct node *n, const uint8_t
     }
 }
 
-static void set_fields(tally_jsonl_result *r, const struct node *n, int kind, size_t first,
-                       size_t count, uint64_t invalid)
+static void set_fields(tally_jsonl_result *r, const struct node *n, int kind, int is_array,
+                       size_t first, size_t count, uint64_t invalid)
 {
     for (size_t i = 0; i < n->n_fields; i++) {
         tally_jfield *f = &r->fields[n->fields[i]];
         f->kind = kind;
+        f->is_array = is_array;
         f->first = first;
         f->count = count;
         f->invalid_utf8 = invalid;
@@ -727,7 +728,7 @@ value:
                 o->start = p;
             }
             if (is_obj) {
-                set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
+                set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0, 0);
                 if (target->n_children) {
                     live = depth;
                     cur = target;
@@ -760,7 +761,7 @@ value:
             if (keeping && target->n_keeps)
                 set_keeps(r, target, str_at, p);
             if (target->n_fields) {
-                set_fields(r, target, TALLY_JF_STRINGS, r->n_strings, 1, bad);
+                set_fields(r, target, TALLY_JF_STRINGS, 0, r->n_strings, 1, bad);
                 add_string(r, v);
             }
             if (target->is_id) {
@@ -786,7 +787,7 @@ value:
             goto out;
         if (target) {
             reset_target(r, target, keeping);
-            set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
+            set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0, 0);
             if (keeping && target->n_keeps)
                 set_keeps(r, target, p, q);
             if (target->is_id) {
@@ -810,7 +811,7 @@ value:
         }
         if (target) {
             reset_target(r, target, keeping);
-            set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0);
+            set_fields(r, target, TALLY_JF_OTHER, 0, 0, 0, 0);
             if (keeping && target->n_keeps)
                 set_keeps(r, target, p, p + n);
             target = NULL;
@@ -889,10 +890,10 @@ after:
 close:
     if (coll_depth == depth) {
         if (coll_ok)
-            set_fields(r, coll_node, TALLY_JF_STRINGS, coll_first, r->n_strings - coll_first,
+            set_fields(r, coll_node, TALLY_JF_STRINGS, 1, coll_first, r->n_strings - coll_first,
                        coll_invalid);
         else
-            set_fields(r, coll_node, TALLY_JF_OTHER, 0, 0, 0);
+            set_fields(r, coll_node, TALLY_JF_OTHER, 0, 0, 0, 0);
         coll_depth = 0;
     }
     if (keeping && depth == open_depth) {

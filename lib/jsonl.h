@@ -50,6 +50,7 @@ enum tally_jid_kind {
 
 typedef struct tally_jfield {
     int kind;          /* enum tally_jfield_kind */
+    int is_array;      /* TALLY_JF_STRINGS: an array of strings (1) or one string (0) */
     size_t first;      /* index of its first string in tally_jsonl_result.strings */
     size_t count;      /* number of strings */
     uint64_t invalid_utf8; /* ill-formed subsequences replaced in this field's strings */

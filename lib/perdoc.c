@@ -198,5 +198,7 @@ void tally__perdoc_write(const tally_perdoc *p, tally_buf *o, const tally_perdoc
         }
         tally__buf_append(o, "}", 1);
     }
+    if (doc->extra_len)
+        tally__buf_append(o, doc->extra, doc->extra_len);
     tally__buf_append(o, "}\n", 2);
 }

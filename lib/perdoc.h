@@ -36,6 +36,9 @@ typedef struct tally_perdoc_doc {
     uint64_t tokens;
     const tally_jstr *kept;   /* one value per kept path as written (ptr NULL: absent), or NULL
                                * when the document's format has none: every kept field is null */
+    const char *extra;        /* more members, written last as they are (",\"bucket\":[...]"): the
+                               * accumulators' (accum.h); extra_len 0 for none */
+    size_t extra_len;
 } tally_perdoc_doc;
 
 typedef struct tally_perdoc tally_perdoc;

@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "accum.h"
 #include "common.h"
 #include "dict.h"
 #include "glob.h"
@@ -61,6 +62,8 @@ typedef struct worker {
     tally_matcher *m;
     tally_jsonl_result jr;
     int jr_ready;
+    void **accw;          /* each accumulator's state for this matcher */
+    tally_buf extra;      /* the accumulators' members of the current per-document record */
     struct worker *next_free;
 } worker;
 
@@ -95,6 +98,7 @@ typedef struct batch {
     tally_totals tot;     /* what this batch counted: documents, tokens, invalid_utf8, skipped_documents */
     uint64_t objects, with_field;
     tally_buf perdoc;
+    void **parts;         /* each accumulator's part of this batch (NULL once merged) */
     berr *errs;
     size_t n_errs, cap_errs;
     char *keys[MAX_KEYS_SEEN]; /* top-level keys of objects without a text field */
@@ -143,6 +147,10 @@ typedef struct scan {
     const char **keep; /* the distinct kept paths, in option order (borrowed strings) */
     size_t n_keep;
     tally_perdoc *perdoc; /* the record writer, read-only while counting */
+    tally_acc *accs;      /* the accumulators switched on (accum.h) */
+    size_t n_accs;
+    int acc_rc;           /* an accumulator stopped the scan: its error */
+    tally_error acc_err;
     input *inputs;
     size_t n_inputs;
     size_t first_open;    /* inputs before this one have finished reading */
@@ -251,10 +259,58 @@ static int sniff(const uint8_t *p, size_t n, int eof)
  * fields, or NULL when its format has neither (text, lines). line: the document's 1-based line
  * in the decompressed stream, or 0 when it has none (a text file is one document); it is also
  * the id INPUT:LINE when the document has no id of its own. */
+/* ---- accumulators (accum.h): nothing is called when none is switched on -------------------- */
+
+static void acc_doc_begin(batch *b, const tally_jsonl_result *jr, uint64_t line)
+{
+    scan *s = b->s;
+    tally_doc_ctx c = {jr, b->in->index, b->in->name, line, b->w->m};
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->doc_begin)
+            s->accs[i].cls->doc_begin(b->w->accw[i], &c);
+}
+
+static void acc_field(batch *b, const uint8_t *p, size_t n, int cont, size_t field, size_t element,
+                      uint64_t first_line)
+{
+    scan *s = b->s;
+    int json = b->in->format == TALLY_FORMAT_JSONL || b->in->format == TALLY_FORMAT_JSON;
+    tally_field_ctx f = {field, json ? s->fields[field] : NULL, element, first_line};
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->field)
+            s->accs[i].cls->field(b->w->accw[i], p, n, cont, &f);
+}
+
+static void acc_doc_end(batch *b, const tally_jsonl_result *jr, uint64_t line)
+{
+    scan *s = b->s;
+    tally_doc_ctx c = {jr, b->in->index, b->in->name, line, b->w->m};
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->doc_end)
+            s->accs[i].cls->doc_end(b->w->accw[i], &c);
+}
+
+static void acc_doc_abort(batch *b)
+{
+    scan *s = b->s;
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->doc_abort)
+            s->accs[i].cls->doc_abort(b->w->accw[i]);
+}
+
 static void perdoc_record(batch *b, const tally_jsonl_result *jr, uint64_t line)
 {
     const tally_matcher *m = b->w->m;
     tally_perdoc_doc doc = {0};
+    scan *s = b->s;
+    if (s->n_accs) {
+        b->w->extra.len = 0;
+        for (size_t i = 0; i < s->n_accs; i++)
+            if (s->accs[i].cls->perdoc)
+                s->accs[i].cls->perdoc(b->w->accw[i], &b->w->extra);
+        doc.extra = (const char *)b->w->extra.data;
+        doc.extra_len = b->w->extra.len;
+    }
     if (jr && jr->id_kind == TALLY_JID_NUMBER)
         doc.id_kind = TALLY_PERDOC_ID_RAW;
     else if (jr && jr->id_kind == TALLY_JID_STRING)
@@ -360,15 +416,21 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
     b->with_field++;
     tally_matcher *m = w->m;
     tally__matcher_doc_begin(m);
+    if (s->n_accs)
+        acc_doc_begin(b, &w->jr, line);
     for (size_t f = 0; f < s->n_fields; f++) {
         const tally_jfield *jf = &w->jr.fields[f];
         for (size_t k = 0; k < jf->count; k++) {
             const tally_jstr *str = &w->jr.strings[jf->first + k];
             tally__matcher_field(m, str->ptr, str->len, 0);
+            if (s->n_accs)
+                acc_field(b, str->ptr, str->len, 0, f, jf->is_array ? k : SIZE_MAX, line);
         }
     }
     m->doc_extra_invalid = w->jr.invalid_utf8;
     tally__matcher_doc_end(m);
+    if (s->n_accs)
+        acc_doc_end(b, &w->jr, line);
     if (s->opt->per_doc)
         perdoc_record(b, &w->jr, line);
 }
@@ -377,14 +439,22 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
 static void count_text_line(batch *b, const uint8_t *p, size_t n, uint64_t line, int cont_in, int cont_out)
 {
     tally_matcher *m = b->w->m;
+    size_t n_accs = b->s->n_accs;
     if (!cont_out && n && p[n - 1] == '\r')
         n--;
-    if (!cont_in)
+    if (!cont_in) {
         tally__matcher_doc_begin(m);
+        if (n_accs)
+            acc_doc_begin(b, NULL, line);
+    }
     tally__matcher_field(m, p, n, cont_in);
+    if (n_accs)
+        acc_field(b, p, n, cont_in, 0, SIZE_MAX, line);
     if (cont_out)
         return;
     tally__matcher_doc_end(m);
+    if (n_accs)
+        acc_doc_end(b, NULL, line);
     if (b->s->opt->per_doc)
         perdoc_record(b, NULL, line);
 }
@@ -409,13 +479,22 @@ static void count_work(uv_work_t *req)
     if (fmt == TALLY_FORMAT_TEXT) {
         if (b->read_rc && !(b->cont_in || n))
             goto done; /* the input could not be read at all: no document */
-        if (!b->cont_in)
+        if (!b->cont_in) {
             tally__matcher_doc_begin(m);
+            if (s->n_accs)
+                acc_doc_begin(b, NULL, 0);
+        }
         tally__matcher_field(m, p, n, b->cont_in);
+        if (s->n_accs)
+            acc_field(b, p, n, b->cont_in, 0, SIZE_MAX, b->first_line);
         if (b->read_rc) {
             tally__matcher_doc_abort(m);
+            if (s->n_accs)
+                acc_doc_abort(b);
         } else if (!b->cont_out) {
             tally__matcher_doc_end(m);
+            if (s->n_accs)
+                acc_doc_end(b, NULL, 0);
             if (s->opt->per_doc)
                 perdoc_record(b, NULL, 0);
         }
@@ -441,14 +520,22 @@ static void count_work(uv_work_t *req)
         pos = end + 1;
         line++;
     }
-    if (b->read_rc && m->in_doc)
+    if (b->read_rc && m->in_doc) {
         tally__matcher_doc_abort(m);
+        if (s->n_accs)
+            acc_doc_abort(b);
+    }
 
 done:
     b->tot.documents = m->b_docs;
     b->tot.tokens = m->b_tokens;
     b->tot.invalid_utf8 = m->b_invalid;
     tally__matcher_take_batch(m, &b->kw, &b->n_kw, &b->grp, &b->n_grp);
+    if (s->n_accs) {
+        tally_batch_ctx bc = {b->in->index, b->seq};
+        for (size_t i = 0; i < s->n_accs; i++)
+            b->parts[i] = s->accs[i].cls->take ? s->accs[i].cls->take(b->w->accw[i], &bc) : NULL;
+    }
 }
 
 /* ---- fill: runs on the thread pool -------------------------------------------------------- */
@@ -743,6 +830,10 @@ static worker *worker_get(scan *s)
     }
     w = tally_xcalloc(1, sizeof *w);
     w->m = tally__matcher_new(s->d);
+    tally__buf_init(&w->extra);
+    w->accw = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof *w->accw);
+    for (size_t i = 0; i < s->n_accs; i++)
+        w->accw[i] = s->accs[i].cls->worker_new(s->accs[i].state, w->m);
     s->all_workers = tally_xrealloc(s->all_workers, (s->n_workers + 1) * sizeof *s->all_workers);
     s->all_workers[s->n_workers++] = w;
     return w;
@@ -752,6 +843,15 @@ static void worker_put(scan *s, worker *w)
 {
     w->next_free = s->free_workers;
     s->free_workers = w;
+}
+
+static void parts_free(scan *s, batch *b)
+{
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (b->parts[i]) {
+            s->accs[i].cls->part_free(b->parts[i]);
+            b->parts[i] = NULL;
+        }
 }
 
 static void release_slot(scan *s, batch *b)
@@ -767,6 +867,7 @@ static void release_slot(scan *s, batch *b)
     b->kw = b->grp = NULL;
     b->n_kw = b->n_grp = 0;
     b->perdoc.len = 0;
+    parts_free(s, b);
     /* a slot that grew for one huge line gives the memory back */
     if (b->data.cap > 4 * s->batch_bytes + READ_CHUNK)
         tally__buf_cleanup(&b->data);
@@ -864,6 +965,20 @@ static void merge(scan *s, batch *b)
     for (size_t i = 0; i < b->n_errs; i++)
         tally__summary_add_error(sum, idx, b->errs[i].line, b->errs[i].msg);
     tally__summary_add_objects(sum, b->objects, b->objects - b->with_field, b->keys, b->n_keys);
+    tally_batch_ctx bc = {idx, b->seq};
+    for (size_t i = 0; i < s->n_accs; i++) {
+        void *part = b->parts[i];
+        b->parts[i] = NULL;
+        if (!part)
+            continue;
+        /* the merge owns the part from here on */
+        if (s->acc_rc == 0 && s->accs[i].cls->merge(s->accs[i].state, part, &bc, &s->acc_err) != 0) {
+            s->acc_rc = s->acc_err.code ? s->acc_err.code : TALLY_ELIMIT;
+            s->stopped = 1;
+        } else if (s->acc_rc != 0) {
+            s->accs[i].cls->part_free(part);
+        }
+    }
 }
 
 static void count_after(uv_work_t *req, int status)
@@ -1030,6 +1145,25 @@ static void on_progress_timer(uv_timer_t *t)
 
 /* ---- public entry ------------------------------------------------------------------------- */
 
+/* The accumulators the options switch on, in a fixed order (their outputs do not depend on it).
+ * Each feature adds its own here; with none, n_accs stays 0 and counting calls nothing. */
+static int accs_setup(scan *s, tally_error *err)
+{
+    const tally_acc_env env = {s->d, s->opt, s->fields, s->n_fields};
+    s->accs = tally_xcalloc(TALLY_MAX_ACCS, sizeof *s->accs);
+    (void)env;
+    (void)err;
+    return 0;
+}
+
+static void accs_free(scan *s)
+{
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->free)
+            s->accs[i].cls->free(s->accs[i].state);
+    free(s->accs);
+}
+
 void tally_scan_options_init(tally_scan_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -1074,6 +1208,8 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
             s->keep[s->n_keep++] = opt->keep_fields[i];
     }
     s->perdoc = tally__perdoc_new(d, s->keep, s->n_keep);
+    if ((rc = accs_setup(s, err)) != 0)
+        goto out;
     s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, s->keep, s->n_keep);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
     s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
@@ -1151,6 +1287,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     for (size_t i = 0; i < s->n_slots; i++) {
         tally__buf_init(&s->all_slots[i].data);
         tally__buf_init(&s->all_slots[i].perdoc);
+        s->all_slots[i].parts = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof(void *));
         s->free_slots[s->n_free++] = &s->all_slots[i];
     }
 
@@ -1180,11 +1317,20 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
                            strerror(s->io_error));
         goto out;
     }
+    if (s->acc_rc) {
+        rc = s->acc_rc;
+        if (err)
+            *err = s->acc_err;
+        goto out;
+    }
     if (s->stopped) {
         rc = tally__seterr(err, TALLY_EINTR, 0, UINT64_MAX, "interrupted");
         goto out;
     }
     tally__summary_finish(s->sum);
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->finish && (rc = s->accs[i].cls->finish(s->accs[i].state, s->sum, err)) != 0)
+            goto out;
     s->sum->tot.seconds = (double)(uv_hrtime() - t0) / 1e9;
     *out = s->sum;
     s->sum = NULL;
@@ -1197,8 +1343,10 @@ out:
         free(s->inputs[i].name_json);
     }
     free(s->inputs);
-    for (size_t i = 0; i < s->n_slots; i++) {
+    for (size_t i = 0; s->all_slots && i < s->n_slots; i++) {
         batch *b = &s->all_slots[i];
+        parts_free(s, b);
+        free(b->parts);
         tally__buf_cleanup(&b->data);
         tally__buf_cleanup(&b->perdoc);
         for (size_t k = 0; k < b->n_errs; k++)
@@ -1213,6 +1361,11 @@ out:
     free(s->all_slots);
     free(s->free_slots);
     for (size_t i = 0; i < s->n_workers; i++) {
+        worker *w = s->all_workers[i];
+        for (size_t k = 0; k < s->n_accs; k++)
+            s->accs[k].cls->worker_free(w->accw[k]);
+        free(w->accw);
+        tally__buf_cleanup(&w->extra);
         tally__matcher_free(s->all_workers[i]->m);
         if (s->all_workers[i]->jr_ready)
             tally__jsonl_result_cleanup(&s->all_workers[i]->jr);
@@ -1221,6 +1374,7 @@ out:
     free(s->all_workers);
     tally__jsonl_spec_free(s->spec);
     tally__perdoc_free(s->perdoc);
+    accs_free(s);
     free(s->keep);
     tally__inputs_cleanup(&list);
     free(s);

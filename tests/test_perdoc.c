@@ -269,7 +269,7 @@ static void test_writer(void **state)
     tally__matcher_field(m, (const uint8_t *)"none here", 9, 0);
     tally__matcher_doc_end(m);
     o.len = 0;
-    tally_perdoc_doc doc = {TALLY_PERDOC_ID_RAW, (const uint8_t *)"1", 1, in, 3, tally__matcher_doc_tokens(m), NULL};
+    tally_perdoc_doc doc = {TALLY_PERDOC_ID_RAW, (const uint8_t *)"1", 1, in, 3, tally__matcher_doc_tokens(m), NULL, NULL, 0};
     tally__perdoc_write(p, &o, &doc, m);
     tally__buf_append(&o, "", 1);
     snprintf(want, sizeof want, "{\"id\":1,\"input\":%s,\"line\":3,\"tokens\":2,\"keywords\":{},\"groups\":{}}\n", in);
