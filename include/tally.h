@@ -170,7 +170,17 @@ typedef struct tally_scan_options {
     tally_progress_cb progress;   /* when not NULL, called with the scan's progress */
     void *progress_ctx;
     const volatile sig_atomic_t *stop;    /* when not NULL and *stop becomes non-zero, the scan ends early */
+    /* sharding: with shard_n > 0, only the inputs (after folder walks) whose tally_shard_of is
+     * shard_k, 1 <= shard_k <= shard_n */
+    unsigned shard_k, shard_n;
 } tally_scan_options;
+
+/* The shard, 1 to n, of an input path as the scan lists it (the argument as given, and for a
+ * file found in a folder walk, the argument without trailing '/' + '/' + the path inside):
+ * XXH3-64 of the path's bytes with seed 0, modulo n, plus 1. A stable function (XXH3's output is
+ * fixed by its specification), so a file keeps its shard across versions, machines and runs as
+ * an archive grows. Returns 0 when n is 0. */
+unsigned tally_shard_of(const char *path, unsigned n);
 
 /* Fills o with the defaults. */
 void tally_scan_options_init(tally_scan_options *o);

@@ -3,6 +3,8 @@
  * being walked forever. */
 #include "inputs.h"
 
+#include <xxhash.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -204,6 +206,38 @@ void tally__inputs_expand(tally_input_list *l, const char *const *args, size_t n
         }
     }
     free(w.skip);
+}
+
+unsigned tally_shard_of(const char *path, unsigned n)
+{
+    return n ? (unsigned)(XXH3_64bits(path, strlen(path)) % n) + 1 : 0;
+}
+
+void tally__inputs_shard(tally_input_list *l, unsigned k, unsigned n)
+{
+    size_t kept = 0, kept_empty = 0, before = 0;
+    for (size_t i = 0, e = 0; i <= l->n; i++) {
+        /* empty folders keep their place among the items that stay */
+        for (; e < l->n_empty && l->empty[e].before == i; e++) {
+            if (tally_shard_of(l->empty[e].path, n) == k) {
+                l->empty[e].before = before;
+                l->empty[kept_empty++] = l->empty[e];
+            } else {
+                free(l->empty[e].path);
+            }
+        }
+        if (i == l->n)
+            break;
+        if (tally_shard_of(l->items[i].path, n) == k) {
+            l->items[kept++] = l->items[i];
+            before++;
+        } else {
+            free(l->items[i].path);
+            free(l->items[i].error);
+        }
+    }
+    l->n = kept;
+    l->n_empty = kept_empty;
 }
 
 void tally__inputs_cleanup(tally_input_list *l)

@@ -44,4 +44,7 @@ void tally__inputs_expand(tally_input_list *list, const char *const *args, size_
                           const tally_walk_options *wo);
 void tally__inputs_cleanup(tally_input_list *list);
 
+/* Keeps the items and empty folders of shard k of n (tally_shard_of), in their order. */
+void tally__inputs_shard(tally_input_list *list, unsigned k, unsigned n);
+
 #endif

@@ -1231,6 +1231,15 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     tally_input_list list = {0};
     tally_walk_options wo = {opt->globs, opt->n_globs, opt->exclude, opt->n_exclude};
     tally__inputs_expand(&list, inputs, n_inputs, &wo);
+    int found_any = list.n > 0 || list.n_empty > 0;
+    if (opt->shard_n) {
+        if (opt->shard_k < 1 || opt->shard_k > opt->shard_n) {
+            rc = tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "shard %u of %u does not exist", opt->shard_k,
+                               opt->shard_n);
+            goto out;
+        }
+        tally__inputs_shard(&list, opt->shard_k, opt->shard_n);
+    }
     s->n_inputs = list.n;
     s->inputs = tally_xcalloc(list.n ? list.n : 1, sizeof *s->inputs);
     s->sum = tally__summary_new(d, list.n);
@@ -1258,7 +1267,8 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         tally__summary_add_named_error(s->sum, name, msg);
         free(name);
     }
-    if (list.n == 0 && list.n_empty == 0 && n_inputs > 0)
+    /* a shard may well hold no input: only a run that found none at all says so */
+    if (!found_any && n_inputs > 0)
         tally__summary_add_named_error(s->sum, "", "no input files");
     /* Kept fields are read from JSON only. A run where no input can be JSON (standard input in
      * `auto` is decided on its first bytes, so it can) has them for nothing: almost surely a

@@ -29,6 +29,9 @@ enum {
     O_PROGRESS,
     O_NO_PROGRESS,
     O_BATCH,
+    O_FILES_FROM,
+    O_NUL,
+    O_SHARD,
 };
 
 #define MAX_THREADS 1024
@@ -51,6 +54,13 @@ static const tally_cli_option options[] = {
     {'g', 'g', "glob", "GLOB", "Input",
      "Folder walks read only the files whose path matches GLOB; !GLOB leaves matching files out "
      "(repeatable)."},
+    {O_FILES_FROM, 0, "files-from", "FILE", "Input",
+     "Also read the inputs named in FILE, one path per line (- is standard input); blank lines are "
+     "skipped (repeatable)."},
+    {'0', '0', "null", NULL, "Input", "--files-from lists are separated by NUL bytes instead of newlines."},
+    {O_SHARD, 0, "shard", "K/N", "Input",
+     "Scan only shard K of N (1 <= K <= N): the inputs, after folder walks, whose path hashes to K "
+     "(README \"Scaling out\"); tally merge of the N shards' summaries is the summary of one scan."},
     {O_BINARY, 0, "binary", NULL, "Input",
      "Folder walks also read files that look binary (by default they are skipped and counted)."},
     {O_MAX_LINE, 0, "max-line-bytes", "N", "Input",
@@ -205,6 +215,114 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* A growing list of input paths: the command line's (borrowed) and those read from --files-from
+ * lists (owned, in owned[]). */
+typedef struct path_list {
+    const char **v;
+    size_t n, cap;
+    char **owned;
+    size_t n_owned, cap_owned;
+} path_list;
+
+static int push_path(path_list *l, const char *p, int owned)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        const char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (owned) {
+        if (l->n_owned == l->cap_owned) {
+            size_t cap = l->cap_owned ? 2 * l->cap_owned : 64;
+            char **o = realloc(l->owned, cap * sizeof *o);
+            if (!o)
+                return -1;
+            l->owned = o;
+            l->cap_owned = cap;
+        }
+        l->owned[l->n_owned++] = (char *)p;
+    }
+    l->v[l->n++] = p;
+    return 0;
+}
+
+static void path_list_free(path_list *l)
+{
+    for (size_t i = 0; i < l->n_owned; i++)
+        free(l->owned[i]);
+    free(l->owned);
+    free(l->v);
+}
+
+/* Appends the paths listed in the file at path ("-": standard input), separated by sep, to l.
+ * A trailing CR is taken off a newline-separated entry (a list written on Windows); empty
+ * entries are skipped. Returns 0, or -1 with a message printed. */
+static int read_files_from(const tally_cli_command *cmd, const char *path, int sep, path_list *l)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        tally_cli_usage_error(cmd, "--files-from: cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t no = 0;
+    int rc = 0;
+    while ((n = getdelim(&line, &cap, sep, f)) > 0) {
+        no++;
+        if (line[n - 1] == sep)
+            line[--n] = 0;
+        if (sep == '\n' && n && line[n - 1] == '\r')
+            line[--n] = 0;
+        if (n == 0)
+            continue;
+        if (memchr(line, 0, (size_t)n)) {
+            tally_cli_usage_error(cmd, "--files-from: %s:%llu: a NUL byte inside a path (use -0 for NUL-separated lists)",
+                                  path, (unsigned long long)no);
+            rc = -1;
+            break;
+        }
+        char *p = strdup(line);
+        if (!p || push_path(l, p, 1) != 0) {
+            free(p);
+            fputs("tally: out of memory\n", stderr);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        tally_cli_usage_error(cmd, "--files-from: cannot read '%s': %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/* "K/N" with 1 <= K <= N <= 1,000,000 */
+static int parse_shard(const char *v, unsigned *k, unsigned *n)
+{
+    char *end;
+    errno = 0;
+    unsigned long a = strtoul(v, &end, 10);
+    if (errno || end == v || *end != '/' || v[0] < '0' || v[0] > '9')
+        return -1;
+    const char *q = end + 1;
+    if (*q < '0' || *q > '9')
+        return -1;
+    unsigned long b = strtoul(q, &end, 10);
+    if (errno || *end || b < 1 || b > 1000000 || a < 1 || a > b)
+        return -1;
+    *k = (unsigned)a;
+    *n = (unsigned)b;
+    return 0;
+}
+
 static int run(const tally_cli_command *cmd, int argc, char **argv)
 {
     int rc = TALLY_EXIT_FATAL;
@@ -215,7 +333,9 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         return pr < 0 ? TALLY_EXIT_DONE : pr;
 
     /* every list below holds at most one entry per argument */
-    const char **inputs = calloc(n_args + 1, sizeof *inputs);
+    path_list pl = {0};
+    const char **inputs = NULL;
+    int nul_lists = 0, stdin_list = 0, stdin_input = 0;
     const char **fields = calloc(n_args + 1, sizeof *fields);
     const char **keep = calloc(n_args + 1, sizeof *keep);
     const char **globs = calloc(n_args + 1, sizeof *globs);
@@ -232,7 +352,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_status_line status = {0};
     tally_error err;
     memset(&err, 0, sizeof err);
-    if (!inputs || !fields || !keep || !globs || !dicts || !exclude) {
+    if (!fields || !keep || !globs || !dicts || !exclude) {
         fputs("tally: out of memory\n", stderr);
         goto out;
     }
@@ -244,7 +364,23 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         size_t sz;
         switch (args[i].id) {
         case TALLY_CLI_INPUT:
-            inputs[n_inputs++] = v;
+            if (push_path(&pl, v, 0) != 0) {
+                fputs("tally: out of memory\n", stderr);
+                goto out;
+            }
+            stdin_input |= strcmp(v, "-") == 0;
+            break;
+        case '0':
+            nul_lists = 1;
+            break;
+        case O_FILES_FROM:
+            stdin_list |= strcmp(v, "-") == 0;
+            break;
+        case O_SHARD:
+            if (parse_shard(v, &opt.shard_k, &opt.shard_n) != 0) {
+                tally_cli_usage_error(cmd, "--shard: expected K/N with 1 <= K <= N <= 1000000, not '%s'", v);
+                goto out;
+            }
             break;
         case 'd':
             dicts[n_dicts++] = v;
@@ -354,8 +490,29 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             break;
         }
     }
+    if (stdin_list && stdin_input) {
+        tally_cli_usage_error(cmd, "standard input cannot be both an input (-) and a list (--files-from -)");
+        goto out;
+    }
+    /* the lists are read in the order given, after the command line's inputs */
+    size_t n_lists = 0;
+    for (size_t i = 0; i < n_args; i++)
+        if (args[i].id == O_FILES_FROM) {
+            n_lists++;
+            if (read_files_from(cmd, args[i].value, nul_lists ? 0 : '\n', &pl) != 0)
+                goto out;
+        }
+    /* room for the dictionaries and the lists after the inputs, for the output check */
+    for (size_t i = 0; i < n_dicts + n_lists; i++)
+        if (push_path(&pl, "", 0) != 0) {
+            fputs("tally: out of memory\n", stderr);
+            goto out;
+        }
+    inputs = pl.v;
+    n_inputs = pl.n - n_dicts - n_lists;
     if (n_inputs == 0) {
-        tally_cli_usage_error(cmd, "no INPUT given (use - for standard input)");
+        tally_cli_usage_error(cmd, n_lists ? "no INPUT given (the --files-from lists are empty)"
+                                           : "no INPUT given (use - for standard input)");
         goto out;
     }
     if (n_terms == 0) {
@@ -366,11 +523,16 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         tally_cli_usage_error(cmd, "--per-doc - needs the summary elsewhere: add -o FILE");
         goto out;
     }
-    /* the dictionaries are inputs too: a summary written over one would lose it */
+    /* the dictionaries and the lists are inputs too: a summary written over one would lose it */
     for (size_t i = 0; i < n_dicts; i++)
         inputs[n_inputs + i] = dicts[i];
+    for (size_t i = 0, k = 0; i < n_args; i++)
+        if (args[i].id == O_FILES_FROM && strcmp(args[i].value, "-") != 0)
+            inputs[n_inputs + n_dicts + k++] = args[i].value;
+        else if (args[i].id == O_FILES_FROM)
+            inputs[n_inputs + n_dicts + k++] = "-";
     tally_outfile_spec outs[2] = {{output, "-o"}, {per_doc, "--per-doc"}};
-    int cr = tally_outfile_check(cmd, outs, 2, inputs, n_inputs + n_dicts);
+    int cr = tally_outfile_check(cmd, outs, 2, inputs, n_inputs + n_dicts + n_lists);
     if (cr) {
         rc = cr;
         goto out;
@@ -501,7 +663,7 @@ out:
     for (size_t i = 0; exclude && i < n_exclude; i++)
         free(exclude[i]);
     free(exclude);
-    free(inputs);
+    path_list_free(&pl);
     free(fields);
     free(keep);
     free(globs);
