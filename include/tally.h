@@ -173,7 +173,34 @@ typedef struct tally_scan_options {
     /* sharding: with shard_n > 0, only the inputs (after folder walks) whose tally_shard_of is
      * shard_k, 1 <= shard_k <= shard_n */
     unsigned shard_k, shard_n;
+    /* when not NULL, the scan reads these inputs, expanded already (tally_inputs_expand), instead
+     * of expanding its INPUT arguments: no walk, no glob and no shard applies again */
+    const struct tally_input_entry *entries;
+    size_t n_entries;
+    int setup_only;   /* make the checks a scan makes before reading, and return an empty summary
+                       * with the run's options (for its fingerprint): read nothing */
+    int keep_unchecked; /* kept fields are not refused when no input is JSON (a program scanning
+                         * inputs one at a time checks the whole list with setup_only) */
 } tally_scan_options;
+
+/* One input as a scan lists it, after folder walks (tally_inputs_expand). */
+typedef struct tally_input_entry {
+    char *path;          /* the name the summary gives it */
+    char *error;         /* why it cannot be read (a failed input), or NULL */
+    int enoent;          /* the error is "no such file" */
+    int walked;          /* found in a folder walk (files that look binary are left out) */
+    int empty_folder;    /* not an input: a folder argument that holds no file (an error) */
+    uint64_t size;       /* a regular file's size and modification time; 0 for anything else */
+    int64_t mtime_sec;
+    long mtime_nsec;
+} tally_input_entry;
+
+/* Expands INPUT arguments as tally_scan_run would (walks with o's globs and exclusions, then
+ * o's shard) into *out[0,*n) (owned; tally_inputs_free), in scan order. *found_any is 0 when the
+ * arguments named nothing at all (before the shard): the scan's "no input files" error. */
+void tally_inputs_expand(const char *const *args, size_t n, const tally_scan_options *o, tally_input_entry **out,
+                         size_t *n_out, int *found_any);
+void tally_inputs_free(tally_input_entry *e, size_t n);
 
 /* The shard, 1 to n, of an input path as the scan lists it (the argument as given, and for a
  * file found in a folder walk, the argument without trailing '/' + '/' + the path inside):
@@ -309,6 +336,18 @@ const char *tally_summary_dictionary(const tally_summary *s);
 /* Writes the summary JSON (schema TALLY_SCHEMA, documented in README and
  * docs/summary.schema.json) to f. Returns 0 or TALLY_EIO. */
 int tally_summary_write(const tally_summary *s, FILE *f);
+
+/* Makes s's "run" object that of a scan (threads, seconds) rather than of a merge: for a program
+ * that assembles a scan's summary from parts (tally scan --state). */
+void tally_summary_set_run(tally_summary *s, unsigned threads, double seconds);
+
+/* The content digest the summary gives an input read to its end (XXH3-128 of its bytes as
+ * stored, compressed or not, in hex), of the file at path; returns 0, or a negative TALLY_E*
+ * with err filled. */
+int tally_file_digest(const char *path, char out[33], tally_error *err);
+
+/* The same digest (XXH3-128, hex) of p[0,n). */
+void tally_digest_bytes(const void *p, size_t n, char out[33]);
 
 #ifdef __cplusplus
 }

@@ -76,6 +76,15 @@ static int skipped_file(const walker *w, const struct stat *st)
     return 0;
 }
 
+static void set_stat(tally_input_item *it, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return;
+    it->size = (uint64_t)st->st_size;
+    it->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    it->mtime_nsec = st->st_mtim.tv_nsec;
+}
+
 static char *errtext(const char *what, int e)
 {
     size_t n = strlen(what) + strlen(strerror(e)) + 4;
@@ -146,7 +155,7 @@ static void walk(walker *w, const char *dir, const ancestor *up)
         } else {
             tally_input_item *it = push(l, names[i], NULL, 0);
             it->walked = 1;
-            it->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+            set_stat(it, &st);
         }
     }
     free(names);
@@ -189,7 +198,7 @@ void tally__inputs_expand(tally_input_list *l, const char *const *args, size_t n
             continue;
         }
         if (!S_ISDIR(st.st_mode)) {
-            push(l, path, NULL, 0)->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+            set_stat(push(l, path, NULL, 0), &st);
             continue;
         }
         size_t first = l->n;

@@ -14,6 +14,8 @@ typedef struct tally_input_item {
     int is_enoent;  /* the error is "no such file" */
     int walked;     /* found in a folder walk, not named as an argument */
     uint64_t size;  /* bytes, for a regular file (progress totals); 0 for anything else */
+    int64_t mtime_sec; /* a regular file's modification time; 0 for anything else */
+    long mtime_nsec;
 } tally_input_item;
 
 /* A folder argument that yielded no file at all. */

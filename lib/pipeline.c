@@ -1145,6 +1145,81 @@ static void on_progress_timer(uv_timer_t *t)
 
 /* ---- public entry ------------------------------------------------------------------------- */
 
+/* The list of an expanded input set (tally_inputs_expand), as the walk would have made it. */
+static void list_from_entries(tally_input_list *l, const tally_input_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].empty_folder) {
+            l->empty = tally_xrealloc(l->empty, (l->n_empty + 1) * sizeof *l->empty);
+            l->empty[l->n_empty++] = (tally_empty_folder){tally_xstrdup(e[i].path), l->n};
+            continue;
+        }
+        if (l->n == l->cap) {
+            l->cap = l->cap ? 2 * l->cap : 16;
+            l->items = tally_xrealloc(l->items, l->cap * sizeof *l->items);
+        }
+        tally_input_item *it = &l->items[l->n++];
+        memset(it, 0, sizeof *it);
+        it->path = tally_xstrdup(e[i].path);
+        it->error = e[i].error ? tally_xstrdup(e[i].error) : NULL;
+        it->is_enoent = e[i].enoent;
+        it->walked = e[i].walked;
+        it->size = e[i].size;
+        it->mtime_sec = e[i].mtime_sec;
+        it->mtime_nsec = e[i].mtime_nsec;
+    }
+}
+
+void tally_inputs_expand(const char *const *args, size_t n, const tally_scan_options *o, tally_input_entry **out,
+                         size_t *n_out, int *found_any)
+{
+    tally_input_list list = {0};
+    tally_walk_options wo = {0};
+    if (o) {
+        wo.globs = o->globs;
+        wo.n_globs = o->n_globs;
+        wo.exclude = o->exclude;
+        wo.n_exclude = o->n_exclude;
+    }
+    tally__inputs_expand(&list, args, n, &wo);
+    *found_any = list.n > 0 || list.n_empty > 0;
+    if (o && o->shard_n && o->shard_k >= 1 && o->shard_k <= o->shard_n)
+        tally__inputs_shard(&list, o->shard_k, o->shard_n);
+    size_t total = list.n + list.n_empty, k = 0;
+    tally_input_entry *e = tally_xcalloc(total ? total : 1, sizeof *e);
+    for (size_t i = 0, f = 0; i <= list.n; i++) {
+        for (; f < list.n_empty && list.empty[f].before == i; f++) {
+            e[k].path = list.empty[f].path;
+            list.empty[f].path = NULL;
+            e[k++].empty_folder = 1;
+        }
+        if (i == list.n)
+            break;
+        tally_input_item *it = &list.items[i];
+        e[k].path = it->path;
+        e[k].error = it->error;
+        it->path = it->error = NULL;
+        e[k].enoent = it->is_enoent;
+        e[k].walked = it->walked;
+        e[k].size = it->size;
+        e[k].mtime_sec = it->mtime_sec;
+        e[k].mtime_nsec = it->mtime_nsec;
+        k++;
+    }
+    tally__inputs_cleanup(&list);
+    *out = e;
+    *n_out = k;
+}
+
+void tally_inputs_free(tally_input_entry *e, size_t n)
+{
+    for (size_t i = 0; e && i < n; i++) {
+        free(e[i].path);
+        free(e[i].error);
+    }
+    free(e);
+}
+
 /* The accumulators the options switch on, in a fixed order (their outputs do not depend on it).
  * Each feature adds its own here; with none, n_accs stays 0 and counting calls nothing. */
 static int accs_setup(scan *s, tally_error *err)
@@ -1230,9 +1305,14 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
 
     tally_input_list list = {0};
     tally_walk_options wo = {opt->globs, opt->n_globs, opt->exclude, opt->n_exclude};
-    tally__inputs_expand(&list, inputs, n_inputs, &wo);
-    int found_any = list.n > 0 || list.n_empty > 0;
-    if (opt->shard_n) {
+    int found_any = 1;
+    if (opt->entries)
+        list_from_entries(&list, opt->entries, opt->n_entries);
+    else
+        tally__inputs_expand(&list, inputs, n_inputs, &wo);
+    if (!opt->entries)
+        found_any = list.n > 0 || list.n_empty > 0;
+    if (opt->shard_n && !opt->entries) {
         if (opt->shard_k < 1 || opt->shard_k > opt->shard_n) {
             rc = tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "shard %u of %u does not exist", opt->shard_k,
                                opt->shard_n);
@@ -1273,7 +1353,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     /* Kept fields are read from JSON only. A run where no input can be JSON (standard input in
      * `auto` is decided on its first bytes, so it can) has them for nothing: almost surely a
      * mistake, said at once. With some inputs JSON, the others' records hold null for them. */
-    if (s->n_keep && list.n) {
+    if (s->n_keep && list.n && !opt->keep_unchecked) {
         size_t i = 0;
         while (i < list.n && (s->inputs[i].format == TALLY_FORMAT_TEXT || s->inputs[i].format == TALLY_FORMAT_LINES))
             i++;
@@ -1283,6 +1363,15 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
                                s->keep[0]);
             goto out;
         }
+    }
+    if (opt->setup_only) {
+        tally_summary_free(s->sum);
+        s->sum = tally__summary_new(d, 0);
+        tally__summary_set_options(s->sum, d, s->fields, s->n_fields);
+        tally__summary_finish(s->sum);
+        *out = s->sum;
+        s->sum = NULL;
+        goto out;
     }
     s->max_reading = threads;
     s->threads = threads;

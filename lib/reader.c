@@ -566,3 +566,57 @@ int tally__reader_digest(const tally_reader *r, char out[33])
     out[32] = '\0';
     return 0;
 }
+
+int tally_file_digest(const char *path, char out[33], tally_error *err)
+{
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tally__seterr(err, errno == ENOENT ? TALLY_ENOENT : TALLY_EIO, 0, UINT64_MAX, "cannot open: %s",
+                             strerror(errno));
+    XXH3_state_t *st = XXH3_createState();
+    if (!st || XXH3_128bits_reset(st) != XXH_OK) {
+        close(fd);
+        XXH3_freeState(st);
+        return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot start the digest");
+    }
+    uint8_t buf[1 << 16];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read: %s", strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        XXH3_128bits_update(st, buf, (size_t)n);
+    }
+    close(fd);
+    if (rc == 0) {
+        XXH128_canonical_t c;
+        XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+        static const char hex[] = "0123456789abcdef";
+        for (int i = 0; i < 16; i++) {
+            out[2 * i] = hex[c.digest[i] >> 4];
+            out[2 * i + 1] = hex[c.digest[i] & 15];
+        }
+        out[32] = '\0';
+    }
+    XXH3_freeState(st);
+    return rc;
+}
+
+void tally_digest_bytes(const void *p, size_t n, char out[33])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[c.digest[i] >> 4];
+        out[2 * i + 1] = hex[c.digest[i] & 15];
+    }
+    out[32] = '\0';
+}

@@ -456,7 +456,16 @@ int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, 
     add_keys(a, b->keys, b->n_keys);
     tally__summary_refresh_derived(a);
     a->merged = (a->merged ? a->merged : 1) + (b->merged ? b->merged : 1);
+    /* in memory only (not written): parts assembled by a program keep the scan's status */
+    a->unopened += b->unopened;
     return 0;
+}
+
+void tally_summary_set_run(tally_summary *s, unsigned threads, double seconds)
+{
+    s->merged = 0;
+    s->threads = threads;
+    s->tot.seconds = seconds;
 }
 
 /* ---- accessors ---------------------------------------------------------------------------- */

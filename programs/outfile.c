@@ -149,6 +149,11 @@ void tally_outfile_abort(tally_outfile *o)
 
 int tally_outfile_commit(tally_outfile *o)
 {
+    return tally_outfile_commit_sync(o, 1);
+}
+
+int tally_outfile_commit_sync(tally_outfile *o, int sync)
+{
     int e = 0;
     if (!o->f)
         return EBADF;
@@ -160,7 +165,7 @@ int tally_outfile_commit(tally_outfile *o)
         o->f = NULL;
         return e;
     }
-    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+    if (fflush(o->f) != 0 || ferror(o->f) || (sync && fsync(fileno(o->f)) != 0))
         e = errno ? errno : EIO;
     if (fclose(o->f) != 0 && !e)
         e = errno ? errno : EIO;

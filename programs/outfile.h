@@ -30,6 +30,11 @@ int tally_outfile_open(tally_outfile *o, const char *path);
  * value; on failure the temporary is removed. */
 int tally_outfile_commit(tally_outfile *o);
 
+/* The same, with sync = 0: without waiting for the data to reach the disk. For files whose
+ * content carries its own digest (the state folder's parts): a process killed at any moment
+ * leaves them whole, and one cut short by a power loss is detected and made again. */
+int tally_outfile_commit_sync(tally_outfile *o, int sync);
+
 /* Discards an output being written; safe on a zeroed or already finished tally_outfile. */
 void tally_outfile_abort(tally_outfile *o);
 

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "outfile.h"
 #include "progress.h"
+#include "state.h"
 #include "tally.h"
 
 enum {
@@ -32,6 +34,9 @@ enum {
     O_FILES_FROM,
     O_NUL,
     O_SHARD,
+    O_STATE,
+    O_VERIFY,
+    O_REBUILD,
 };
 
 #define MAX_THREADS 1024
@@ -80,6 +85,14 @@ static const tally_cli_option options[] = {
      "Show the status line even when standard error is not a terminal (default: only on a "
      "terminal, and not with -q)."},
     {O_NO_PROGRESS, 0, "no-progress", NULL, "Output", "Never show the status line."},
+    {O_STATE, 0, "state", "DIR", "Running",
+     "Keep each input's results in DIR and reuse those of unchanged inputs on the next run; an "
+     "interrupted run goes on where it stopped (README \"Nightly runs\")."},
+    {O_VERIFY, 0, "verify", NULL, "Running",
+     "With --state: reread every input and compare its content digest, not only its size and "
+     "modification time."},
+    {O_REBUILD, 0, "rebuild", NULL, "Running",
+     "With --state: drop what the folder holds (it may be of other settings) and start afresh."},
     {'j', 'j', "threads", "N", "Running", "Worker threads, 1 to 1024 (default: online CPUs)."},
     {O_BATCH, 0, "batch-bytes", "N", "Running", "Target batch size (default 1M; K, M, G suffixes)."},
     {'h', 'h', "help", NULL, "Running", "This help."},
@@ -215,6 +228,13 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* A growing list of input paths: the command line's (borrowed) and those read from --files-from
  * lists (owned, in owned[]). */
 typedef struct path_list {
@@ -336,6 +356,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     path_list pl = {0};
     const char **inputs = NULL;
     int nul_lists = 0, stdin_list = 0, stdin_input = 0;
+    tally_state_options state = {0};
     const char **fields = calloc(n_args + 1, sizeof *fields);
     const char **keep = calloc(n_args + 1, sizeof *keep);
     const char **globs = calloc(n_args + 1, sizeof *globs);
@@ -375,6 +396,19 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             break;
         case O_FILES_FROM:
             stdin_list |= strcmp(v, "-") == 0;
+            break;
+        case O_STATE:
+            if (!v[0]) {
+                tally_cli_usage_error(cmd, "--state: empty folder name");
+                goto out;
+            }
+            state.dir = v;
+            break;
+        case O_VERIFY:
+            state.verify = 1;
+            break;
+        case O_REBUILD:
+            state.rebuild = 1;
             break;
         case O_SHARD:
             if (parse_shard(v, &opt.shard_k, &opt.shard_n) != 0) {
@@ -489,6 +523,10 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             progress = 0;
             break;
         }
+    }
+    if ((state.verify || state.rebuild) && !state.dir) {
+        tally_cli_usage_error(cmd, "%s needs --state DIR", state.verify ? "--verify" : "--rebuild");
+        goto out;
     }
     if (stdin_list && stdin_input) {
         tally_cli_usage_error(cmd, "standard input cannot be both an input (-) and a list (--files-from -)");
@@ -608,7 +646,22 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         opt.per_doc = docs.f;
     }
 
-    int r = tally_scan_run(dict, inputs, n_inputs, &opt, &sum, &err);
+    int r;
+    if (state.dir) {
+        state.quiet = quiet;
+        state.report = stats;
+        double t0 = now_seconds();
+        r = tally_state_scan(&state, dict, inputs, n_inputs, &opt, &sum);
+        tally_status_line_erase(&status);
+        if (r) {
+            rc = r;
+            goto out;
+        }
+        tally_summary_set_run(sum, opt.threads ? opt.threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+                              now_seconds() - t0);
+    } else {
+        r = tally_scan_run(dict, inputs, n_inputs, &opt, &sum, &err);
+    }
     tally_status_line_erase(&status);
     if (r != 0) {
         /* the engine refuses a malformed glob or kept fields without JSON input before reading
