@@ -1,28 +1,32 @@
 /* state.c — `tally scan --state DIR`: incremental, resumable scans (README "Nightly runs").
  *
  * The state folder keeps, for each input, what a scan of that input alone gives (its summary and
- * its per-document records) in a part file, written atomically when the input is finished and
- * keyed by the input's path, size and modification time (and its content digest with --verify).
- * A run reuses the parts of unchanged inputs without reading the inputs, scans the others one at
- * a time and adds all the parts up. The sum of the summaries of disjoint inputs is, byte for
- * byte, the summary of one scan of their union (tally_summary_add), and per-document records are
- * concatenated in input order, so the outputs are those of a fresh full scan.
+ * its per-document records): a part, made when the input is finished and keyed by the input's
+ * path, size and modification time (and its content digest with --verify). A run reuses the parts
+ * of unchanged inputs without reading the inputs, scans the others one at a time and adds all
+ * the parts up. The sum of the summaries of disjoint inputs is, byte for byte, the summary of one
+ * scan of their union (tally_summary_add), and per-document records are concatenated in input
+ * order, so the outputs are those of a fresh full scan.
  *
- * So that an unchanged input costs nothing, the folder also keeps the total of the last run's
- * stored parts with the list of inputs (path, size, modification time) it covers. When every
- * input on that list is still there unchanged, a run starts from the total and adds only the
- * parts of the others; otherwise it adds every part. Inputs that are not regular files, that
- * could not be opened or read to the end, and folders without files are scanned on every run
- * and never stored: their result may change without their modification time changing.
+ * Parts are appended to pack files, one pack per run that makes parts (a file per part would
+ * cost a file creation per input, which dominates a first run over many small files). An index,
+ * replaced atomically at the end of a run, lists where each kept input's part is and holds the
+ * total of those parts: when every input on the list is still there unchanged, a run starts from
+ * that total and reads no part at all (but for per-document records). Inputs that are not
+ * regular files, that could not be opened or read to the end, and folders without files are
+ * scanned on every run and never kept: their result may change without their modification time
+ * changing.
  *
- * A killed run leaves only whole files behind (each is written to a temporary and renamed), so
- * the next run reuses what was finished and goes on. Every stored file carries a digest of its
- * content: a damaged part is reported and its input scanned again; a damaged total is reported
- * and the run adds the parts instead. One run at a time holds the folder (flock on DIR/lock, which
- * a killed process cannot keep).
+ * kill -9 at any moment leaves the index of the last finished run and packs whose records are
+ * whole but perhaps the last one. The next run also reads the records of packs newer than its
+ * index (the killed run's finished inputs) and goes on from there. Every record and the index
+ * carry a digest of their content: a damaged part is reported and its input scanned again; a
+ * damaged index is reported and rebuilt from the packs. Packs no longer needed are removed, and
+ * one mostly made of stale parts is compacted into the run's pack. One run at a time holds the
+ * folder (flock on DIR/lock, which a killed process cannot keep).
  *
- * Layout: DIR/lock (the holder's pid), DIR/state.json (what the parts were made with), DIR/total,
- * DIR/parts/XX/KEY.part with KEY the XXH3-128 of the input's path (XX its first two digits). */
+ * Layout: DIR/lock (the holder's pid), DIR/state.json (what the parts were made with),
+ * DIR/index, DIR/packs/NNNNNNNN.pack. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +44,9 @@
 #include "tally.h"
 
 #define PART_MAGIC "tally-state-part 1\n"
-#define TOTAL_MAGIC "tally-state-total 1\n"
+#define INDEX_MAGIC "tally-state-index 1\n"
 #define META_VERSION 1
+#define MAX_PACK 99999999u
 
 typedef struct part {
     tally_summary *sum;
@@ -50,25 +55,39 @@ typedef struct part {
     char digest[33]; /* the input's content digest, as its summary says */
 } part;
 
-/* One covered input of the cached total. */
-typedef struct covered {
-    char *hex; /* the path's bytes in hex */
+/* A stored part: where it is and what it was made from. */
+typedef struct known {
+    char *hex;       /* the input's path, its bytes in hex */
     uint64_t size;
     int64_t sec;
     long nsec;
     char digest[33];
-    int seen;  /* this run found it unchanged */
-} covered;
+    uint32_t pack;
+    uint64_t off, len;
+    int in_index;    /* listed by the index (and so in its total) */
+    int seen;        /* an input of this run matches it unchanged */
+} known;
 
 typedef struct state {
     const tally_state_options *so;
     const tally_dict *d;
     const tally_scan_options *opt;
-    char *settings;     /* what the parts depend on, as state.json records it */
+    char *settings;       /* what the parts depend on, as state.json records it */
     char fingerprint[33]; /* the run's */
-    covered *cov;       /* the total's list, sorted by hex */
-    size_t n_cov;
-    tally_summary *total; /* the cached total, when usable */
+    char *packs_dir;
+    known *k;             /* sorted by hex, then pack (newest last) */
+    size_t n_k, cap_k;
+    size_t n_indexed;
+    uint32_t index_packs; /* the highest pack the index knew of */
+    tally_summary *total; /* the index's total */
+    uint32_t max_pack;    /* the highest pack in the folder */
+    /* this run's pack */
+    uint32_t my_pack;
+    int my_fd;
+    uint64_t my_off;
+    /* the last pack opened for reading */
+    uint32_t rd_pack;
+    int rd_fd;
     uint64_t reused, scanned, damaged;
 } state;
 
@@ -86,6 +105,13 @@ static char *path_join(const char *a, const char *b)
     if (p)
         snprintf(p, n, "%s/%s", a, b);
     return p;
+}
+
+static char *pack_path(const state *st, uint32_t n)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%08u.pack", n);
+    return path_join(st->packs_dir, name);
 }
 
 static char *hex_of(const char *s)
@@ -108,73 +134,46 @@ static int slurp(const char *path, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    size_t cap = 1 << 16, n = 0;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)sb.st_size + 1, n = 0;
     char *b = malloc(cap);
-    int rc = 0;
     while (b) {
-        size_t r = fread(b + n, 1, cap - n - 1, f);
-        n += r;
-        if (n + 1 < cap)
-            break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
+        ssize_t r = read(fd, b + n, cap - n - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
             free(b);
             b = NULL;
             break;
         }
-        b = nb;
-        cap *= 2;
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n + 1 == cap) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
     }
-    if (!b || ferror(f)) {
-        rc = -1;
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) {
-        b[n] = 0;
-        *buf = b;
-        *len = n;
-    }
-    return rc;
-}
-
-/* Splits a stored file into its header object (after the magic line) and its body; checks the
- * body's digest. Returns the header (new reference) or NULL with why set. */
-static json_t *open_stored(const char *buf, size_t len, const char *magic, const char **body, size_t *body_len,
-                           const char **why)
-{
-    size_t ml = strlen(magic);
-    if (len < ml || memcmp(buf, magic, ml) != 0) {
-        *why = "not a state file of this version";
-        return NULL;
-    }
-    const char *h = buf + ml, *nl = memchr(h, '\n', len - ml);
-    if (!nl) {
-        *why = "truncated header";
-        return NULL;
-    }
-    json_error_t je;
-    json_t *hdr = json_loadb(h, (size_t)(nl - h), 0, &je);
-    if (!json_is_object(hdr)) {
-        json_decref(hdr);
-        *why = "unreadable header";
-        return NULL;
-    }
-    *body = nl + 1;
-    *body_len = len - (size_t)(*body - buf);
-    const char *check = json_string_value(json_object_get(hdr, "check"));
-    char got[33];
-    tally_digest_bytes(*body, *body_len, got);
-    if (!check || strcmp(check, got) != 0) {
-        json_decref(hdr);
-        *why = "its content does not match its digest (truncated or edited)";
-        return NULL;
-    }
-    return hdr;
+    close(fd);
+    if (!b)
+        return -1;
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 0;
 }
 
 static uint64_t get_u64(const json_t *o, const char *k, int *ok)
@@ -187,16 +186,325 @@ static uint64_t get_u64(const json_t *o, const char *k, int *ok)
     return (uint64_t)json_integer_value(v);
 }
 
-/* ---- parts --------------------------------------------------------------------------------- */
-
-static char *part_path(const char *dir, const char *path)
+/* A stored file's header (the line after the magic one) and body: the header holds the body's
+ * length ("body") and digest ("check"). Returns the header (new reference) with *body, *used
+ * (bytes of the whole record) set, or NULL with *why set. */
+static json_t *open_record(const char *buf, size_t len, const char *magic, const char **body, uint64_t *body_len,
+                           uint64_t *used, const char **why)
 {
-    char key[33];
-    tally_digest_bytes(path, strlen(path), key);
-    char rel[64];
-    snprintf(rel, sizeof rel, "parts/%.2s/%s.part", key, key);
-    return path_join(dir, rel);
+    size_t ml = strlen(magic);
+    if (len < ml || memcmp(buf, magic, ml) != 0) {
+        *why = "not a state record of this version";
+        return NULL;
+    }
+    const char *h = buf + ml, *nl = memchr(h, '\n', len - ml);
+    if (!nl) {
+        *why = "cut short";
+        return NULL;
+    }
+    json_error_t je;
+    json_t *hdr = json_loadb(h, (size_t)(nl - h), 0, &je);
+    int ok = json_is_object(hdr);
+    uint64_t bl = ok ? get_u64(hdr, "body", &ok) : 0;
+    const char *check = ok ? json_string_value(json_object_get(hdr, "check")) : NULL;
+    if (!ok || !check) {
+        json_decref(hdr);
+        *why = "unreadable header";
+        return NULL;
+    }
+    *body = nl + 1;
+    if (bl > len - (size_t)(*body - buf)) {
+        json_decref(hdr);
+        *why = "cut short";
+        return NULL;
+    }
+    char got[33];
+    tally_digest_bytes(*body, (size_t)bl, got);
+    if (strcmp(check, got) != 0) {
+        json_decref(hdr);
+        *why = "its content does not match its digest";
+        return NULL;
+    }
+    *body_len = bl;
+    *used = (uint64_t)(*body - buf) + bl;
+    return hdr;
 }
+
+/* A record: magic, header (hdr + "body" + "check"), body pieces; into a new buffer. */
+static char *make_record(const char *magic, json_t *hdr, const char *const *pieces, const size_t *lens, size_t n_pieces,
+                         size_t *out_len)
+{
+    size_t body_len = 0;
+    for (size_t i = 0; i < n_pieces; i++)
+        body_len += lens[i];
+    char *body = malloc(body_len + 1);
+    if (!body)
+        return NULL;
+    for (size_t i = 0, o = 0; i < n_pieces; o += lens[i], i++)
+        memcpy(body + o, pieces[i], lens[i]);
+    char check[33];
+    tally_digest_bytes(body, body_len, check);
+    json_object_set_new(hdr, "body", json_integer((json_int_t)body_len));
+    json_object_set_new(hdr, "check", json_string(check));
+    char *h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
+    char *rec = NULL;
+    if (h) {
+        size_t ml = strlen(magic), hl = strlen(h);
+        rec = malloc(ml + hl + 1 + body_len);
+        if (rec) {
+            memcpy(rec, magic, ml);
+            memcpy(rec + ml, h, hl);
+            rec[ml + hl] = '\n';
+            memcpy(rec + ml + hl + 1, body, body_len);
+            *out_len = ml + hl + 1 + body_len;
+        }
+    }
+    free(h);
+    free(body);
+    return rec;
+}
+
+static char *summary_text(const tally_summary *s, size_t *len)
+{
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, len);
+    if (!m)
+        return NULL;
+    int rc = tally_summary_write(s, m);
+    if (fclose(m) != 0 || rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* ---- the known parts ----------------------------------------------------------------------- */
+
+static int cmp_known(const void *a, const void *b)
+{
+    const known *x = a, *y = b;
+    int c = strcmp(x->hex, y->hex);
+    return c ? c : (x->pack > y->pack) - (x->pack < y->pack);
+}
+
+static known *known_push(state *st)
+{
+    if (st->n_k == st->cap_k) {
+        size_t cap = st->cap_k ? 2 * st->cap_k : 256;
+        known *k = realloc(st->k, cap * sizeof *k);
+        if (!k)
+            return NULL;
+        st->k = k;
+        st->cap_k = cap;
+    }
+    known *k = &st->k[st->n_k++];
+    memset(k, 0, sizeof *k);
+    return k;
+}
+
+/* The newest stored part of the path hex that was made from the input as it is now (size,
+ * time, and digest when given), or NULL. */
+static known *known_find(state *st, const char *hex, const tally_input_entry *e, const char *digest)
+{
+    size_t lo = 0, hi = st->n_k;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(st->k[mid].hex, hex) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    known *best = NULL;
+    for (size_t i = lo; i < st->n_k && strcmp(st->k[i].hex, hex) == 0; i++) {
+        known *k = &st->k[i];
+        if (k->size == e->size && k->sec == e->mtime_sec && k->nsec == e->mtime_nsec &&
+            (!digest || strcmp(k->digest, digest) == 0))
+            best = k;
+    }
+    return best;
+}
+
+static void known_free(state *st)
+{
+    for (size_t i = 0; i < st->n_k; i++)
+        free(st->k[i].hex);
+    free(st->k);
+    st->k = NULL;
+    st->n_k = st->cap_k = 0;
+}
+
+/* Reads the index (nothing when absent; a warning when damaged: then every pack is read). */
+static void index_load(state *st)
+{
+    char *file = path_join(st->so->dir, "index"), *buf = NULL;
+    size_t len;
+    if (!file || slurp(file, &buf, &len) != 0) {
+        free(file);
+        return;
+    }
+    const char *body, *why = NULL;
+    uint64_t body_len, used;
+    json_t *hdr = open_record(buf, len, INDEX_MAGIC, &body, &body_len, &used, &why);
+    int ok = hdr != NULL;
+    uint64_t n = 0, list_len = 0, sum_len = 0, packs = 0;
+    if (ok) {
+        n = get_u64(hdr, "entries", &ok);
+        list_len = get_u64(hdr, "list", &ok);
+        sum_len = get_u64(hdr, "summary", &ok);
+        packs = get_u64(hdr, "packs", &ok);
+        if (!ok || list_len + sum_len != body_len || packs > MAX_PACK)
+            ok = 0, why = "its header is incomplete";
+    }
+    const char *p = body, *end = ok ? body + list_len : body;
+    for (uint64_t i = 0; ok && i < n; i++) {
+        /* HEX SIZE SEC NSEC DIGEST PACK OFF LEN\n, parsed in place */
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *sp = nl ? memchr(p, ' ', (size_t)(nl - p)) : NULL;
+        uint64_t num[6];
+        const char *q = sp, *dg = NULL;
+        for (int f = 0; q && f < 6; f++) {
+            if (f == 3) { /* the digest, between NSEC and PACK */
+                if (*q != ' ' || nl - q < 34 || q[33] != ' ') {
+                    q = NULL;
+                    break;
+                }
+                dg = q + 1;
+                q += 33;
+            }
+            if (*q != ' ' || q[1] < '0' || q[1] > '9') {
+                q = NULL;
+                break;
+            }
+            uint64_t v = 0;
+            for (q++; *q >= '0' && *q <= '9'; q++)
+                v = v * 10 + (uint64_t)(*q - '0');
+            num[f] = v;
+        }
+        known *k = q && q == nl && sp != p ? known_push(st) : NULL;
+        if (!k) {
+            ok = 0;
+            why = "its list of inputs is unreadable";
+            break;
+        }
+        k->hex = strndup(p, (size_t)(sp - p));
+        k->size = num[0];
+        k->sec = (int64_t)num[1];
+        k->nsec = (long)num[2];
+        memcpy(k->digest, dg, 32);
+        k->digest[32] = 0;
+        k->pack = (uint32_t)num[3];
+        k->off = num[4];
+        k->len = num[5];
+        k->in_index = 1;
+        if (!k->hex || k->pack > packs)
+            ok = 0, why = "its list of inputs is unreadable";
+        p = nl + 1;
+    }
+    tally_error err;
+    if (ok && tally_summary_read_buffer(end, (size_t)sum_len, &st->total, &err) != 0)
+        ok = 0, why = "its summary cannot be read";
+    if (ok && strcmp(tally_summary_fingerprint(st->total), st->fingerprint) != 0)
+        ok = 0, why = "its fingerprint is not the state's";
+    if (!ok) {
+        warn(st, "index", file, why ? why : "unreadable", "reading the packs instead");
+        known_free(st);
+        tally_summary_free(st->total);
+        st->total = NULL;
+        st->damaged++;
+    } else {
+        st->n_indexed = st->n_k;
+        st->index_packs = (uint32_t)packs;
+    }
+    json_decref(hdr);
+    free(buf);
+    free(file);
+}
+
+/* Adds the whole records of pack n to the known parts; a record cut short or damaged ends the
+ * pack's list (what follows it was written after it by the same run, or not at all). */
+static void pack_scan(state *st, uint32_t n)
+{
+    char *file = pack_path(st, n), *buf = NULL;
+    size_t len;
+    if (!file || slurp(file, &buf, &len) != 0) {
+        free(file);
+        return;
+    }
+    uint64_t off = 0;
+    while (off < len) {
+        const char *body, *why;
+        uint64_t body_len, used;
+        json_t *hdr = open_record(buf + off, len - off, PART_MAGIC, &body, &body_len, &used, &why);
+        if (!hdr) {
+            /* a record cut short at the end of a pack the index does not know is what kill -9
+             * leaves: no news; anything else is damage */
+            if (!(strcmp(why, "cut short") == 0 && n > st->index_packs)) {
+                char where[64];
+                snprintf(where, sizeof where, "%s at byte %llu", why, (unsigned long long)off);
+                warn(st, "pack", file, where, "the inputs of the parts after it are scanned again");
+                st->damaged++;
+            }
+            break;
+        }
+        int ok = 1;
+        const char *hex = json_string_value(json_object_get(hdr, "path"));
+        const char *dg = json_string_value(json_object_get(hdr, "digest"));
+        uint64_t size = get_u64(hdr, "size", &ok), sec = get_u64(hdr, "mtime_sec", &ok),
+                 nsec = get_u64(hdr, "mtime_nsec", &ok);
+        known *k = ok && hex && dg && strlen(dg) == 32 ? known_push(st) : NULL;
+        if (k) {
+            k->hex = strdup(hex);
+            k->size = size;
+            k->sec = (int64_t)sec;
+            k->nsec = (long)nsec;
+            memcpy(k->digest, dg, 33);
+            k->pack = n;
+            k->off = off;
+            k->len = used;
+            if (!k->hex)
+                st->n_k--;
+        }
+        json_decref(hdr);
+        off += used;
+    }
+    free(buf);
+    free(file);
+}
+
+/* The packs in the folder: the highest number, and the records of those the index does not
+ * cover (all of them without an index). */
+static void packs_scan(state *st)
+{
+    DIR *d = opendir(st->packs_dir);
+    struct dirent *de;
+    uint32_t *nums = NULL;
+    size_t n = 0, cap = 0;
+    while (d && (de = readdir(d)) != NULL) {
+        unsigned v;
+        char tail[8];
+        if (sscanf(de->d_name, "%8u.pac%1s", &v, tail) != 2 || strlen(de->d_name) != 13 || v > MAX_PACK)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            uint32_t *nn = realloc(nums, cap * sizeof *nn);
+            if (!nn)
+                break;
+            nums = nn;
+        }
+        nums[n++] = v;
+        if (v > st->max_pack)
+            st->max_pack = v;
+    }
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < n; i++)
+        if (nums[i] > st->index_packs || !st->total)
+            pack_scan(st, nums[i]);
+    free(nums);
+    qsort(st->k, st->n_k, sizeof *st->k, cmp_known);
+}
+
+/* ---- parts --------------------------------------------------------------------------------- */
 
 static void part_free(part *p)
 {
@@ -205,63 +513,60 @@ static void part_free(part *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Reads the stored part of e: 1 when it is there and was made from the input as it is now, 0 when
- * there is none or it is stale (the input changed), -1 when it is damaged (*why says how). */
-static int part_load(const state *st, const char *file, const tally_input_entry *e, const char *verify_digest, part *p,
-                     const char **why)
+/* Reads the part k into p: 0, or -1 when it is damaged (*why says how). */
+static int part_load(state *st, const known *k, part *p, const char **why)
 {
-    char *buf;
-    size_t len;
     memset(p, 0, sizeof *p);
-    if (slurp(file, &buf, &len) != 0)
-        return 0;
+    if (st->rd_fd < 0 || st->rd_pack != k->pack) {
+        if (st->rd_fd >= 0)
+            close(st->rd_fd);
+        char *file = pack_path(st, k->pack);
+        st->rd_fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+        st->rd_pack = k->pack;
+        free(file);
+    }
+    char *buf = k->len < ((uint64_t)1 << 40) ? malloc((size_t)k->len + 1) : NULL;
+    if (st->rd_fd < 0 || !buf) {
+        free(buf);
+        *why = "its pack cannot be read";
+        return -1;
+    }
+    size_t got = 0;
+    while (got < k->len) {
+        ssize_t r = pread(st->rd_fd, buf + got, (size_t)k->len - got, (off_t)(k->off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
     const char *body;
-    size_t body_len;
-    json_t *hdr = open_stored(buf, len, PART_MAGIC, &body, &body_len, why);
-    int rc = -1;
-    if (!hdr)
-        goto out;
-    int ok = 1;
-    const char *hex = json_string_value(json_object_get(hdr, "path"));
-    uint64_t size = get_u64(hdr, "size", &ok), sec = get_u64(hdr, "mtime_sec", &ok),
-             nsec = get_u64(hdr, "mtime_nsec", &ok), sum_len = get_u64(hdr, "summary", &ok),
-             doc_len = get_u64(hdr, "per_doc", &ok);
-    const char *dg = json_string_value(json_object_get(hdr, "digest"));
-    if (!ok || !hex || !dg || strlen(dg) != 32 || sum_len + doc_len != body_len) {
-        *why = "its header is incomplete";
-        goto out;
-    }
-    char *want = hex_of(e->path);
-    int same = want && strcmp(want, hex) == 0;
-    free(want);
-    rc = 0;
-    if (!same || size != e->size || (int64_t)sec != e->mtime_sec || (long)nsec != e->mtime_nsec ||
-        (verify_digest && strcmp(verify_digest, dg) != 0))
-        goto out; /* made from another version of the input */
+    uint64_t body_len, used;
+    json_t *hdr = got == k->len ? open_record(buf, got, PART_MAGIC, &body, &body_len, &used, why) : NULL;
+    if (got != k->len)
+        *why = "its pack is cut short";
+    int rc = -1, ok = hdr != NULL;
+    uint64_t sum_len = ok ? get_u64(hdr, "summary", &ok) : 0, doc_len = ok ? get_u64(hdr, "per_doc", &ok) : 0;
+    const char *hex = ok ? json_string_value(json_object_get(hdr, "path")) : NULL;
     tally_error err;
-    if (tally_summary_read_buffer(body, (size_t)sum_len, &p->sum, &err) != 0) {
+    if (!hdr) {
+        /* *why is set */
+    } else if (!ok || !hex || strcmp(hex, k->hex) != 0 || sum_len + doc_len != body_len) {
+        *why = "its header does not match the index";
+    } else if (tally_summary_read_buffer(body, (size_t)sum_len, &p->sum, &err) != 0) {
         *why = "its summary cannot be read";
-        rc = -1;
-        goto out;
-    }
-    if (strcmp(tally_summary_fingerprint(p->sum), st->fingerprint) != 0) {
+    } else if (strcmp(tally_summary_fingerprint(p->sum), st->fingerprint) != 0) {
         *why = "its fingerprint is not the state's";
-        rc = -1;
         part_free(p);
-        goto out;
-    }
-    p->per_doc_len = (size_t)doc_len;
-    p->per_doc = malloc(doc_len + 1);
-    if (!p->per_doc) {
-        part_free(p);
-        rc = -1;
+    } else if (!(p->per_doc = malloc((size_t)doc_len + 1))) {
         *why = "out of memory";
-        goto out;
+        part_free(p);
+    } else {
+        memcpy(p->per_doc, body + sum_len, (size_t)doc_len);
+        p->per_doc_len = (size_t)doc_len;
+        memcpy(p->digest, k->digest, 33);
+        rc = 0;
     }
-    memcpy(p->per_doc, body + sum_len, doc_len);
-    memcpy(p->digest, dg, 33);
-    rc = 1;
-out:
     json_decref(hdr);
     free(buf);
     return rc;
@@ -304,7 +609,7 @@ static int part_scan(const state *st, const tally_input_entry *e, part *p)
     return 0;
 }
 
-/* Whether a scanned part may be stored: a regular file, read to its end without a failure. */
+/* Whether a scanned part may be kept: a regular file, read to its end without a failure. */
 static int storable(const tally_input_entry *e, const part *p)
 {
     if (e->empty_folder || e->error || e->mtime_sec == 0 || strlen(p->digest) != 32)
@@ -314,79 +619,43 @@ static int storable(const tally_input_entry *e, const part *p)
     return t.failed_inputs == 0 && t.inputs == 1;
 }
 
-/* Writes a stored file: magic, header (with "check", the body's digest), body pieces. */
-static int store(const char *file, const char *magic, json_t *hdr, const char *const *pieces, const size_t *lens,
-                 size_t n_pieces, int sync)
+/* Appends rec[0,len) to this run's pack (made on first use); its offset in *off. Returns 0 or an
+ * errno value. */
+static int pack_append(state *st, const char *rec, size_t len, uint64_t *off)
 {
-    char *body = NULL;
-    size_t body_len = 0;
-    FILE *m = open_memstream(&body, &body_len);
-    if (!m)
-        return ENOMEM;
-    for (size_t i = 0; i < n_pieces; i++)
-        fwrite(pieces[i], 1, lens[i], m);
-    if (fclose(m) != 0) {
-        free(body);
-        return ENOMEM;
+    if (st->my_fd < 0) {
+        if (st->max_pack >= MAX_PACK)
+            return EMLINK;
+        st->my_pack = st->max_pack + 1;
+        char *file = pack_path(st, st->my_pack);
+        st->my_fd = file ? open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+        free(file);
+        if (st->my_fd < 0)
+            return errno ? errno : ENOMEM;
+        st->max_pack = st->my_pack;
+        st->my_off = 0;
     }
-    char check[33];
-    tally_digest_bytes(body, body_len, check);
-    json_object_set_new(hdr, "check", json_string(check));
-    char *h = json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS);
-    tally_outfile o = {NULL, NULL, NULL, -1};
-    int e = 0;
-    if (!h)
-        e = ENOMEM;
-    else if (tally_outfile_open(&o, file) != 0)
-        e = errno ? errno : EIO;
-    else {
-        fputs(magic, o.f);
-        fputs(h, o.f);
-        fputc('\n', o.f);
-        fwrite(body, 1, body_len, o.f);
-        e = tally_outfile_commit_sync(&o, sync);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(st->my_fd, rec + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return errno;
+        done += (size_t)w;
     }
-    free(h);
-    free(body);
-    return e;
+    *off = st->my_off;
+    st->my_off += len;
+    return 0;
 }
 
-static char *summary_text(const tally_summary *s, size_t *len)
+/* Keeps part p of e in this run's pack; its place in *k. */
+static int part_store(state *st, const char *hex, const tally_input_entry *e, const part *p, known *k)
 {
-    char *buf = NULL;
-    FILE *m = open_memstream(&buf, len);
-    if (!m)
-        return NULL;
-    int rc = tally_summary_write(s, m);
-    if (fclose(m) != 0 || rc != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-static int part_store(const char *dir, const char *file, const tally_input_entry *e, const part *p)
-{
-    char sub[64];
-    const char *slash = strrchr(file, '/');
-    snprintf(sub, sizeof sub, "%.*s", (int)(slash - file - strlen(dir) - 1), file + strlen(dir) + 1);
-    char *subdir = path_join(dir, sub);
-    if (!subdir)
-        return ENOMEM;
-    if (mkdir(subdir, 0755) != 0 && errno != EEXIST) {
-        int e2 = errno;
-        free(subdir);
-        return e2;
-    }
-    free(subdir);
-    size_t sum_len;
+    size_t sum_len, rec_len = 0;
     char *sum = summary_text(p->sum, &sum_len);
-    char *hex = hex_of(e->path);
-    if (!sum || !hex) {
-        free(sum);
-        free(hex);
+    if (!sum)
         return ENOMEM;
-    }
     json_t *hdr = json_object();
     json_object_set_new(hdr, "path", json_string(hex));
     json_object_set_new(hdr, "size", json_integer((json_int_t)e->size));
@@ -397,110 +666,23 @@ static int part_store(const char *dir, const char *file, const tally_input_entry
     json_object_set_new(hdr, "per_doc", json_integer((json_int_t)p->per_doc_len));
     const char *pieces[2] = {sum, p->per_doc ? p->per_doc : ""};
     size_t lens[2] = {sum_len, p->per_doc_len};
-    int rc = store(file, PART_MAGIC, hdr, pieces, lens, 2, 0);
+    char *rec = make_record(PART_MAGIC, hdr, pieces, lens, 2, &rec_len);
     json_decref(hdr);
     free(sum);
-    free(hex);
-    return rc;
-}
-
-/* ---- the cached total ---------------------------------------------------------------------- */
-
-static int cmp_cov(const void *a, const void *b)
-{
-    return strcmp(((const covered *)a)->hex, ((const covered *)b)->hex);
-}
-
-static void total_drop(state *st)
-{
-    for (size_t i = 0; i < st->n_cov; i++)
-        free(st->cov[i].hex);
-    free(st->cov);
-    st->cov = NULL;
-    st->n_cov = 0;
-    tally_summary_free(st->total);
-    st->total = NULL;
-}
-
-/* Reads DIR/total into st (nothing when absent; a warning when damaged). */
-static void total_load(state *st, const char *file)
-{
-    char *buf;
-    size_t len;
-    if (slurp(file, &buf, &len) != 0)
-        return;
-    const char *body, *why = NULL;
-    size_t body_len;
-    json_t *hdr = open_stored(buf, len, TOTAL_MAGIC, &body, &body_len, &why);
-    int ok = hdr != NULL;
-    uint64_t n = 0, list_len = 0, sum_len = 0;
-    if (ok) {
-        n = get_u64(hdr, "entries", &ok);
-        list_len = get_u64(hdr, "list", &ok);
-        sum_len = get_u64(hdr, "summary", &ok);
-        if (ok && list_len + sum_len != body_len)
-            ok = 0;
-        if (!ok)
-            why = "its header is incomplete";
-    }
-    if (ok) {
-        st->cov = calloc(n ? n : 1, sizeof *st->cov);
-        const char *p = body, *end = body + list_len;
-        for (uint64_t i = 0; ok && st->cov && i < n; i++) {
-            /* HEX SIZE SEC NSEC DIGEST\n, the fields parsed in place (sscanf would measure the
-             * whole rest of the buffer at every line) */
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            const char *sp = nl ? memchr(p, ' ', (size_t)(nl - p)) : NULL;
-            uint64_t num[3];
-            const char *q = sp;
-            for (int k = 0; q && k < 3; k++) {
-                if (*q != ' ' || q[1] < '0' || q[1] > '9') {
-                    q = NULL;
-                    break;
-                }
-                uint64_t v = 0;
-                for (q++; *q >= '0' && *q <= '9'; q++)
-                    v = v * 10 + (uint64_t)(*q - '0');
-                num[k] = v;
-            }
-            if (!q || *q != ' ' || nl - (q + 1) != 32 || sp == p) {
-                ok = 0;
-                why = "its list of inputs is unreadable";
-                break;
-            }
-            covered *c = &st->cov[st->n_cov++];
-            c->hex = strndup(p, (size_t)(sp - p));
-            c->size = num[0];
-            c->sec = (int64_t)num[1];
-            c->nsec = (long)num[2];
-            memcpy(c->digest, q + 1, 32);
-            c->digest[32] = 0;
-            if (!c->hex)
-                ok = 0;
-            p = nl + 1;
-        }
-        tally_error err;
-        if (ok && tally_summary_read_buffer(end, (size_t)sum_len, &st->total, &err) != 0) {
-            ok = 0;
-            why = "its summary cannot be read";
-        }
-    }
-    if (!ok) {
-        warn(st, "cached total", file, why ? why : "unreadable", "adding up the parts instead");
-        total_drop(st);
-        st->damaged++;
-    } else {
-        qsort(st->cov, st->n_cov, sizeof *st->cov, cmp_cov);
-    }
-    json_decref(hdr);
-    free(buf);
-}
-
-static covered *cov_find(const state *st, const char *hex)
-{
-    covered key = {0};
-    key.hex = (char *)hex;
-    return st->n_cov ? bsearch(&key, st->cov, st->n_cov, sizeof *st->cov, cmp_cov) : NULL;
+    if (!rec)
+        return ENOMEM;
+    memset(k, 0, sizeof *k);
+    int e2 = pack_append(st, rec, rec_len, &k->off);
+    free(rec);
+    if (e2)
+        return e2;
+    k->pack = st->my_pack;
+    k->len = rec_len;
+    k->size = e->size;
+    k->sec = e->mtime_sec;
+    k->nsec = e->mtime_nsec;
+    memcpy(k->digest, p->digest, 33);
+    return 0;
 }
 
 /* ---- the folder ---------------------------------------------------------------------------- */
@@ -526,83 +708,22 @@ static char *settings_of(const tally_summary *empty, const tally_scan_options *o
     return s;
 }
 
-/* Removes every part and the total (--rebuild, or a folder made with other settings). */
-static void clear_folder(const char *dir)
+/* Removes the index and every pack (--rebuild, or a new folder). */
+static void clear_folder(const state *st)
 {
-    char *parts = path_join(dir, "parts"), *total = path_join(dir, "total");
-    if (total)
-        unlink(total);
-    DIR *d = parts ? opendir(parts) : NULL;
+    char *index = path_join(st->so->dir, "index");
+    if (index)
+        unlink(index);
+    free(index);
+    DIR *d = opendir(st->packs_dir);
     struct dirent *de;
     while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+        if (de->d_name[0] == '.' && (de->d_name[1] == 0 || (de->d_name[1] == '.' && de->d_name[2] == 0)))
             continue;
-        char *sub = path_join(parts, de->d_name);
-        DIR *sd = sub ? opendir(sub) : NULL;
-        struct dirent *se;
-        while (sd && (se = readdir(sd)) != NULL) {
-            if (strcmp(se->d_name, ".") == 0 || strcmp(se->d_name, "..") == 0)
-                continue;
-            char *f = path_join(sub, se->d_name);
-            if (f)
-                unlink(f);
-            free(f);
-        }
-        if (sd)
-            closedir(sd);
-        if (sub)
-            rmdir(sub);
-        free(sub);
-    }
-    if (d)
-        closedir(d);
-    free(parts);
-    free(total);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Removes the parts of inputs no longer scanned (keys: the part files to keep, sorted) and the
- * temporaries a killed run left behind. */
-static void prune(const char *dir, char **keys, size_t n_keys)
-{
-    char *parts = path_join(dir, "parts");
-    DIR *d = parts ? opendir(parts) : NULL;
-    struct dirent *de;
-    while (d && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *sub = path_join(parts, de->d_name);
-        DIR *sd = sub ? opendir(sub) : NULL;
-        struct dirent *se;
-        while (sd && (se = readdir(sd)) != NULL) {
-            if (strcmp(se->d_name, ".") == 0 || strcmp(se->d_name, "..") == 0)
-                continue;
-            char *f = path_join(sub, se->d_name);
-            const char *name = f;
-            if (f && !bsearch(&name, keys, n_keys, sizeof *keys, cmp_str))
-                unlink(f);
-            free(f);
-        }
-        if (sd)
-            closedir(sd);
-        free(sub);
-    }
-    if (d)
-        closedir(d);
-    free(parts);
-    /* a temporary of the total or of state.json */
-    d = opendir(dir);
-    while (d && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, ".total.", 7) == 0 || strncmp(de->d_name, ".state.json.", 12) == 0) {
-            char *f = path_join(dir, de->d_name);
-            if (f)
-                unlink(f);
-            free(f);
-        }
+        char *f = path_join(st->packs_dir, de->d_name);
+        if (f)
+            unlink(f);
+        free(f);
     }
     if (d)
         closedir(d);
@@ -660,7 +781,7 @@ static int check_meta(state *st)
         goto out;
     }
     /* a new folder, or --rebuild: nothing of before may be used */
-    clear_folder(dir);
+    clear_folder(st);
     tally_outfile o = {NULL, NULL, NULL, -1};
     if (tally_outfile_open(&o, mp) != 0) {
         fprintf(stderr, "tally: cannot write '%s': %s\n", mp, strerror(errno));
@@ -679,23 +800,17 @@ out:
     return rc;
 }
 
-static int mkdirs(const char *dir)
+static int cmp_hexp(const void *a, const void *b)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return -1;
-    char *p = path_join(dir, "parts");
-    int rc = p && (mkdir(p, 0755) == 0 || errno == EEXIST) ? 0 : -1;
-    free(p);
-    return rc;
+    return strcmp((*(const known *const *)a)->hex, (*(const known *const *)b)->hex);
 }
 
-/* Writes the total of the stored parts and the list it covers. */
-static int total_store(const char *dir, const tally_summary *s, char **lines, size_t n_lines)
+/* Writes the index: the kept parts (kept[0,n), their hex set) and their total. */
+static int index_store(state *st, const tally_summary *total, known **kept, size_t n)
 {
-    size_t sum_len;
-    char *sum = summary_text(s, &sum_len);
-    char *list = NULL;
-    size_t list_len = 0;
+    qsort(kept, n, sizeof *kept, cmp_hexp);
+    size_t sum_len, list_len = 0, rec_len = 0;
+    char *sum = summary_text(total, &sum_len), *list = NULL;
     FILE *m = open_memstream(&list, &list_len);
     if (!sum || !m) {
         free(sum);
@@ -704,21 +819,141 @@ static int total_store(const char *dir, const tally_summary *s, char **lines, si
         free(list);
         return ENOMEM;
     }
-    for (size_t i = 0; i < n_lines; i++)
-        fputs(lines[i], m);
+    for (size_t i = 0; i < n; i++)
+        fprintf(m, "%s %llu %lld %ld %s %u %llu %llu\n", kept[i]->hex, (unsigned long long)kept[i]->size,
+                (long long)kept[i]->sec, kept[i]->nsec, kept[i]->digest, kept[i]->pack,
+                (unsigned long long)kept[i]->off, (unsigned long long)kept[i]->len);
     fclose(m);
     json_t *hdr = json_object();
-    json_object_set_new(hdr, "entries", json_integer((json_int_t)n_lines));
+    json_object_set_new(hdr, "entries", json_integer((json_int_t)n));
     json_object_set_new(hdr, "list", json_integer((json_int_t)list_len));
     json_object_set_new(hdr, "summary", json_integer((json_int_t)sum_len));
+    json_object_set_new(hdr, "packs", json_integer((json_int_t)st->max_pack));
     const char *pieces[2] = {list, sum};
     size_t lens[2] = {list_len, sum_len};
-    char *file = path_join(dir, "total");
-    int rc = file ? store(file, TOTAL_MAGIC, hdr, pieces, lens, 2, 1) : ENOMEM;
-    free(file);
+    char *rec = make_record(INDEX_MAGIC, hdr, pieces, lens, 2, &rec_len);
     json_decref(hdr);
     free(sum);
     free(list);
+    if (!rec)
+        return ENOMEM;
+    /* the pack's records reach the disk before an index that points at them */
+    if (st->my_fd >= 0 && fsync(st->my_fd) != 0) {
+        free(rec);
+        return errno;
+    }
+    char *file = path_join(st->so->dir, "index");
+    tally_outfile o = {NULL, NULL, NULL, -1};
+    int e = 0;
+    if (!file)
+        e = ENOMEM;
+    else if (tally_outfile_open(&o, file) != 0)
+        e = errno ? errno : EIO;
+    else if (fwrite(rec, 1, rec_len, o.f) != rec_len) {
+        e = errno ? errno : EIO;
+        tally_outfile_abort(&o);
+    } else {
+        e = tally_outfile_commit(&o);
+    }
+    free(file);
+    free(rec);
+    return e;
+}
+
+/* After the index is written: removes the packs it does not point into, and the temporaries a
+ * killed run left. */
+static void packs_prune(state *st, known **kept, size_t n)
+{
+    size_t cap = (size_t)st->max_pack + 1;
+    unsigned char *live = cap < (1u << 27) ? calloc(cap, 1) : NULL;
+    if (!live)
+        return;
+    for (size_t i = 0; i < n; i++)
+        live[kept[i]->pack] = 1;
+    DIR *d = opendir(st->packs_dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        unsigned v;
+        char tail[8];
+        int pack = sscanf(de->d_name, "%8u.pac%1s", &v, tail) == 2 && strlen(de->d_name) == 13;
+        if ((pack && v < cap && !live[v] && v != st->my_pack) || (!pack && de->d_name[0] == '.' && de->d_name[1] &&
+                                                                   strcmp(de->d_name, "..") != 0)) {
+            char *f = path_join(st->packs_dir, de->d_name);
+            if (f)
+                unlink(f);
+            free(f);
+        }
+    }
+    if (d)
+        closedir(d);
+    if (st->my_fd >= 0 && st->my_off && !live[st->my_pack]) {
+        char *f = pack_path(st, st->my_pack);
+        if (f)
+            unlink(f);
+        free(f);
+    }
+    free(live);
+    d = opendir(st->so->dir);
+    while (d && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, ".index.", 7) == 0 || strncmp(de->d_name, ".state.json.", 12) == 0) {
+            char *f = path_join(st->so->dir, de->d_name);
+            if (f)
+                unlink(f);
+            free(f);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Copies the kept parts that sit in packs mostly made of stale parts (more than half, and more
+ * than 1 MiB of them) into this run's pack, so that those packs can go. */
+static int packs_compact(state *st, known **kept, size_t n, int *dirty)
+{
+    size_t cap = (size_t)st->max_pack + 1;
+    uint64_t *live = cap < (1u << 27) ? calloc(cap, sizeof *live) : NULL;
+    unsigned char *sparse = live ? calloc(cap, 1) : NULL;
+    if (!sparse) {
+        free(live);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        live[kept[i]->pack] += kept[i]->len;
+    for (size_t v = 0; v < cap; v++) {
+        if (!live[v] || (v == st->my_pack && st->my_fd >= 0))
+            continue;
+        char *f = pack_path(st, (uint32_t)v);
+        struct stat sb;
+        sparse[v] = f && stat(f, &sb) == 0 && (uint64_t)sb.st_size > 2 * live[v] + (1u << 20);
+        free(f);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        known *k = kept[i];
+        if (!sparse[k->pack])
+            continue;
+        char *buf = malloc((size_t)k->len);
+        if (!buf)
+            break;
+        if (st->rd_fd < 0 || st->rd_pack != k->pack) {
+            if (st->rd_fd >= 0)
+                close(st->rd_fd);
+            char *pf = pack_path(st, k->pack);
+            st->rd_fd = pf ? open(pf, O_RDONLY | O_CLOEXEC) : -1;
+            st->rd_pack = k->pack;
+            free(pf);
+        }
+        uint64_t off;
+        if (st->rd_fd >= 0 && pread(st->rd_fd, buf, (size_t)k->len, (off_t)k->off) == (ssize_t)k->len &&
+            (rc = pack_append(st, buf, (size_t)k->len, &off)) == 0) {
+            k->pack = st->my_pack;
+            k->off = off;
+            *dirty = 1;
+        }
+        free(buf);
+    }
+    free(live);
+    free(sparse);
     return rc;
 }
 
@@ -732,12 +967,16 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
     st.so = so;
     st.d = d;
     st.opt = opt;
+    st.my_fd = st.rd_fd = -1;
     tally_input_entry *e = NULL;
     size_t n = 0;
     int found_any = 0, rc = TALLY_EXIT_FATAL;
-    tally_summary *acc = NULL, *empty = NULL;
-    char **keep_keys = NULL, **lines = NULL;
-    size_t n_keep_keys = 0, n_lines = 0;
+    tally_summary *acc = NULL, *empty = NULL, *fresh = NULL;
+    char **hexes = NULL;
+    char(*digests)[33] = NULL;
+    known *mine = NULL;   /* the parts this run made, one slot per input */
+    known **kept = NULL;  /* the parts the new index lists */
+    size_t n_kept = 0;
     tally_error err;
     *out = NULL;
 
@@ -746,12 +985,17 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
             fprintf(stderr, "tally: --state needs named inputs: standard input (-) cannot be kept as a part\n");
             return TALLY_EXIT_USAGE;
         }
-    if (mkdirs(so->dir) != 0) {
+    st.packs_dir = path_join(so->dir, "packs");
+    if (!st.packs_dir || (mkdir(so->dir, 0755) != 0 && errno != EEXIST) ||
+        (mkdir(st.packs_dir, 0755) != 0 && errno != EEXIST)) {
         fprintf(stderr, "tally: cannot make the state folder '%s': %s\n", so->dir, strerror(errno));
+        free(st.packs_dir);
         return TALLY_EXIT_USAGE;
     }
-    if ((rc = lock_folder(so->dir)) != 0)
+    if ((rc = lock_folder(so->dir)) != 0) {
+        free(st.packs_dir);
         return rc;
+    }
     rc = TALLY_EXIT_FATAL;
 
     /* the checks a scan makes before reading (globs, kept fields), and the fingerprint, from a
@@ -776,20 +1020,19 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
         goto out;
     }
     rc = TALLY_EXIT_FATAL;
-    char *tf = path_join(so->dir, "total");
-    if (tf)
-        total_load(&st, tf);
-    free(tf);
+    index_load(&st);
+    packs_scan(&st);
 
-    /* which inputs the total covers unchanged; it is usable only if it covers nothing else */
-    char **hexes = calloc(n ? n : 1, sizeof *hexes);
-    char (*digests)[33] = calloc(n ? n : 1, sizeof *digests);
-    unsigned char *is_cov = calloc(n ? n : 1, 1);
-    keep_keys = calloc(n ? n : 1, sizeof *keep_keys);
-    lines = calloc(n ? n : 1, sizeof *lines);
-    if (!hexes || !digests || !is_cov || !keep_keys || !lines) {
+    /* which inputs the index covers unchanged; its total is usable only if it covers nothing else */
+    hexes = calloc(n ? n : 1, sizeof *hexes);
+    digests = calloc(n ? n : 1, sizeof *digests);
+    known **found = calloc(n ? n : 1, sizeof *found);
+    mine = calloc(n ? n : 1, sizeof *mine);
+    kept = calloc(n ? n : 1, sizeof *kept);
+    if (!hexes || !digests || !found || !mine || !kept) {
         fprintf(stderr, "tally: out of memory\n");
-        goto out2;
+        free(found);
+        goto out;
     }
     for (size_t i = 0; i < n; i++) {
         if (e[i].empty_folder || e[i].error || e[i].mtime_sec == 0)
@@ -797,17 +1040,18 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
         hexes[i] = hex_of(e[i].path);
         if (so->verify && tally_file_digest(e[i].path, digests[i], &err) != 0)
             digests[i][0] = 0; /* unreadable now: scanned, and its error reported */
-        covered *c = hexes[i] ? cov_find(&st, hexes[i]) : NULL;
-        if (c && !c->seen && c->size == e[i].size && c->sec == e[i].mtime_sec && c->nsec == e[i].mtime_nsec &&
-            (!so->verify || strcmp(c->digest, digests[i]) == 0)) {
-            c->seen = 1;
-            is_cov[i] = 1;
-        }
+        found[i] = hexes[i] ? known_find(&st, hexes[i], &e[i], so->verify ? digests[i] : NULL) : NULL;
+        /* the same input named twice is one part: only its first place may use the total */
+        if (found[i] && found[i]->seen)
+            found[i] = NULL;
+        if (found[i])
+            found[i]->seen = 1;
     }
     int use_total = st.total != NULL;
-    for (size_t i = 0; use_total && i < st.n_cov; i++)
-        if (!st.cov[i].seen)
+    for (size_t i = 0; use_total && i < st.n_k; i++)
+        if (st.k[i].in_index && !st.k[i].seen)
             use_total = 0;
+    int dirty = !use_total; /* the index must be written again */
     if (use_total) {
         acc = st.total;
         st.total = NULL;
@@ -817,96 +1061,96 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
     }
 
     /* every input in order: its part reused or made, added, and its records written */
-    tally_summary *fresh = NULL; /* parts that are never stored, added after the total is written */
     for (size_t i = 0; i < n; i++) {
         if (opt->stop && *opt->stop) {
-            rc = TALLY_EXIT_FATAL;
             fprintf(stderr, "tally: interrupted\n");
-            goto out2;
+            free(found);
+            goto out;
         }
         part p = {0};
-        char *file = hexes[i] ? part_path(so->dir, e[i].path) : NULL;
+        known *k = found[i];
+        /* in the total already: its summary is not added again */
+        int in_total = k && k->in_index && use_total;
         int have = 0;
-        if (is_cov[i] && use_total && !opt->per_doc) {
-            have = 2; /* in the total already, nothing to read */
-        } else if (file) {
+        known *keep = NULL;
+        if (k && in_total && !opt->per_doc) {
+            have = 1; /* nothing to read */
+        } else if (k) {
             const char *why = NULL;
-            have = part_load(&st, file, &e[i], so->verify ? digests[i] : NULL, &p, &why);
-            if (have < 0) {
+            if (part_load(&st, k, &p, &why) == 0) {
+                have = 1;
+            } else {
                 warn(&st, "part of", e[i].path, why, "scanning the input again");
                 st.damaged++;
-                have = 0;
             }
         }
-        int stored = have != 0;
-        if (!have) {
+        if (have) {
+            st.reused++;
+            keep = k;
+        } else {
             r = part_scan(&st, &e[i], &p);
             if (r) {
-                rc = r == TALLY_EINTR ? TALLY_EXIT_FATAL : TALLY_EXIT_FATAL;
-                free(file);
-                goto out2;
+                free(found);
+                goto out;
             }
             st.scanned++;
-            if (file && storable(&e[i], &p)) {
-                int se = part_store(so->dir, file, &e[i], &p);
+            if (hexes[i] && storable(&e[i], &p)) {
+                int se = part_store(&st, hexes[i], &e[i], &p, &mine[i]);
                 if (se) {
-                    fprintf(stderr, "tally: cannot write the state part '%s': %s\n", file, strerror(se));
+                    fprintf(stderr, "tally: cannot write to the state folder '%s': %s\n", so->dir, strerror(se));
                     part_free(&p);
-                    free(file);
-                    goto out2;
+                    free(found);
+                    goto out;
                 }
-                stored = 1;
+                mine[i].hex = hexes[i];
+                keep = &mine[i];
+            } else if (in_total) {
+                /* its damaged part is in the total, and the input reads differently now */
+                fprintf(stderr, "tally: state: '%s' can no longer be read as its damaged part was; run again with "
+                                "--rebuild\n", e[i].path);
+                part_free(&p);
+                free(found);
+                goto out;
             }
-        } else {
-            st.reused++;
+            dirty = 1;
         }
-        if (stored && file) {
-            keep_keys[n_keep_keys++] = file;
-            file = NULL;
-            char line[128];
-            size_t hl = strlen(hexes[i]);
-            char *l = malloc(hl + 128);
-            if (l) {
-                snprintf(line, sizeof line, " %llu %lld %ld %s\n", (unsigned long long)e[i].size,
-                         (long long)e[i].mtime_sec, e[i].mtime_nsec, have == 2 ? cov_find(&st, hexes[i])->digest : p.digest);
-                memcpy(l, hexes[i], hl);
-                strcpy(l + hl, line);
-                lines[n_lines++] = l;
-            }
-        }
-        free(file);
+        if (keep)
+            kept[n_kept++] = keep;
         if (opt->per_doc && p.per_doc_len && fwrite(p.per_doc, 1, p.per_doc_len, opt->per_doc) != p.per_doc_len) {
             fprintf(stderr, "tally: cannot write the per-document output: %s\n", strerror(errno));
             part_free(&p);
-            goto out2;
+            free(found);
+            goto out;
         }
-        if (p.sum && !(is_cov[i] && use_total)) {
-            tally_summary **into = stored ? &acc : &fresh;
+        if (p.sum && !in_total) {
+            tally_summary **into = keep ? &acc : &fresh;
             if (!*into) {
                 *into = p.sum;
                 p.sum = NULL;
             } else if (tally_summary_add(*into, p.sum, 0, &err) != 0) {
                 fprintf(stderr, "tally: state: cannot add the part of '%s': %s\n", e[i].path, err.message);
                 part_free(&p);
-                goto out2;
+                free(found);
+                goto out;
             }
         }
         part_free(&p);
     }
+    free(found);
 
-    /* the total of the stored parts, for the next run; then the inputs that are never stored */
-    qsort(lines, n_lines, sizeof *lines, cmp_str);
-    int te = total_store(so->dir, acc, lines, n_lines);
+    /* the index of the kept parts and their total, for the next run; then what is never kept */
+    int ce = packs_compact(&st, kept, n_kept, &dirty);
+    int te = ce ? ce : dirty ? index_store(&st, acc, kept, n_kept) : 0;
     if (te) {
-        fprintf(stderr, "tally: cannot write the state's total: %s\n", strerror(te));
-        goto out2;
+        fprintf(stderr, "tally: cannot write the state's index: %s\n", strerror(te));
+        goto out;
     }
+    if (dirty)
+        packs_prune(&st, kept, n_kept);
     if (fresh && tally_summary_add(acc, fresh, 0, &err) != 0) {
         fprintf(stderr, "tally: state: cannot add the inputs scanned afresh: %s\n", err.message);
-        tally_summary_free(fresh);
-        goto out2;
+        goto out;
     }
-    tally_summary_free(fresh);
     if (!found_any && n_inputs > 0) {
         /* nothing at all was found: the plain scan's error, from a plain scan of nothing */
         tally_summary *none = NULL;
@@ -918,31 +1162,30 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
             acc = none;
         }
     }
-    qsort(keep_keys, n_keep_keys, sizeof *keep_keys, cmp_str);
-    prune(so->dir, keep_keys, n_keep_keys);
     if (so->report)
         fprintf(stderr, "tally: state: %llu inputs reused, %llu scanned, %llu damaged files replaced\n",
                 (unsigned long long)st.reused, (unsigned long long)st.scanned, (unsigned long long)st.damaged);
     *out = acc;
     acc = NULL;
     rc = 0;
-out2:
+out:
+    if (st.my_fd >= 0)
+        close(st.my_fd);
+    if (st.rd_fd >= 0)
+        close(st.rd_fd);
     for (size_t i = 0; hexes && i < n; i++)
         free(hexes[i]);
     free(hexes);
     free(digests);
-    free(is_cov);
-out:
-    for (size_t i = 0; i < n_keep_keys; i++)
-        free(keep_keys[i]);
-    free(keep_keys);
-    for (size_t i = 0; i < n_lines; i++)
-        free(lines[i]);
-    free(lines);
+    free(mine);
+    free(kept);
     tally_summary_free(acc);
+    tally_summary_free(fresh);
     tally_summary_free(empty);
-    total_drop(&st);
+    tally_summary_free(st.total);
+    known_free(&st);
     free(st.settings);
+    free(st.packs_dir);
     tally_inputs_free(e, n);
     return rc;
 }

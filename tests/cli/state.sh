@@ -64,8 +64,38 @@ plain changed
 staterun changed
 set -- $(reused changed)
 [ "$2" -le 5 ] || fail "after 1 new, 1 changed: scanned $2"
-# the removed input's part is gone: at most one part per kept input
-[ "$(ls st/parts/*/* | wc -l)" -le "$n_in" ] || fail "parts left behind: $(ls st/parts/*/* | wc -l) for $n_in inputs"
+# the index lists the kept inputs only (the removed one is gone); one pack per run that made parts,
+# those no longer pointed into removed
+entries=$(sed -n 2p st/index | grep -o '"entries":[0-9]*' | cut -d: -f2)
+[ "$entries" -lt "$n_in" ] || fail "the index lists $entries inputs, $n_in inputs now (2 never kept)"
+[ "$(ls st/packs | wc -l)" -le 3 ] || fail "packs: $(ls st/packs)"
+
+# a damaged part: one byte edited in the middle of a pack (the index is whole)
+packs=$(ls st/packs/*.pack)
+p1=$(echo "$packs" | sed -n 1p)
+size=$(wc -c < "$p1")
+off=$((size / 2))
+{ head -c "$off" "$p1"; printf 'Z'; tail -c +$((off + 2)) "$p1"; } > tmp
+cmp -s tmp "$p1" && fail "could not edit a pack"
+cat tmp > "$p1"
+plain damaged
+staterun damaged
+grep -q "state: the part of '.*' is damaged (its content does not match its digest); scanning the input again" damaged.err ||
+    fail "no warning for a damaged part: $(cat damaged.err)"
+set -- $(reused damaged)
+[ "$3" = 1 ] || fail "damaged files: $3"
+# a damaged index, and a pack cut short: the packs are read instead
+p2=$(ls st/packs/*.pack | sed -n '$p')
+head -c $(($(wc -c < "$p2") - 50)) "$p2" > tmp && cat tmp > "$p2"
+head -c 300 st/index > tmp && cat tmp > st/index
+plain damaged2
+staterun damaged2
+grep -q "state: the index .* is damaged (cut short); reading the packs instead" damaged2.err ||
+    fail "no warning for the damaged index: $(cat damaged2.err)"
+# and the next run finds everything whole again
+plain healed
+staterun healed
+expect_eq "after healing" "$(reused healed | cut -d' ' -f3)" 0
 
 # a change that keeps size and modification time: only --verify sees it
 cp -p arc/2024/01/d2.jsonl keep
@@ -76,21 +106,6 @@ plain verify
 staterun verify --verify
 set -- $(reused verify)
 [ "$2" -ge 1 ] || fail "--verify did not scan the changed input"
-
-# damaged parts: truncated, and one byte edited; a damaged total
-parts=$(ls st/parts/*/*.part | head -2)
-p1=$(echo "$parts" | sed -n 1p)
-p2=$(echo "$parts" | sed -n 2p)
-head -c 100 "$p1" > tmp && cat tmp > "$p1"
-sed '3s/[0-9]/7/' "$p2" > tmp && cat tmp > "$p2"
-cmp -s tmp "$p2" || fail "could not edit a part"
-head -c 300 st/total > tmp && cat tmp > st/total
-plain damaged
-staterun damaged
-grep -q "state: the part of '.*' is damaged" damaged.err || fail "no warning for a damaged part: $(cat damaged.err)"
-grep -q "state: the cached total .* is damaged" damaged.err || fail "no warning for the damaged total: $(cat damaged.err)"
-set -- $(reused damaged)
-[ "$3" -ge 2 ] || fail "damaged files: $3"
 
 # other settings: refused, then rebuilt
 printf 'global\n' > other.dict
