@@ -29,6 +29,7 @@ enum {
     O_PROGRESS,
     O_NO_PROGRESS,
     O_BATCH,
+    O_DICT_FORMAT,
 };
 
 #define MAX_THREADS 1024
@@ -36,7 +37,12 @@ enum {
 static const tally_cli_option options[] = {
     {'d', 'd', "dict", "FILE", "Terms",
      "Dictionary file (repeatable): one term per line, '# comment', '[group]' headers, 'word*' for a "
-     "prefix, phrases of several words."},
+     "prefix, phrases of several words; or a LIWC .dic, LIWC-22 .dicx, Lexicoder .lc3 or quanteda "
+     "YAML file, whose categories are groups."},
+    {O_DICT_FORMAT, 0, "dict-format", "FMT", "Terms",
+     "Read every -d file as FMT: auto (the default: by extension, .dic LIWC, .dicx LIWC-22, .lc3 "
+     "Lexicoder, .yml/.yaml YAML, anything else tally's format), tally, liwc, dicx, lexicoder or "
+     "yaml."},
     {'k', 'k', "keyword", "TERM", "Terms", "A term on the command line (repeatable, ungrouped, in command-line order)."},
     {O_CASE, 0, "case-sensitive", NULL, "Terms", "Compare with case (default: Unicode case folding)."},
     {O_TOKENIZER, 0, "tokenizer", "KIND", "Terms", "unicode (UAX #29 words, the default) or whitespace."},
@@ -223,6 +229,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     char **exclude = calloc(TALLY_OUTFILE_MAX, sizeof *exclude);
     size_t n_inputs = 0, n_fields = 0, n_keep = 0, n_globs = 0, n_dicts = 0, n_terms = 0, n_exclude = 0;
     const char *output = NULL, *per_doc = NULL;
+    int dict_format = TALLY_DICT_AUTO;
     int case_sensitive = 0, quiet = 0, stats = 0, progress = -1, tokenizer = TALLY_TOKENIZER_UNICODE;
     tally_scan_options opt;
     tally_scan_options_init(&opt);
@@ -253,6 +260,18 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'k':
             n_terms++;
             break;
+        case O_DICT_FORMAT: {
+            static const char *const names[] = {"auto", "tally", "liwc", "dicx", "lexicoder", "yaml"};
+            size_t k = 0;
+            while (k < sizeof names / sizeof names[0] && strcmp(v, names[k]) != 0)
+                k++;
+            if (k == sizeof names / sizeof names[0]) {
+                tally_cli_usage_error(cmd, "--dict-format: expected auto, tally, liwc, dicx, lexicoder or yaml, not '%s'", v);
+                goto out;
+            }
+            dict_format = (int)k; /* in the order of enum tally_dict_format */
+            break;
+        }
         case O_FORMAT:
             if (strcmp(v, "auto") == 0)
                 opt.format = TALLY_FORMAT_AUTO;
@@ -390,7 +409,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     for (size_t i = 0; i < n_args; i++) {
         int r;
         if (args[i].id == 'd')
-            r = tally_dict_add_file(dict, args[i].value, &err);
+            r = tally_dict_add_file_format(dict, args[i].value, dict_format, &err);
         else if (args[i].id == 'k')
             r = tally_dict_add_term(dict, args[i].value, &err);
         else

@@ -23,7 +23,7 @@ CC=${CC:-clang}
 # make's default CC is cc; the fuzzer runtime needs clang.
 case "$CC" in cc | gcc*) CC=clang ;; esac
 ALL_TARGETS="dict tokenize jsonl reader match jarray summary"
-PKGS="libuv libzstd zlib jansson libutf8proc libxxhash"
+PKGS="libuv libzstd zlib jansson libutf8proc libxxhash yaml-0.1"
 NICE=${NICE-nice -n 10}
 
 mode=${1:-60}
