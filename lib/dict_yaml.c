@@ -31,11 +31,20 @@ typedef struct yreader {
     yaml_event_t ev;
     int have;        /* ev holds an event to delete */
     tally_buf path;  /* the current level's path, keys joined with '.' */
+    uint64_t lines;  /* the text's line count, as its line feeds give it */
 } yreader;
+
+/* libyaml counts U+0085, U+2028 and U+2029 as line breaks too (YAML 1.1); messages count line
+ * feeds, as an editor does, so a line past the text's last is its last. */
+static uint64_t clamp_line(const yreader *y, size_t mark_line)
+{
+    uint64_t line = (uint64_t)mark_line + 1;
+    return line > y->lines ? y->lines : line;
+}
 
 static uint64_t ev_line(const yreader *y)
 {
-    return (uint64_t)y->ev.start_mark.line + 1;
+    return clamp_line(y, y->ev.start_mark.line);
 }
 
 static int next(yreader *y)
@@ -45,7 +54,8 @@ static int next(yreader *y)
     y->have = 0;
     if (!yaml_parser_parse(&y->parser, &y->ev)) {
         const yaml_parser_t *p = &y->parser;
-        return tally__fmt_error(y->f, (uint64_t)p->problem_mark.line + 1, "YAML: %s%s%s",
+        /* at the end of the text libyaml's mark may stand on a line after the last one */
+        return tally__fmt_error(y->f, clamp_line(y, p->problem_mark.line), "YAML: %s%s%s",
                                 p->problem ? p->problem : "cannot be parsed",
                                 p->context ? " " : "", p->context ? p->context : "");
     }
@@ -217,6 +227,9 @@ int tally__fmt_yaml(tally_fmt *f, const char *buf, size_t len)
     yreader y;
     memset(&y, 0, sizeof y);
     y.f = f;
+    y.lines = 1;
+    for (const char *p = buf, *e = buf + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        y.lines++;
     tally__buf_init(&y.path);
     if (!yaml_parser_initialize(&y.parser)) { /* it fails only for want of memory */
         fputs("tally: out of memory\n", stderr);

@@ -92,8 +92,8 @@ int tally__fmt_term(tally_fmt *f, uint64_t line, const char *s, size_t n, uint32
     return rc;
 }
 
-/* Every byte sequence well-formed UTF-8 and no NUL (names are C strings in the API and the
- * summary), before any reader looks at the text. */
+/* Every byte sequence well-formed UTF-8, no NUL (names are C strings in the API and the
+ * summary) and no lone CR, before any reader looks at the text. */
 static int check_text(tally_fmt *f, const char *buf, size_t len)
 {
     uint64_t line = 1;
@@ -107,6 +107,13 @@ static int check_text(tally_fmt *f, const char *buf, size_t len)
                                     i - line_start + 1);
         if (cp == 0)
             return tally__fmt_error(f, line, "a NUL byte at byte %zu of the line",
+                                    i - line_start + 1);
+        /* a CR ends a line only before a LF: YAML would count a lone one as a line break and
+         * the other formats would not, and line numbers in messages must mean one thing */
+        if (cp == '\r' && (i + 1 == len || buf[i + 1] != '\n'))
+            return tally__fmt_error(f, line,
+                                    "a carriage return (CR) at byte %zu of the line that does not "
+                                    "end it (lines end in LF or CRLF)",
                                     i - line_start + 1);
         if (cp == '\n') {
             line++;

@@ -327,6 +327,9 @@ static void test_yaml_errors(void **state)
     ERR("p.yml", YAML, "a: [\"x\\ny\"]\n", 1, "control character (U+000A)");
     ERR("p.yml", YAML, "a: [x]\nb: [\xC3\x28]\n", 2, "invalid UTF-8 at byte 5");
     ERR("p.yml", YAML, "a: [x, \"...\"]\n", 1, "yields no word");
+    /* a lone CR is a line break to YAML and not to the others: refused in every format */
+    ERR("p.yml", YAML, "a: [x]\rb: [y]\n", 1, "carriage return (CR) at byte 7");
+    ERR("p.lc3", LC3, "+a\nx\ry\n", 2, "carriage return (CR) at byte 2");
     ERR("p.yml", YAML, "a:\n", 0, "");
     ERR("p.yml", YAML, "", 0, "");
     /* nesting beyond the limit is refused, not followed down the stack */
