@@ -593,8 +593,8 @@ int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t
     if (other)
         return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
                              "%s:%llu: this looks like %s, but it is being read as a tally "
-                             "dictionary (one term per line, [group] headers); name its format "
-                             "(--dict-format %s) or give the file that format's extension",
+                             "dictionary (one term per line, [group] headers); read it in format "
+                             "'%s', or give the file that format's extension",
                              name, (unsigned long long)line, other, fmt);
     line = 0;
     /* a UTF-8 BOM at the start of the file is not part of the first line */

@@ -143,6 +143,21 @@ static const char *error_hint(uint64_t line, const char *msg, int window_log)
     return " (raise the limit with --zstd-window-log-max, at most 31)";
 }
 
+/* The engine's message for another tool's dictionary read in tally's format ends "read it in
+ * format 'NAME', or give the file that format's extension" (lib/dict.c keeps it stable); the
+ * option that does so is ours to name. */
+static const char *dict_hint(const char *msg)
+{
+    static char hint[64];
+    const char *p = strstr(msg, "; read it in format '");
+    if (!p)
+        return "";
+    p += strlen("; read it in format '");
+    size_t n = strcspn(p, "'");
+    snprintf(hint, sizeof hint, " (--dict-format %.*s)", (int)(n < 16 ? n : 16), p);
+    return hint;
+}
+
 /* window_log: the zstd window limit the scan had (--zstd-window-log-max; 0 for the default). */
 static void report_errors(const tally_summary *s, int quiet, int tty, int window_log)
 {
@@ -415,7 +430,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         else
             continue;
         if (r) {
-            fprintf(stderr, "tally: %s\n", err.message);
+            fprintf(stderr, "tally: %s%s\n", err.message, dict_hint(err.message));
             goto out;
         }
     }

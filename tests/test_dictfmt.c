@@ -364,8 +364,8 @@ static void test_detection(void **state)
     ERR("p.yml", AUTO, "[a]\nx\n", 1, "must be a mapping");
     /* another format's content in a tally dictionary names the format to ask for */
     ERR("p.txt", AUTO, "%\n1 a\n%\nx\t1\n", 1, "this looks like a LIWC dictionary",
-        "--dict-format liwc");
-    ERR("p.txt", AUTO, "a:\n  - x\n", 1, "YAML", "--dict-format yaml");
+        "read it in format 'liwc'");
+    ERR("p.txt", AUTO, "a:\n  - x\n", 1, "YAML", "read it in format 'yaml'");
 
     tally_dict *d = tally_dict_new(U, 0);
     tally_error err;
