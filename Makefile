@@ -27,7 +27,7 @@ endif
 CC ?= cc
 OPT ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror
-PKGS = libuv libzstd zlib jansson libutf8proc libxxhash
+PKGS = libuv libzstd zlib jansson libutf8proc libxxhash yaml-0.1
 # Recursively expanded on purpose: pkg-config runs when a recipe needs it, after the
 # dependency stamp has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

@@ -42,7 +42,7 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- helpers, built with the Makefile's flags and libraries -------------------------------------
-PKGS="libuv libzstd zlib jansson libutf8proc libxxhash"
+PKGS="libuv libzstd zlib jansson libutf8proc libxxhash yaml-0.1"
 CC=${CC:-cc}
 CFLAGS_B="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla -Werror -O2 -g -D_GNU_SOURCE"
 INC="-Iinclude -Ilib -Iprograms -I$BUILD/gen $(pkg-config --cflags $PKGS)"

@@ -102,6 +102,32 @@ int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err);
 /* Adds the dictionary text in buf (same format as a file). name is used in messages only. */
 int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t len, tally_error *err);
 
+/* Dictionary formats (README "Dictionaries in other formats"). */
+enum tally_dict_format {
+    TALLY_DICT_AUTO = 0,      /* by the name: .dic LIWC, .dicx LIWC-22, .lc3 Lexicoder, .yml and
+                               * .yaml YAML (any case), anything else tally's own format */
+    TALLY_DICT_TALLY = 1,     /* tally's own format, as tally_dict_add_file reads it */
+    TALLY_DICT_LIWC = 2,      /* LIWC 2001-2015 .dic: a '%' legend of categories, then terms */
+    TALLY_DICT_DICX = 3,      /* LIWC-22 .dicx: CSV, a DicTerm column and one per category */
+    TALLY_DICT_LEXICODER = 4, /* Lexicoder .lc3: '+category' headers, one pattern per line */
+    TALLY_DICT_YAML = 5,      /* quanteda's YAML: nested mappings, lists of terms at the leaves */
+};
+
+/* Adds every term of the dictionary file at path, read in format (enum tally_dict_format). Each
+ * category of another format is a group named by its name (nested YAML keys by their path
+ * joined with '.'); a term in several categories belongs to each. The content must look like
+ * the format (a .dic file that holds no LIWC legend is refused saying so). Errors as for
+ * tally_dict_add_file: TALLY_EDICT with err->line and a message "PATH:LINE: reason" (for a
+ * term, ending in the term), TALLY_ENOENT / TALLY_EIO when the file cannot be read, TALLY_EINVAL
+ * for an unknown format; the terms before the error stay added. A LIWC-22 file with numeric
+ * cells (weights) other than 1 adds one warning (tally_dict_warning): weights are ignored. */
+int tally_dict_add_file_format(tally_dict *d, const char *path, int format, tally_error *err);
+
+/* The same for the dictionary text buf[0, len); name gives messages their file name and, with
+ * TALLY_DICT_AUTO, the format by its extension. */
+int tally_dict_add_text_format(tally_dict *d, const char *name, const char *buf, size_t len,
+                               int format, tally_error *err);
+
 /* Adds one ungrouped term, as from -k. */
 int tally_dict_add_term(tally_dict *d, const char *term, tally_error *err);
 

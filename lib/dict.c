@@ -462,6 +462,30 @@ out:
     return rc;
 }
 
+/* ---- hooks for the readers of other formats (dictfmt.c) ---------------------------------- */
+
+const char *tally__dict_trim(const char *s, size_t *n)
+{
+    return trim(s, n);
+}
+
+uint32_t tally__dict_group(tally_dict *d, const char *name, size_t n, const char *file,
+                           uint64_t line)
+{
+    return group_intern(d, name, n, file, line);
+}
+
+int tally__dict_term(tally_dict *d, const char *file, uint64_t line, const char *term, size_t n,
+                     uint32_t group, tally_error *err)
+{
+    return add_term(d, file, line, term, n, group, err);
+}
+
+void tally__dict_warn(tally_dict *d, const char *msg)
+{
+    add_warning(d, "%s", msg);
+}
+
 /* ---- other dictionary formats ------------------------------------------------------------- */
 
 /* One line of a file trimmed of ASCII blanks (enough to recognize another format's markers). */
@@ -510,7 +534,8 @@ static int yaml_item(const sniff_line *l)
  * lines that are errors in tally's format anyway (a lone '%', '---', "key: [a, b]") or that no
  * one would write in it on purpose (a '+name' line, 'key:' followed by '- term', whose '+', ':'
  * and '-' the tokenizer would drop without a word). */
-static const char *foreign_format(const char *name, const char *buf, size_t len, uint64_t *line)
+static const char *foreign_format(const char *name, const char *buf, size_t len, uint64_t *line,
+                                  const char **fmt)
 {
     sniff_line prev = {NULL, 0, 0};
     size_t pos = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -530,26 +555,26 @@ static const char *foreign_format(const char *name, const char *buf, size_t len,
         *line = l.line;
         /* LIWC 2001-2015 .dic: the category legend sits between two lines of a lone '%' */
         if ((l.n == 1 && l.s[0] == '%') || (first && l.s[0] == '%' && has_ext(name, "dic")))
-            return "a LIWC dictionary (a '%' legend line)";
+            return *fmt = "liwc", "a LIWC dictionary (a '%' legend line)";
         /* LIWC-22 .dicx: a CSV table whose header row starts with the DicTerm column */
         if (first && (starts_nocase(l.s, l.n, "DicTerm,") ||
                       (has_ext(name, "dicx") && memchr(l.s, ',', l.n))))
-            return "a LIWC-22 dictionary (CSV rows with a 'DicTerm' column)";
+            return *fmt = "dicx", "a LIWC-22 dictionary (CSV rows with a 'DicTerm' column)";
         /* Lexicoder .lc3: "+category" lines head the terms of each category */
         if (l.n >= 2 && l.s[0] == '+' && !ascii_blank(l.s[1]) && !(l.s[1] >= '0' && l.s[1] <= '9'))
-            return "a Lexicoder dictionary (a '+name' category line)";
+            return *fmt = "lexicoder", "a Lexicoder dictionary (a '+name' category line)";
         /* quanteda's YAML: "key:" lines, each followed by "- term" items, or "key: [a, b]" */
         if (first && l.n == 3 && memcmp(l.s, "---", 3) == 0)
-            return "a YAML dictionary (a '---' document start)";
+            return *fmt = "yaml", "a YAML dictionary (a '---' document start)";
         if (yaml_item(&l) && prev.n >= 2 && prev.s[prev.n - 1] == ':') {
             *line = prev.line;
-            return "a YAML dictionary (a 'key:' line followed by '- term' items)";
+            return *fmt = "yaml", "a YAML dictionary (a 'key:' line followed by '- term' items)";
         }
         if (l.s[l.n - 1] == ']' && l.s[0] != '[' && memmem(l.s, l.n, ": [", 3))
-            return "a YAML dictionary (a 'key: [term, ...]' line)";
+            return *fmt = "yaml", "a YAML dictionary (a 'key: [term, ...]' line)";
         if ((has_ext(name, "yml") || has_ext(name, "yaml")) &&
             (yaml_item(&l) || l.s[l.n - 1] == ':'))
-            return "a YAML dictionary (a 'key:' line or a '- term' item)";
+            return *fmt = "yaml", "a YAML dictionary (a 'key:' line or a '- term' item)";
         prev = l;
         first = 0;
     }
@@ -563,12 +588,14 @@ int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t
     uint32_t group = TALLY_NONE;
     uint64_t line = 0, terms = 0;
     size_t pos = 0;
-    const char *other = foreign_format(name, buf, len, &line);
+    const char *fmt = NULL;
+    const char *other = foreign_format(name, buf, len, &line, &fmt);
     if (other)
         return tally__seterr(err, TALLY_EDICT, line, UINT64_MAX,
-                             "%s:%llu: this looks like %s; tally reads its own dictionary format "
-                             "only (one term per line, [group] headers)",
-                             name, (unsigned long long)line, other);
+                             "%s:%llu: this looks like %s, but it is being read as a tally "
+                             "dictionary (one term per line, [group] headers); read it in format "
+                             "'%s', or give the file that format's extension",
+                             name, (unsigned long long)line, other, fmt);
     line = 0;
     /* a UTF-8 BOM at the start of the file is not part of the first line */
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
@@ -632,19 +659,17 @@ int tally_dict_add_text(tally_dict *d, const char *name, const char *buf, size_t
     return 0;
 }
 
-int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err)
+int tally__dict_slurp(const char *path, tally_buf *b, tally_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return tally__seterr(err, errno == ENOENT ? TALLY_ENOENT : TALLY_EIO, 0, UINT64_MAX,
                              "%s: %s", path, strerror(errno));
-    tally_buf b;
-    tally__buf_init(&b);
     int rc = 0;
     for (;;) {
-        tally__buf_reserve(&b, 65536);
-        size_t got = fread(b.data + b.len, 1, 65536, f);
-        b.len += got;
+        tally__buf_reserve(b, 65536);
+        size_t got = fread(b->data + b->len, 1, 65536, f);
+        b->len += got;
         if (got < 65536) {
             if (ferror(f))
                 rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "%s: %s", path, strerror(errno));
@@ -652,6 +677,14 @@ int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err)
         }
     }
     fclose(f);
+    return rc;
+}
+
+int tally_dict_add_file(tally_dict *d, const char *path, tally_error *err)
+{
+    tally_buf b;
+    tally__buf_init(&b);
+    int rc = tally__dict_slurp(path, &b, err);
     if (rc == 0)
         rc = tally_dict_add_text(d, path, (const char *)b.data, b.len, err);
     tally__buf_cleanup(&b);

@@ -166,6 +166,24 @@ struct tally_dict {
     void *norm;           /* tally_normalizer used while adding terms */
 };
 
+/* What the readers of other dictionary formats (dictfmt.c, dict_yaml.c) build on, so that their
+ * terms and groups become keywords and groups by exactly the rules of tally's own format. */
+
+/* Reads the whole file at path into b (appending). TALLY_ENOENT / TALLY_EIO with "PATH: reason". */
+int tally__dict_slurp(const char *path, tally_buf *b, tally_error *err);
+/* Trims White_Space from both ends of the valid UTF-8 s[0,*n); returns the new start. */
+const char *tally__dict_trim(const char *s, size_t *n);
+/* The id of the group called name[0,n), added when new (file and line say where, for the
+ * warning about names that differ only in case). */
+uint32_t tally__dict_group(tally_dict *d, const char *name, size_t n, const char *file,
+                           uint64_t line);
+/* Adds the trimmed, valid UTF-8 term[0,n) to group (TALLY_NONE: ungrouped) as a line of file
+ * would be; errors name "FILE:LINE". */
+int tally__dict_term(tally_dict *d, const char *file, uint64_t line, const char *term, size_t n,
+                     uint32_t group, tally_error *err);
+/* Adds a warning (a copy of msg, "FILE:LINE: reason"). */
+void tally__dict_warn(tally_dict *d, const char *msg);
+
 /* Writes the XXH3-128 digest of p[0,n) to out as 32 lowercase hex digits of its canonical
  * (big-endian) form, as `xxhsum -H2` prints it, and a NUL. */
 void tally__xxh128_hex(const void *p, size_t n, char out[33]);

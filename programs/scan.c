@@ -32,11 +32,11 @@ enum {
     O_NO_PROGRESS,
     O_BATCH,
     O_FILES_FROM,
-    O_NUL,
     O_SHARD,
     O_STATE,
     O_VERIFY,
     O_REBUILD,
+    O_DICT_FORMAT,
 };
 
 #define MAX_THREADS 1024
@@ -44,7 +44,12 @@ enum {
 static const tally_cli_option options[] = {
     {'d', 'd', "dict", "FILE", "Terms",
      "Dictionary file (repeatable): one term per line, '# comment', '[group]' headers, 'word*' for a "
-     "prefix, phrases of several words."},
+     "prefix, phrases of several words; or a LIWC .dic, LIWC-22 .dicx, Lexicoder .lc3 or quanteda "
+     "YAML file, whose categories are groups."},
+    {O_DICT_FORMAT, 0, "dict-format", "FMT", "Terms",
+     "Read every -d file as FMT: auto (the default: by extension, .dic LIWC, .dicx LIWC-22, .lc3 "
+     "Lexicoder, .yml/.yaml YAML, anything else tally's format), tally, liwc, dicx, lexicoder or "
+     "yaml."},
     {'k', 'k', "keyword", "TERM", "Terms", "A term on the command line (repeatable, ungrouped, in command-line order)."},
     {O_CASE, 0, "case-sensitive", NULL, "Terms", "Compare with case (default: Unicode case folding)."},
     {O_TOKENIZER, 0, "tokenizer", "KIND", "Terms", "unicode (UAX #29 words, the default) or whitespace."},
@@ -158,6 +163,21 @@ static const char *error_hint(uint64_t line, const char *msg, int window_log)
             return "";
     }
     return " (raise the limit with --zstd-window-log-max, at most 31)";
+}
+
+/* The engine's message for another tool's dictionary read in tally's format ends "read it in
+ * format 'NAME', or give the file that format's extension" (lib/dict.c keeps it stable); the
+ * option that does so is ours to name. */
+static const char *dict_hint(const char *msg)
+{
+    static char hint[64];
+    const char *p = strstr(msg, "; read it in format '");
+    if (!p)
+        return "";
+    p += strlen("; read it in format '");
+    size_t n = strcspn(p, "'");
+    snprintf(hint, sizeof hint, " (--dict-format %.*s)", (int)(n < 16 ? n : 16), p);
+    return hint;
 }
 
 /* window_log: the zstd window limit the scan had (--zstd-window-log-max; 0 for the default). */
@@ -364,6 +384,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     char **exclude = calloc(TALLY_OUTFILE_MAX, sizeof *exclude);
     size_t n_inputs = 0, n_fields = 0, n_keep = 0, n_globs = 0, n_dicts = 0, n_terms = 0, n_exclude = 0;
     const char *output = NULL, *per_doc = NULL;
+    int dict_format = TALLY_DICT_AUTO;
     int case_sensitive = 0, quiet = 0, stats = 0, progress = -1, tokenizer = TALLY_TOKENIZER_UNICODE;
     tally_scan_options opt;
     tally_scan_options_init(&opt);
@@ -423,6 +444,18 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'k':
             n_terms++;
             break;
+        case O_DICT_FORMAT: {
+            static const char *const names[] = {"auto", "tally", "liwc", "dicx", "lexicoder", "yaml"};
+            size_t k = 0;
+            while (k < sizeof names / sizeof names[0] && strcmp(v, names[k]) != 0)
+                k++;
+            if (k == sizeof names / sizeof names[0]) {
+                tally_cli_usage_error(cmd, "--dict-format: expected auto, tally, liwc, dicx, lexicoder or yaml, not '%s'", v);
+                goto out;
+            }
+            dict_format = (int)k; /* in the order of enum tally_dict_format */
+            break;
+        }
         case O_FORMAT:
             if (strcmp(v, "auto") == 0)
                 opt.format = TALLY_FORMAT_AUTO;
@@ -590,13 +623,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     for (size_t i = 0; i < n_args; i++) {
         int r;
         if (args[i].id == 'd')
-            r = tally_dict_add_file(dict, args[i].value, &err);
+            r = tally_dict_add_file_format(dict, args[i].value, dict_format, &err);
         else if (args[i].id == 'k')
             r = tally_dict_add_term(dict, args[i].value, &err);
         else
             continue;
         if (r) {
-            fprintf(stderr, "tally: %s\n", err.message);
+            fprintf(stderr, "tally: %s%s\n", err.message, dict_hint(err.message));
             goto out;
         }
     }

@@ -595,7 +595,7 @@ static void test_phrase_gaps(void **state)
 static void test_foreign_formats(void **state)
 {
     (void)state;
-    const char *own = "tally reads its own dictionary format only (one term per line, [group] headers)";
+    const char *own = "it is being read as a tally dictionary (one term per line, [group] headers)";
     /* LIWC 2001-2015 */
     expect_message(U, "policy.dic", "%\n1\tposemo\n2\tnegemo\n%\nhappy*\t1\nsad\t2\n", 1,
                    "this looks like a LIWC dictionary (a '%' legend line)", own, NULL);

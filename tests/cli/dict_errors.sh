@@ -38,13 +38,16 @@ printf 'good, bad AT&T\n' > "$W/ws.txt"
 run_rc 0 "$T" scan -q --tokenizer whitespace -d "$W/ws.dict" -o "$W/s.json" "$W/ws.txt"
 expect_eq "good, bad" "$(get "$W/s.json" 'keywords.good, bad.count')" 1
 
-# other tools' formats: named, and refused before anything is added
-own="tally reads its own dictionary format only (one term per line, [group] headers)"
-bad '%%\n1\tposemo\n%%\nhappy*\t1\n' policy.dic 1 "this looks like a LIWC dictionary (a '%' legend line)" "$own"
-bad 'DicTerm,posemo\nhappy*,X\n' policy.dicx 1 "this looks like a LIWC-22 dictionary" "$own"
-bad '+positive\nhappy*\n' policy.lc3 1 "this looks like a Lexicoder dictionary" "$own"
-bad 'economy:\n  - tax\n  - jobs\n' policy.yml 1 "this looks like a YAML dictionary" "$own"
+# other tools' formats in a file read as tally's own: named, with the option that reads them,
+# and refused before anything is added
+own="it is being read as a tally dictionary (one term per line, [group] headers)"
+bad '%%\n1\tposemo\n%%\nhappy*\t1\n' policy.txt 1 "this looks like a LIWC dictionary (a '%' legend line)" "$own" "--dict-format liwc"
+bad 'DicTerm,posemo\nhappy*,X\n' policy.csv 1 "this looks like a LIWC-22 dictionary" "$own" "--dict-format dicx"
+bad '+positive\nhappy*\n' policy.dict 1 "this looks like a Lexicoder dictionary" "$own" "--dict-format lexicoder"
+bad 'economy:\n  - tax\n  - jobs\n' policy.txt 1 "this looks like a YAML dictionary" "$own" "--dict-format yaml"
 bad '# the name does not matter\neconomy:\n  - tax\n' policy.txt 2 "YAML dictionary"
+# ... and a file whose extension names a format it does not have says so
+bad '[economy]\ntax\n' policy.dic 1 "does not look like a LIWC dictionary"
 
 # a file with no terms is an error of its own, even beside a dictionary that has terms
 printf '# nothing here yet\n\n' > "$W/empty.dict"

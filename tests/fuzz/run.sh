@@ -5,7 +5,7 @@
 #   tests/fuzz/run.sh check [TARGET...]       run each target once over its seed corpus (CI)
 #   tests/fuzz/run.sh build                   only build
 #
-# TARGET is dict, tokenize, jsonl, reader, match, jarray or summary (default: all seven). The engine's sources
+# TARGET is dict, dictfmt, tokenize, jsonl, reader, match, jarray or summary (default: all eight). The engine's sources
 # (lib/*.c, and the generated build/gen/unicode_tables.c) are compiled
 # with -fsanitize=fuzzer-no-link,address,undefined into build-fuzz/obj; each target is linked with
 # -fsanitize=fuzzer,address,undefined into build-fuzz/fuzz_TARGET. New corpus entries go to
@@ -22,8 +22,8 @@ OUT=build-fuzz
 CC=${CC:-clang}
 # make's default CC is cc; the fuzzer runtime needs clang.
 case "$CC" in cc | gcc*) CC=clang ;; esac
-ALL_TARGETS="dict tokenize jsonl reader match jarray summary"
-PKGS="libuv libzstd zlib jansson libutf8proc libxxhash"
+ALL_TARGETS="dict dictfmt tokenize jsonl reader match jarray summary"
+PKGS="libuv libzstd zlib jansson libutf8proc libxxhash yaml-0.1"
 NICE=${NICE-nice -n 10}
 
 mode=${1:-60}
