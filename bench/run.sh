@@ -260,6 +260,39 @@ for n in 10 100 1000; do
 done
 rm -f "$MS/merged.json"
 
+# ---- nightly runs: --state over 10,000 inputs -----------------------------------------------------
+# The news corpus cut into 10,000 files. Side by side, RUNS rounds each: a full scan of the 10,000;
+# a --state rerun with nothing changed (the index only); a --state rerun after 100 new files (1%),
+# each from a copy of the state of the 10,000 (the copy is not timed).
+SD=$D/state-10k
+if [ ! -f "$SD/done" ] || [ "$SD/done" -ot "$NEWS" ]; then
+    say "nightly runs: cutting $NEWS into 10,000 files"
+    rm -rf "$SD" && mkdir -p "$SD/arc" "$SD/new"
+    lines=$(wc -l < "$NEWS")
+    per=$((lines / 10100))
+    [ $per -ge 1 ] || per=1
+    split -l $per -a 6 -d --additional-suffix=.jsonl "$NEWS" "$SD/p"
+    i=0
+    for f in "$SD"/p*.jsonl; do
+        if [ $i -lt 10000 ]; then mv "$f" "$SD/arc/"; elif [ $i -lt 10100 ]; then mv "$f" "$SD/new/"; else rm "$f"; fi
+        i=$((i + 1))
+    done
+    touch "$SD/done"
+fi
+n_new=$(ls "$SD/new" | wc -l)
+rm -rf "$SD/st" "$SD/st0" "$SD/arc1" && mkdir -p "$SD/arc1"
+$TALLY scan -q -d "$D/news100.dict" --state "$SD/st0" -o "$SD/s.json" "$SD/arc"
+r=1
+while [ $r -le "$RUNS" ]; do
+    say "nightly runs: round $r of $RUNS"
+    echo "statebench full $("$BT" -- $TALLY scan -q -d "$D/news100.dict" -o "$SD/s.json" "$SD/arc")" >> "$RES"
+    echo "statebench reuse $("$BT" -- $TALLY scan -q -d "$D/news100.dict" --state "$SD/st0" -o "$SD/s.json" "$SD/arc")" >> "$RES"
+    rm -rf "$SD/st" && cp -r "$SD/st0" "$SD/st"
+    echo "statebench new1pct $("$BT" -- $TALLY scan -q -d "$D/news100.dict" --state "$SD/st" -o "$SD/s.json" "$SD/arc" "$SD/new")" >> "$RES"
+    r=$((r + 1))
+done
+rm -rf "$SD/st" "$SD/arc1"
+
 # ---- the table ----------------------------------------------------------------------------------
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 CORES=$(nproc)
@@ -279,6 +312,20 @@ awk '$1 == "mergerss" { kb[$2] = $4; sec[$2] = $3; st[$2] = $5 }
         if (100 in kb)
             printf "| &nbsp;&nbsp; 100 summaries; time for 10 / 100 / 1,000 | %s | | | %.2f× | — | |\n",
                 mib(kb[100]) " · " sprintf("%.2f / %.2f / %.2f s", sec[10], sec[100], sec[1000]), kb[100] / kb[10]
+    }' "$RES" >> "$O/table.md"
+# the nightly-run rows (results: statebench WHAT SECONDS MAXRSS_KB STATUS), medians
+awk -v nnew="$n_new" '$1 == "statebench" { t[$2, ++n[$2]] = $3; if ($5 != 0) bad[$2] = 1 }
+    function med(w,   i, j, k, a, m) {
+        m = n[w]; for (i = 1; i <= m; i++) a[i] = t[w, i]
+        for (i = 2; i <= m; i++) { k = a[i]; for (j = i - 1; j >= 1 && a[j] > k; j--) a[j + 1] = a[j]; a[j + 1] = k }
+        return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+    }
+    END {
+        if (!n["full"]) exit
+        f = med("full"); u = med("reuse"); w = med("new1pct")
+        printf "| 8. --state rerun, 10,000 unchanged inputs (whole process) | %.3f s | | | %.2f× the full scan (%.3f s) | < 1 s | %s |\n",
+            u, u / f, f, (u < 1 && !bad["reuse"]) ? "**PASS**" : "**MISS**"
+        printf "| &nbsp;&nbsp; --state rerun with %d new inputs (1%%) | %.3f s | | | %.2f× the full scan | — | |\n", nnew, w, w / f
     }' "$RES" >> "$O/table.md"
 cat "$O/table.md"
 echo

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -90,6 +91,28 @@ typedef struct state {
     int rd_fd;
     uint64_t reused, scanned, damaged;
 } state;
+
+/* For the tests: TALLY_STATE_KILL=EVENT:N makes the process kill itself (SIGKILL, as kill -9
+ * would) at the Nth time it reaches EVENT: "part" (half of a part written to the pack), "index"
+ * (the new index written, not yet in place), "add" (adding up the parts). Random kills cannot be
+ * sure to land in those short moments. */
+static void test_kill(const char *event)
+{
+    static int parsed;
+    static char want[16];
+    static long left = -1;
+    if (!parsed) {
+        parsed = 1;
+        const char *v = getenv("TALLY_STATE_KILL");
+        const char *colon = v ? strchr(v, ':') : NULL;
+        if (colon && (size_t)(colon - v) < sizeof want) {
+            memcpy(want, v, (size_t)(colon - v));
+            left = strtol(colon + 1, NULL, 10);
+        }
+    }
+    if (left > 0 && strcmp(event, want) == 0 && --left == 0)
+        kill(getpid(), SIGKILL);
+}
 
 /* "tally: warning: state: the WHAT 'NAME' is damaged (WHY); THEN" */
 static void warn(const state *st, const char *what, const char *name, const char *why, const char *then)
@@ -636,6 +659,13 @@ static int pack_append(state *st, const char *rec, size_t len, uint64_t *off)
         st->my_off = 0;
     }
     size_t done = 0;
+    if (getenv("TALLY_STATE_KILL") && len > 1) {
+        /* the record's first half, then the kill point: a record cut short */
+        size_t half = len / 2;
+        if (write(st->my_fd, rec, half) == (ssize_t)half)
+            done = half;
+        test_kill("part");
+    }
     while (done < len) {
         ssize_t w = write(st->my_fd, rec + done, len - done);
         if (w < 0 && errno == EINTR)
@@ -853,6 +883,8 @@ static int index_store(state *st, const tally_summary *total, known **kept, size
         e = errno ? errno : EIO;
         tally_outfile_abort(&o);
     } else {
+        if (fflush(o.f) == 0)
+            test_kill("index");
         e = tally_outfile_commit(&o);
     }
     free(file);
@@ -1123,6 +1155,7 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
             goto out;
         }
         if (p.sum && !in_total) {
+            test_kill("add");
             tally_summary **into = keep ? &acc : &fresh;
             if (!*into) {
                 *into = p.sum;
