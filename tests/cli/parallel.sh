@@ -1,9 +1,9 @@
 # GNU parallel as the scheduler (README "Scaling out"): the README's command in its local form,
 # shards 1..N of tally scan --shard {}/N run by parallel, then tally merge, equals one scan byte
-# for byte but "run" — with parallel's jobs on this machine and through its --sshlogin
-# syntax for this machine (":", no ssh). A shard that fails makes parallel's exit status
-# nonzero, so the merge after `&&` does not run. Skipped, saying so, when parallel is missing
-# (scripts/ensure-deps.sh installs it).
+# for byte but "run" — with parallel's jobs on this machine and through its --sshlogin syntax
+# for this machine (":", no ssh). A shard that fails makes parallel's exit status nonzero, so
+# the merge after `&&` does not run, and --resume-failed reruns that shard alone. Skipped,
+# saying so, when parallel is missing (scripts/ensure-deps.sh installs it).
 . tests/cli/lib.inc
 
 if ! command -v parallel > /dev/null 2>&1; then
@@ -47,13 +47,26 @@ for how in "-j 2" "--sshlogin 2/:"; do
     done
 done
 
-# a shard that fails (its part's path is a folder: tally scan exits 2) fails parallel's run
+# a shard that fails (its part's path is a folder: tally scan exits 2) fails parallel's run, and
+# the merge after && does not run; --resume-failed with the same job log then runs that shard
+# alone
 rm -rf parts merged.json
 mkdir -p parts/part-2.json
-parallel --will-cite -j 2 "$T" scan -q -d dict --shard {}/3 -o parts/part-{}.json archive \
-    ::: 1 2 3 2> err && "$T" merge -q -o merged.json parts/part-1.json parts/part-2.json parts/part-3.json
+# shellcheck disable=SC2120 # run_rc passes it --resume-failed
+shards() {
+    parallel --will-cite -j 2 --joblog jobs.log "$@" \
+        "$T" scan -q -d dict --shard {}/3 -o parts/part-{}.json archive ::: 1 2 3 &&
+        "$T" merge -q -o merged.json parts/part-1.json parts/part-2.json parts/part-3.json
+}
+shards 2> err
 rc=$?
 [ $rc = 1 ] || fail "parallel with one failed shard: exit status $rc, expected 1 (one job failed)"
 expect_grep "is a folder" err
 [ ! -e merged.json ] || fail "the merge ran although a shard failed"
 [ -f parts/part-1.json ] && [ -f parts/part-3.json ] || fail "the other shards did not finish"
+rmdir parts/part-2.json
+touch -d 2001-01-01 parts/part-1.json parts/part-3.json
+run_rc 0 shards --resume-failed
+[ -z "$(find parts/part-1.json parts/part-3.json -newermt 2002-01-01)" ] ||
+    fail "--resume-failed ran the shards that had succeeded again"
+strip merged.json | cmp -s - whole || fail "after --resume-failed, the merged parts differ from the single scan"
