@@ -5,6 +5,7 @@
 #   make demo       scan the sample archive in corpus/ and print the summary
 #   make check-asan the test suite under AddressSanitizer + UBSan (build-asan/)
 #   make check-tsan the test suite under ThreadSanitizer (build-tsan/)
+#   make check-slurm contrib/slurm on a one-node Slurm cluster started for the test (root)
 #   make bench      benchmarks (see bench/)
 #   make man        regenerate man/tally.1 from the option tables
 #   make install    PREFIX=/usr/local (MANDIR=PREFIX/share/man), DESTDIR for staging
@@ -117,6 +118,11 @@ check-asan:
 
 check-tsan:
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread test
+
+.PHONY: check-slurm
+# a stuck cluster fails the check: every wait in it has a deadline, and this one covers it all
+check-slurm: all $(TOOLS)
+	$(Q)timeout -k 20 600 sh tests/slurm/check.sh $(BUILD)
 
 bench: all $(TOOLS)
 	$(Q)sh bench/run.sh $(BUILD)

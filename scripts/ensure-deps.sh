@@ -4,7 +4,7 @@
 # Debian 12 machine `make demo` and `make test` work with nothing but gcc and make installed.
 set -eu
 
-PKGS="pkg-config valgrind tmux libuv1-dev libzstd-dev zlib1g-dev libjansson-dev libutf8proc-dev libxxhash-dev libyaml-dev libcmocka-dev unicode-data zstd gzip xxhash python3 python3-jsonschema"
+PKGS="pkg-config valgrind tmux libuv1-dev libzstd-dev zlib1g-dev libjansson-dev libutf8proc-dev libxxhash-dev libyaml-dev libcmocka-dev unicode-data zstd gzip xxhash python3 python3-jsonschema parallel"
 
 missing=""
 for p in $PKGS; do

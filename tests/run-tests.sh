@@ -36,6 +36,8 @@ for t in tests/cli/*.sh; do
     if out=$(sh "$t" 2>&1); then
         passed=$((passed + 1))
         echo "cli: PASS $(basename "$t")"
+        # a part a test could not run says so
+        printf '%s\n' "$out" | sed -n "s|^SKIP: |cli: SKIP $(basename "$t"): |p"
     else
         failed=$((failed + 1))
         failed_names="$failed_names $(basename "$t")"
