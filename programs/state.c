@@ -524,7 +524,8 @@ static void packs_scan(state *st)
         if (nums[i] > st->index_packs || !st->total)
             pack_scan(st, nums[i]);
     free(nums);
-    qsort(st->k, st->n_k, sizeof *st->k, cmp_known);
+    if (st->n_k > 1)
+        qsort(st->k, st->n_k, sizeof *st->k, cmp_known);
 }
 
 /* ---- parts --------------------------------------------------------------------------------- */
@@ -838,7 +839,8 @@ static int cmp_hexp(const void *a, const void *b)
 /* Writes the index: the kept parts (kept[0,n), their hex set) and their total. */
 static int index_store(state *st, const tally_summary *total, known **kept, size_t n)
 {
-    qsort(kept, n, sizeof *kept, cmp_hexp);
+    if (n > 1)
+        qsort(kept, n, sizeof *kept, cmp_hexp);
     size_t sum_len, list_len = 0, rec_len = 0;
     char *sum = summary_text(total, &sum_len), *list = NULL;
     FILE *m = open_memstream(&list, &list_len);
