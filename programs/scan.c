@@ -167,8 +167,10 @@ static void report_errors(const tally_summary *s, int quiet, int tty, int window
         const char *in, *msg;
         uint64_t line;
         tally_summary_warning(s, i, &in, &line, &msg);
-        fprintf(stderr, "tally: warning: %s: %s%s\n", in, msg,
-                strstr(msg, "binary") ? " (--binary reads it)" : "");
+        if (line)
+            fprintf(stderr, "tally: warning: %s:%llu: %s\n", in, (unsigned long long)line, msg);
+        else
+            fprintf(stderr, "tally: warning: %s: %s%s\n", in, msg, strstr(msg, "binary") ? " (--binary reads it)" : "");
     }
     if (nw > 10)
         fprintf(stderr, "tally: ... and %zu more warnings (listed in the summary)\n", nw - 10);
