@@ -103,20 +103,36 @@ typedef struct cell {
     uint64_t count, documents;
 } cell;
 
+/* A bucket's counts held densely: one per keyword and group. */
+typedef struct dcell {
+    uint64_t count, documents;
+} dcell;
+
+/* Dictionaries of up to this many keywords and groups count densely, a row of cells per bucket
+ * (an add is an index, not a hash probe: the per-document work of a scan), while the table
+ * holds at most DENSE_MAX_CELLS of them; past that it turns sparse, so that memory follows
+ * the nonzero cells. */
+#define DENSE_MAX_WIDTH 512
+#define DENSE_MAX_CELLS ((size_t)1 << 22)
+
 typedef struct table {
     tally_buf keys;
     row *rows;
     size_t n_rows, cap_rows;
     uint32_t *slots;        /* row index + 1; 0 empty */
     size_t n_slots;         /* a power of two */
-    cell *cells;
+    size_t width;           /* dense: cells per row; 0: sparse */
+    dcell *dense;           /* dense: rows × width */
+    size_t cap_dense;       /* rows dense has room for */
+    cell *cells;            /* sparse */
     size_t n_cells, cap_cells; /* cap_cells: a power of two */
 } table;
 
-static void table_init(table *t)
+static void table_init(table *t, size_t width)
 {
     memset(t, 0, sizeof *t);
     tally__buf_init(&t->keys);
+    t->width = width <= DENSE_MAX_WIDTH ? width : 0;
 }
 
 static void table_cleanup(table *t)
@@ -125,6 +141,7 @@ static void table_cleanup(table *t)
     free(t->rows);
     free(t->slots);
     free(t->cells);
+    free(t->dense);
     memset(t, 0, sizeof *t);
 }
 
@@ -141,6 +158,51 @@ static void slots_grow(table *t)
     free(t->slots);
     t->slots = s;
     t->n_slots = n;
+}
+
+static void cell_add(table *t, size_t r, uint32_t id, uint64_t count, uint64_t documents);
+
+/* Moves the dense cells into the sparse table. */
+static void table_sparsify(table *t)
+{
+    size_t w = t->width;
+    dcell *d = t->dense;
+    t->width = 0;
+    t->dense = NULL;
+    for (size_t r = 0; r < t->n_rows; r++)
+        for (size_t id = 0; id < w; id++)
+            if (d[r * w + id].count)
+                cell_add(t, r, (uint32_t)id, d[r * w + id].count, d[r * w + id].documents);
+    free(d);
+    t->cap_dense = 0;
+}
+
+/* The next nonzero cell from *pos on (start at 0): returns 0 at the end. */
+static int cell_next(const table *t, size_t *pos, size_t *r, uint32_t *id, uint64_t *count, uint64_t *documents)
+{
+    if (t->width) {
+        size_t end = t->n_rows * t->width;
+        while (*pos < end && !t->dense[*pos].count)
+            (*pos)++;
+        if (*pos == end)
+            return 0;
+        *r = *pos / t->width;
+        *id = (uint32_t)(*pos % t->width);
+        *count = t->dense[*pos].count;
+        *documents = t->dense[*pos].documents;
+    } else {
+        while (*pos < t->cap_cells && !t->cells[*pos].key)
+            (*pos)++;
+        if (*pos == t->cap_cells)
+            return 0;
+        const cell *c = &t->cells[*pos];
+        *r = (size_t)(c->key >> 32) - 1;
+        *id = (uint32_t)c->key;
+        *count = c->count;
+        *documents = c->documents;
+    }
+    (*pos)++;
+    return 1;
 }
 
 /* The bucket of key k[0,n) with hash h, added when new. */
@@ -161,6 +223,14 @@ static size_t table_row(table *t, const uint8_t *k, size_t n, uint64_t h)
     if (t->n_rows == t->cap_rows) {
         t->cap_rows = t->cap_rows ? 2 * t->cap_rows : 64;
         t->rows = tally_xrealloc(t->rows, t->cap_rows * sizeof *t->rows);
+    }
+    if (t->width && (t->n_rows + 1) * t->width > DENSE_MAX_CELLS)
+        table_sparsify(t);
+    if (t->width && t->n_rows == t->cap_dense) {
+        size_t cap = t->cap_dense ? 2 * t->cap_dense : 16;
+        t->dense = tally_xrealloc(t->dense, cap * t->width * sizeof *t->dense);
+        memset(t->dense + t->cap_dense * t->width, 0, (cap - t->cap_dense) * t->width * sizeof *t->dense);
+        t->cap_dense = cap;
     }
     row *r = &t->rows[t->n_rows];
     r->off = t->keys.len;
@@ -191,6 +261,12 @@ static void cells_grow(table *t)
 
 static void cell_add(table *t, size_t r, uint32_t id, uint64_t count, uint64_t documents)
 {
+    if (t->width) {
+        dcell *d = &t->dense[r * t->width + id];
+        d->count += count;
+        d->documents += documents;
+        return;
+    }
     if (2 * (t->n_cells + 1) > t->cap_cells)
         cells_grow(t);
     uint64_t key = ((uint64_t)(r + 1) << 32) | id;
@@ -221,6 +297,7 @@ typedef struct byacc {
     const char **keep;          /* the kept paths the scanner gives this accumulator */
     size_t n_keep;
     uint32_t n_kws;
+    size_t width;               /* keywords and groups: the cells of a bucket */
     size_t max;
     int epoch, offset, has_date;
     table t;                    /* the scan's buckets so far (loop thread) */
@@ -310,7 +387,7 @@ static void *w_new(void *acc, tally_matcher *m)
     (void)m;
     byworker *w = tally_xcalloc(1, sizeof *w);
     w->a = acc;
-    table_init(&w->t);
+    table_init(&w->t, w->a->width);
     tally__buf_init(&w->key);
     tally__buf_init(&w->val);
     tally__buf_init(&w->input_key);
@@ -343,6 +420,17 @@ static uint32_t hex4(const uint8_t *p)
  * are resolved, a lone surrogate and ill-formed UTF-8 become U+FFFD. */
 static void decode_string(const uint8_t *p, size_t n, tally_buf *out)
 {
+    if (n <= 64) {
+        /* most values are short ASCII without escapes: one copy */
+        uint8_t any = 0;
+        for (size_t i = 1; i + 1 < n; i++)
+            any |= (uint8_t)((p[i] & 0x80) | (p[i] == '\\'));
+        if (!any) {
+            out->len = 0;
+            tally__buf_append(out, p + 1, n - 2);
+            return;
+        }
+    }
     static const uint8_t fffd[3] = {0xEF, 0xBF, 0xBD};
     out->len = 0;
     size_t i = 1, end = n - 1;
@@ -495,6 +583,20 @@ static void doc_end(void *p, const tally_doc_ctx *c)
     const uint32_t *ids;
     size_t n;
     tally__matcher_doc_keywords(c->m, &ids, &n);
+    if (w->t.width) {
+        dcell *d = &w->t.dense[r * w->t.width];
+        for (size_t i = 0; i < n; i++) {
+            d[ids[i]].count += tally__matcher_doc_keyword_count(c->m, ids[i]);
+            d[ids[i]].documents++;
+        }
+        d += a->n_kws;
+        tally__matcher_doc_groups(c->m, &ids, &n);
+        for (size_t i = 0; i < n; i++) {
+            d[ids[i]].count += tally__matcher_doc_group_count(c->m, ids[i]);
+            d[ids[i]].documents++;
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         cell_add(&w->t, r, ids[i], tally__matcher_doc_keyword_count(c->m, ids[i]), 1);
     tally__matcher_doc_groups(c->m, &ids, &n);
@@ -543,7 +645,7 @@ static void *take(void *p, const tally_batch_ctx *b)
     (void)b;
     bypart *part = tally_xcalloc(1, sizeof *part);
     part->t = w->t;
-    table_init(&w->t);
+    table_init(&w->t, w->a->width);
     if (w->n_und) {
         part->und = tally_xmalloc(w->n_und * sizeof *part->und);
         memcpy(part->und, w->und, w->n_und * sizeof *part->und);
@@ -605,10 +707,23 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
             goto out;
         }
     }
-    for (size_t i = 0; i < part->t.cap_cells; i++) {
-        const cell *c = &part->t.cells[i];
-        if (c->key)
-            cell_add(&a->t, map[(c->key >> 32) - 1], (uint32_t)c->key, c->count, c->documents);
+    if (part->t.width && a->t.width) {
+        /* row by row: the loop thread's share of the work stays a few adds per cell */
+        size_t wd = a->t.width;
+        for (size_t r = 0; r < part->t.n_rows; r++) {
+            const dcell *from = &part->t.dense[r * wd];
+            dcell *to = &a->t.dense[map[r] * wd];
+            for (size_t id = 0; id < wd; id++) {
+                to[id].count += from[id].count;
+                to[id].documents += from[id].documents;
+            }
+        }
+    } else {
+        size_t pos = 0, r;
+        uint32_t id;
+        uint64_t count, docs;
+        while (cell_next(&part->t, &pos, &r, &id, &count, &docs))
+            cell_add(&a->t, map[r], id, count, docs);
     }
     if (part->n_und) {
         char *name = tally__utf8_sanitize(part->input);
@@ -679,19 +794,19 @@ static int finish(void *acc, tally_summary *sum, tally_error *err)
         br->tokens = r->tokens;
         tally__brow_decode(br, a->n_comps);
     }
-    for (size_t i = 0; i < t->cap_cells; i++)
-        if (t->cells[i].key)
-            bk->rows[at[(t->cells[i].key >> 32) - 1]].n_cells++;
+    size_t pos = 0, cr;
+    uint32_t cid;
+    uint64_t ccount, cdocs;
+    while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs))
+        bk->rows[at[cr]].n_cells++;
     for (size_t i = 0; i < bk->n_rows; i++) {
         bk->rows[i].cells = tally_xmalloc((bk->rows[i].n_cells ? bk->rows[i].n_cells : 1) * sizeof(tally_bcell));
         bk->rows[i].n_cells = 0;
     }
-    for (size_t i = 0; i < t->cap_cells; i++) {
-        const cell *c = &t->cells[i];
-        if (!c->key)
-            continue;
-        tally_brow *br = &bk->rows[at[(c->key >> 32) - 1]];
-        br->cells[br->n_cells++] = (tally_bcell){(uint32_t)c->key, c->count, c->documents};
+    pos = 0;
+    while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs)) {
+        tally_brow *br = &bk->rows[at[cr]];
+        br->cells[br->n_cells++] = (tally_bcell){cid, ccount, cdocs};
     }
     for (size_t i = 0; i < bk->n_rows; i++) {
         tally_brow *br = &bk->rows[i];
@@ -767,7 +882,8 @@ int tally__by_acc_new(const tally_acc_env *env, tally_acc *out, tally_error *err
     a->max = opt->max_buckets ? opt->max_buckets : TALLY_DEFAULT_MAX_BUCKETS;
     a->epoch = opt->by_epoch;
     a->offset = opt->by_utc_offset;
-    table_init(&a->t);
+    a->width = a->n_kws + tally_dict_group_count(env->d);
+    table_init(&a->t, a->width);
     for (size_t i = 0; i < opt->n_by; i++) {
         comp *c = &a->comps[i];
         parse_spec(opt->by[i], c, err);

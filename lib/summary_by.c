@@ -154,26 +154,101 @@ void tally__buckets_corpus(const tally_summary *s, void *corpus_json)
         json_object_set_new(corpus_json, "undated", json_integer((json_int_t)s->buckets->undated));
 }
 
-static json_t *key_json(const tally_brow *r, size_t n_by)
+/* The rows are written by hand rather than through jansson values: a summary with thousands of
+ * buckets holds millions of cells, and building a value per cell costs more than the scan's
+ * own work on them. Numbers come out as jansson writes them elsewhere in the summary. */
+
+static void put_u64(tally_buf *o, uint64_t v)
 {
-    json_t *k = json_array();
-    tally_buf v;
-    tally__buf_init(&v);
-    for (size_t j = 0; j < n_by; j++) {
-        int got = tally__by_key_get(r->key, r->key_len, j, &v);
-        json_array_append_new(k, got == 0 ? json_stringn(v.data ? (const char *)v.data : "", v.len) : json_null());
-    }
-    tally__buf_cleanup(&v);
-    return k;
+    char b[24];
+    size_t i = sizeof b;
+    do
+        b[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    tally__buf_append(o, b + i, sizeof b - i);
 }
 
-static json_t *count_json(uint64_t count, uint64_t docs, uint64_t tokens)
+/* jansson's form of a real with JSON_REAL_PRECISION(10): %.10g, ".0" when it would read back
+ * as an integer, no '+' or leading zeros in the exponent */
+static void put_real(tally_buf *o, double v)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer((json_int_t)count));
-    json_object_set_new(o, "documents", json_integer((json_int_t)docs));
-    json_object_set_new(o, "per_10k", json_real(tokens ? (double)count * 10000.0 / (double)tokens : 0.0));
-    return o;
+    char b[48];
+    int n = snprintf(b, sizeof b - 2, "%.10g", v);
+    if (!strchr(b, '.') && !strchr(b, 'e')) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    char *e = strchr(b, 'e');
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(b + n - end) + 1);
+            n -= (int)(end - start);
+        }
+    }
+    tally__buf_append(o, b, (size_t)n);
+}
+
+/* A JSON string of valid UTF-8 bytes (the keys are; names come from the dictionary), escaped
+ * as jansson escapes: \" \\ \b \f \n \r \t, other controls \u00XX, '/' as it is. */
+static void put_string(tally_buf *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    tally__buf_append(o, "\"", 1);
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && (unsigned char)s[j] >= 0x20 && s[j] != '"' && s[j] != '\\')
+            j++;
+        tally__buf_append(o, s + i, j - i);
+        if (j == n)
+            break;
+        unsigned char c = (unsigned char)s[j];
+        char e[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': case '\\': break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+            el = 6;
+        }
+        tally__buf_append(o, e, el);
+        i = j + 1;
+    }
+    tally__buf_append(o, "\"", 1);
+}
+
+static void put_cells(tally_buf *o, const tally_summary *s, const tally_brow *r, int groups)
+{
+    int first = 1;
+    tally__buf_append(o, groups ? ",\"groups\":{" : ",\"keywords\":{", groups ? 11 : 13);
+    for (size_t c = 0; c < r->n_cells; c++) {
+        const tally_bcell *x = &r->cells[c];
+        if (x->count == 0 || (x->id >= s->n_kws) != groups)
+            continue;
+        const char *name = groups ? s->group_names[x->id - s->n_kws] : s->kw_names[x->id];
+        if (!first)
+            tally__buf_append(o, ",", 1);
+        first = 0;
+        put_string(o, name, strlen(name));
+        tally__buf_append(o, ":{\"count\":", 10);
+        put_u64(o, x->count);
+        tally__buf_append(o, ",\"documents\":", 13);
+        put_u64(o, x->documents);
+        tally__buf_append(o, ",\"per_10k\":", 11);
+        put_real(o, r->tokens ? (double)x->count * 10000.0 / (double)r->tokens : 0.0);
+        tally__buf_append(o, "}", 1);
+    }
+    tally__buf_append(o, "}", 1);
 }
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY)
@@ -190,28 +265,30 @@ int tally__buckets_write(const tally_summary *s, FILE *f)
     bad |= json_dumpf(by, f, DUMP_FLAGS) != 0;
     json_decref(by);
     bad |= fputs(", \"rows\": [", f) == EOF;
+    tally_buf o;
+    tally__buf_init(&o);
     for (size_t i = 0; i < b->n_rows && !bad; i++) {
         const tally_brow *r = &b->rows[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "key", key_json(r, b->n_by));
-        json_object_set_new(o, "documents", json_integer((json_int_t)r->documents));
-        json_object_set_new(o, "tokens", json_integer((json_int_t)r->tokens));
-        json_t *kw = json_object(), *gr = json_object();
-        for (size_t c = 0; c < r->n_cells; c++) {
-            const tally_bcell *x = &r->cells[c];
-            if (x->count == 0)
-                continue;
-            if (x->id < s->n_kws)
-                json_object_set_new(kw, s->kw_names[x->id], count_json(x->count, x->documents, r->tokens));
+        o.len = 0;
+        tally__buf_append(&o, i ? ",\n    {\"key\":[" : "\n    {\"key\":[", i ? 14 : 13);
+        for (size_t j = 0; j < b->n_by; j++) {
+            if (j)
+                tally__buf_append(&o, ",", 1);
+            if (r->comp[j])
+                put_string(&o, r->comp[j], r->comp_len[j]);
             else
-                json_object_set_new(gr, s->group_names[x->id - s->n_kws], count_json(x->count, x->documents, r->tokens));
+                tally__buf_append(&o, "null", 4);
         }
-        json_object_set_new(o, "keywords", kw);
-        json_object_set_new(o, "groups", gr);
-        bad |= fputs(i ? ",\n    " : "\n    ", f) == EOF;
-        bad |= json_dumpf(o, f, DUMP_FLAGS) != 0;
-        json_decref(o);
+        tally__buf_append(&o, "],\"documents\":", 14);
+        put_u64(&o, r->documents);
+        tally__buf_append(&o, ",\"tokens\":", 10);
+        put_u64(&o, r->tokens);
+        put_cells(&o, s, r, 0);
+        put_cells(&o, s, r, 1);
+        tally__buf_append(&o, "}", 1);
+        bad |= fwrite(o.data, 1, o.len, f) != o.len;
     }
+    tally__buf_cleanup(&o);
     bad |= fputs(b->n_rows ? "\n  ]}" : "]}", f) == EOF;
     return bad ? -1 : 0;
 }
