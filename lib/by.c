@@ -330,11 +330,11 @@ static int parse_spec(const char *spec, comp *c, tally_error *err)
     memset(c, 0, sizeof *c);
     c->path = spec;
     if (!spec[0])
-        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "--by: an empty specification");
+        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "a bucket specification is empty");
     if (spec[0] == '@') {
         if (strcmp(spec, "@input") != 0)
             return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                                 "--by '%s': the only name starting with @ is @input (the input's name)", spec);
+                                 "bucket specification '%s': the only name starting with @ is @input (the input's name)", spec);
         c->kind = C_INPUT;
         return 0;
     }
@@ -349,23 +349,23 @@ static int parse_spec(const char *spec, comp *c, tally_error *err)
     for (int i = 0; i < 4; i++)
         if (strcmp(u, units[i]) == 0) {
             if (colon == spec)
-                return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "--by '%s': no field before ':%s'", spec, u);
+                return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "bucket specification '%s': no field before ':%s'", spec, u);
             if (strncmp(spec, "@input:", 7) == 0)
-                return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "--by '%s': @input is not a date", spec);
+                return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "bucket specification '%s': @input is not a date", spec);
             c->kind = C_DATE;
             c->date.unit = i == 0 ? TALLY_DATE_DAY : i == 1 ? TALLY_DATE_WEEK : i == 2 ? TALLY_DATE_MONTH : TALLY_DATE_YEAR;
             return 0;
         }
     return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                         "--by '%s': '%s' is not a date unit (day, week, month or year)", spec, u);
+                         "bucket specification '%s': '%s' is not a date unit (day, week, month or year)", spec, u);
 }
 
 int tally__by_check(const tally_scan_options *opt, tally_error *err)
 {
     if (opt->by_epoch < TALLY_EPOCH_AUTO || opt->by_epoch > TALLY_EPOCH_MILLISECONDS)
-        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "--epoch: not s or ms");
+        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the epoch unit is neither seconds nor milliseconds");
     if (opt->by_utc_offset < -1439 || opt->by_utc_offset > 1439)
-        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "--utc-offset: more than 23:59 from UTC");
+        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the UTC offset is more than 23:59");
     for (size_t i = 0; i < opt->n_by; i++) {
         comp c;
         if (parse_spec(opt->by[i], &c, err) != 0)

@@ -61,10 +61,10 @@ int tally__buckets_check_add(const tally_summary *a, const tally_summary *b, tal
         return 0;
     if (!x[0] || !y[0])
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                             "one summary has counts per bucket (%s) and the other has none: scan both with the same --by",
+                             "one summary has counts per bucket (%s) and the other has none: scan both with the same bucketing",
                              x[0] ? x : y);
     return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                         "the summaries are bucketed differently: '%s' and '%s' (--by, --epoch, --utc-offset)", x, y);
+                         "the summaries are bucketed differently: '%s' and '%s'", x, y);
 }
 
 /* Adds the sorted cells of y into x (x's array is replaced). */
@@ -419,7 +419,7 @@ static int read_rows(json_t *jb, tally_summary *s, tally_buckets *b, tally_error
         json_t *k = json_object_get(o, "key"), *kw = json_object_get(o, "keywords"), *gr = json_object_get(o, "groups");
         if (!json_is_object(o) || !json_is_array(k) || json_array_size(k) != b->n_by || !json_is_object(kw) ||
             !json_is_object(gr)) {
-            rc = bad(err, "buckets.rows[%zu] is not an object with a key of one value per --by, keywords and groups", i);
+            rc = bad(err, "buckets.rows[%zu] is not an object with a key of one value per key component, keywords and groups", i);
             goto out;
         }
         key.len = 0;

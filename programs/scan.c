@@ -518,7 +518,11 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
          * anything: a usage error, with the option to look at */
         if (r == TALLY_EINVAL) {
             fprintf(stderr, "tally: %s (%s)\n", err.message,
-                    strstr(err.message, "glob") ? "-g, --glob" : strstr(err.message, "kept field") ? "--keep-field" : "see tally scan --help");
+                    strstr(err.message, "glob") ? "-g, --glob" : strstr(err.message, "kept field") ? "--keep-field"
+                    : strstr(err.message, "bucket specification") ? "--by"
+                    : strstr(err.message, "epoch unit")           ? "--epoch"
+                    : strstr(err.message, "UTC offset")           ? "--utc-offset"
+                                                                  : "see tally scan --help");
             fprintf(stderr, "Try 'tally scan --help'.\n");
             rc = TALLY_EXIT_USAGE;
         } else if (r == TALLY_ELIMIT && strstr(err.message, "bucket keys")) {
