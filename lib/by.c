@@ -681,7 +681,8 @@ static int cmp_undated(const void *x, const void *y)
 /* Keeps the TALLY_MAX_UNDATED_LISTED smallest, as the summary orders its warnings. */
 static void trim_undated(byacc *a)
 {
-    qsort(a->und, a->n_und, sizeof *a->und, cmp_undated);
+    if (a->n_und > 1)
+        qsort(a->und, a->n_und, sizeof *a->und, cmp_undated);
     if (a->n_und > TALLY_MAX_UNDATED_LISTED) {
         undated_free(a->und + TALLY_MAX_UNDATED_LISTED, a->n_und - TALLY_MAX_UNDATED_LISTED);
         a->n_und = TALLY_MAX_UNDATED_LISTED;
