@@ -125,6 +125,44 @@ dict news100 "$NEWS" 75 20 5
 RES=$O/results.txt
 : > "$RES"
 
+# ---- counts per bucket: --by date:month --by source against the plain scan ---------------------
+# The same JSON Lines corpus (its documents have a date and a source), -j2, uncompressed (so the
+# scan, not decompression, is measured), alternating in the same rounds; medians. Target (issue
+# 12): at least 90% of the plain scan's throughput. BENCH_ONLY=by runs this block alone (after
+# the data exist).
+by_bench() {
+    r=1
+    while [ $r -le "$RUNS" ]; do
+        for v in plain by; do
+            [ $(( r % 2 )) = 0 ] && v=$([ $v = plain ] && echo by || echo plain)
+            extra=""
+            [ $v = by ] && extra="--by date:month --by source"
+            # shellcheck disable=SC2086
+            m=$("$BT" -o "$O/out.by.$v.json" -- $TALLY scan -q -j2 -d "$D/news100.dict" $extra "$NEWS")
+            echo "byspeed $v $m" >> "$RES"
+        done
+        r=$((r + 1))
+    done
+    awk '$1 == "byspeed" { t[$2, ++n[$2]] = $3; if ($5 != 0) bad = 1 }
+        function med(v,   i, j, x, k) {
+            k = n[v]; for (i = 1; i <= k; i++) a[i] = t[v, i]
+            for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+            return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+        END {
+            if (!n["plain"] || !n["by"]) exit
+            p = med("plain"); b = med("by"); x = p / b
+            printf "| 12. news JSON Lines, -j2, `--by date:month --by source` vs plain | %.3f s | plain: %.3f s | | %.0f%% of its throughput | ≥ 90%% | %s |\n",
+                b, p, 100 * x, (x >= 0.9 && !bad) ? "**PASS**" : "**MISS**"
+        }' "$RES" >> "$O/by-table.md"
+}
+if [ "${BENCH_ONLY:-}" = by ]; then
+    : > "$RES"
+    : > "$O/by-table.md"
+    by_bench
+    cat "$O/by-table.md"
+    exit 0
+fi
+
 # ---- micro benchmarks -------------------------------------------------------------------------
 say "micro benchmarks"
 "$O/micro" -r "$RUNS" -e "$EN" -m "$ML" -j "$NEWS" -z "$NEWS.zst" -z "$NEWS.gz" \
@@ -293,6 +331,10 @@ while [ $r -le "$RUNS" ]; do
 done
 rm -rf "$SD/st" "$SD/arc1"
 
+# ---- counts per bucket (by_bench, above) ---------------------------------------------------------
+: > "$O/by-table.md"
+by_bench
+
 # ---- the table ----------------------------------------------------------------------------------
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 CORES=$(nproc)
@@ -327,6 +369,7 @@ awk -v nnew="$n_new" '$1 == "statebench" { t[$2, ++n[$2]] = $3; if ($5 != 0) bad
             u, u / f, f, (u < 1 && !bad["reuse"]) ? "**PASS**" : "**MISS**"
         printf "| &nbsp;&nbsp; --state rerun with %d new inputs (1%%) | %.3f s | | | %.2f× the full scan | — | |\n", nnew, w, w / f
     }' "$RES" >> "$O/table.md"
+cat "$O/by-table.md" >> "$O/table.md"
 cat "$O/table.md"
 echo
 echo "$MACHINE"

@@ -207,7 +207,22 @@ typedef struct tally_scan_options {
                        * with the run's options (for its fingerprint): read nothing */
     int keep_unchecked; /* kept fields are not refused when no input is JSON (a program scanning
                          * inputs one at a time checks the whole list with setup_only) */
+    /* counts per bucket (README "Counts per date and per field"): each document goes into the
+     * bucket of its key, one component per specification: "PATH" (a dotted JSON path: a string
+     * as is, a number as written, anything else null), "PATH:day|week|month|year" (the value as
+     * a date) or "@input" (the input's name); NULL for none */
+    const char *const *by;
+    size_t n_by;
+    int by_epoch;                 /* JSON numbers as dates: enum tally_epoch */
+    int by_utc_offset;            /* minutes east of UTC that times are bucketed in, -1439..1439 */
+    size_t max_buckets;           /* distinct keys allowed; 0 means 100,000; more: TALLY_ELIMIT */
 } tally_scan_options;
+
+enum tally_epoch {
+    TALLY_EPOCH_AUTO = 0,         /* seconds; milliseconds when the absolute value is >= 10^11 */
+    TALLY_EPOCH_SECONDS = 1,
+    TALLY_EPOCH_MILLISECONDS = 2,
+};
 
 /* One input as a scan lists it, after folder walks (tally_inputs_expand). */
 typedef struct tally_input_entry {
@@ -244,9 +259,10 @@ typedef struct tally_summary tally_summary;
  * byte-wise, hidden entries skipped) with the compiled dictionary and returns a new summary in
  * *out. Problems with single inputs or documents do not fail the scan: they are recorded in the
  * summary (see tally_summary_status). Returns TALLY_EINTR when opt->stop was raised, TALLY_EIO when
- * the per-document output cannot be written, TALLY_EINVAL before reading anything when a glob is
- * malformed or kept fields are given and no input can be JSON (every one is text or lines); *out
- * is then NULL. */
+ * the per-document output cannot be written, TALLY_EINVAL before reading anything when a glob or
+ * a --by specification is malformed or kept fields are given and no input can be JSON (every one
+ * is text or lines), TALLY_ELIMIT when the documents have more distinct bucket keys than
+ * opt->max_buckets (the message says so; nothing is returned); *out is then NULL. */
 int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inputs,
                    const tally_scan_options *opt, tally_summary **out, tally_error *err);
 
@@ -358,6 +374,24 @@ void tally_summary_warning(const tally_summary *s, size_t i, const char **input,
 const char *tally_summary_fingerprint(const tally_summary *s);
 const char *tally_summary_settings(const tally_summary *s);
 const char *tally_summary_dictionary(const tally_summary *s);
+
+/* Buckets (a scan with --by; README "Counts per date and per field"). tally_summary_by_count is
+ * the number of key components (0: the summary has no buckets), tally_summary_by the
+ * specification of component j as given ("date:month"). Buckets are in key order (component by
+ * component, byte-wise, null last); tally_summary_bucket_key returns component j of bucket i's
+ * key and its length in *len (it may hold a NUL byte), or NULL for a null component. A keyword
+ * or group a bucket does not count reads as 0. tally_summary_undated: documents whose date
+ * component is null (corpus.undated). */
+size_t tally_summary_by_count(const tally_summary *s);
+const char *tally_summary_by(const tally_summary *s, size_t j);
+size_t tally_summary_bucket_count(const tally_summary *s);
+const char *tally_summary_bucket_key(const tally_summary *s, size_t i, size_t j, size_t *len);
+void tally_summary_bucket_totals(const tally_summary *s, size_t i, uint64_t *documents, uint64_t *tokens);
+void tally_summary_bucket_keyword(const tally_summary *s, size_t i, size_t kw, uint64_t *count, uint64_t *documents);
+void tally_summary_bucket_group(const tally_summary *s, size_t i, size_t g, uint64_t *count, uint64_t *documents);
+/* count × 10,000 / bucket i's tokens, 0 when it has none: the bucket's per_10k */
+double tally_summary_bucket_rate(const tally_summary *s, size_t i, uint64_t count);
+uint64_t tally_summary_undated(const tally_summary *s);
 
 /* Writes the summary JSON (schema TALLY_SCHEMA, documented in README and
  * docs/summary.schema.json) to f. Returns 0 or TALLY_EIO. */

@@ -88,6 +88,8 @@ typedef struct tally_acc_env {
     const tally_scan_options *opt;
     const char *const *fields;    /* the text paths */
     size_t n_fields;
+    size_t keep_base;             /* where the accumulator's kept paths (tally_acc.keep) will be
+                                   * in each document's tally_jsonl_result.kept */
 } tally_acc_env;
 
 /* At most this many accumulators in one scan. */
@@ -97,6 +99,9 @@ typedef struct tally_acc_env {
 typedef struct tally_acc {
     const tally_acc_class *cls;
     void *state;
+    const char *const *keep;      /* JSON paths whose values (as written) it reads from each
+                                   * document, from env.keep_base on; owned by the state */
+    size_t n_keep;
 } tally_acc;
 
 #endif

@@ -20,12 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tally.h"
+
 enum tally_date_unit { TALLY_DATE_DAY, TALLY_DATE_WEEK, TALLY_DATE_MONTH, TALLY_DATE_YEAR };
-enum tally_date_epoch { TALLY_EPOCH_AUTO, TALLY_EPOCH_SECONDS, TALLY_EPOCH_MILLISECONDS };
+/* epochs: enum tally_epoch of tally.h (TALLY_EPOCH_AUTO, _SECONDS, _MILLISECONDS) */
 
 typedef struct tally_date_spec {
     int unit;        /* enum tally_date_unit */
-    int epoch;       /* enum tally_date_epoch, for numbers */
+    int epoch;       /* enum tally_epoch, for numbers */
     int offset_min;  /* minutes east of UTC that times are converted to (-1439 to 1439) */
 } tally_date_spec;
 

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "accum.h"
+#include "by.h"
 #include "common.h"
 #include "dict.h"
 #include "glob.h"
@@ -1224,8 +1225,14 @@ void tally_inputs_free(tally_input_entry *e, size_t n)
  * Each feature adds its own here; with none, n_accs stays 0 and counting calls nothing. */
 static int accs_setup(scan *s, tally_error *err)
 {
-    const tally_acc_env env = {s->d, s->opt, s->fields, s->n_fields};
+    tally_acc_env env = {s->d, s->opt, s->fields, s->n_fields, s->n_keep};
     s->accs = tally_xcalloc(TALLY_MAX_ACCS, sizeof *s->accs);
+    int rc;
+    if (s->opt->n_by) {
+        if ((rc = tally__by_acc_new(&env, &s->accs[s->n_accs], err)) != 0)
+            return rc;
+        env.keep_base += s->accs[s->n_accs++].n_keep;
+    }
     (void)env;
     (void)err;
     return 0;
@@ -1266,6 +1273,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     }
 
     scan *s = tally_xcalloc(1, sizeof *s);
+    tally_input_list list = {0}; /* here: an accumulator's setup may fail before the walk */
     int rc = 0;
     uint64_t t0 = uv_hrtime();
     s->d = d;
@@ -1285,7 +1293,18 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     s->perdoc = tally__perdoc_new(d, s->keep, s->n_keep);
     if ((rc = accs_setup(s, err)) != 0)
         goto out;
-    s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, s->keep, s->n_keep);
+    /* the scanner keeps the kept paths of the records, then those the accumulators read */
+    size_t n_spec_keep = s->n_keep;
+    for (size_t i = 0; i < s->n_accs; i++)
+        n_spec_keep += s->accs[i].n_keep;
+    const char **spec_keep = tally_xcalloc(n_spec_keep + 1, sizeof *spec_keep);
+    for (size_t i = 0; i < s->n_keep; i++)
+        spec_keep[i] = s->keep[i];
+    for (size_t i = 0, at = s->n_keep; i < s->n_accs; at += s->accs[i++].n_keep)
+        for (size_t k = 0; k < s->accs[i].n_keep; k++)
+            spec_keep[at + k] = s->accs[i].keep[k];
+    s->spec = tally__jsonl_spec_new_keep(s->fields, s->n_fields, id_field, spec_keep, n_spec_keep);
+    free(spec_keep);
     s->batch_bytes = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
     s->max_line = opt->max_line_bytes ? opt->max_line_bytes : DEFAULT_MAX_LINE;
     s->force_cut = s->max_line < s->batch_bytes ? s->batch_bytes : s->max_line;
@@ -1303,7 +1322,6 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
     setenv("UV_THREADPOOL_SIZE", num, 1);
     json_object_seed(0);
 
-    tally_input_list list = {0};
     tally_walk_options wo = {opt->globs, opt->n_globs, opt->exclude, opt->n_exclude};
     int found_any = 1;
     if (opt->entries)
@@ -1369,6 +1387,10 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         s->sum = tally__summary_new(d, 0);
         tally__summary_set_options(s->sum, d, s->fields, s->n_fields);
         tally__summary_finish(s->sum);
+        /* what a scan of nothing would end with, the accumulators' parts (and settings) too */
+        for (size_t i = 0; i < s->n_accs; i++)
+            if (s->accs[i].cls->finish && (rc = s->accs[i].cls->finish(s->accs[i].state, s->sum, err)) != 0)
+                goto out;
         *out = s->sum;
         s->sum = NULL;
         goto out;

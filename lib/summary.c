@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <utf8proc.h>
 
+#include "by.h"
 #include "unicode.h"
 
 tally_summary *tally__summary_alloc(size_t n_kws, size_t n_groups, size_t n_inputs)
@@ -99,6 +100,7 @@ void tally_summary_free(tally_summary *s)
     free(s->keys);
     free(s->text_field);
     free(s->settings);
+    tally__buckets_free(s->buckets);
     free(s);
 }
 
@@ -385,6 +387,8 @@ static void join_entries(tally_entry **list, size_t *n, size_t *cap, const tally
 
 int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, tally_error *err)
 {
+    if (tally__buckets_check_add(a, b, err) != 0)
+        return TALLY_EINVAL;
     if (strcmp(a->fingerprint, b->fingerprint) != 0) {
         if (strcmp(a->settings, b->settings) != 0)
             return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
@@ -451,6 +455,7 @@ int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, 
     t->errors_omitted += tally__summary_sort_entries(a->errors, &a->n_errors, 1);
     join_entries(&a->warnings, &a->n_warnings, &a->cap_warnings, b->warnings, b->n_warnings);
     tally__summary_sort_entries(a->warnings, &a->n_warnings, 0);
+    tally__buckets_add(a, b);
     a->json_objects += b->json_objects;
     a->without_text += b->without_text;
     add_keys(a, b->keys, b->n_keys);

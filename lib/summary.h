@@ -78,6 +78,7 @@ struct tally_summary {
     uint64_t unopened;       /* during a scan: inputs that could not be opened at all */
     unsigned threads;
     uint64_t merged;         /* summaries added into this one (0 for a scan) */
+    struct tally_buckets *buckets; /* counts per bucket (by.h); NULL without --by */
 };
 
 /* Returns a new, zeroed summary with d's keywords and groups (copied) and n_inputs inputs. */

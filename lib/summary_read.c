@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "by.h"
 #include "summary.h"
 
 typedef struct reader {
@@ -422,6 +423,8 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
         bad(r, "the error about the text field does not agree with \"json\"");
         goto out;
     }
+    if ((r->rc = tally__buckets_read(root, s, r->err)) != 0)
+        goto out;
     json_t *run = json_object_get(root, "run");
     s->merged = 1;
     if (json_is_object(run)) {

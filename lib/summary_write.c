@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "by.h"
 #include "summary.h"
 
 /* json_object_set_new with a check: jansson fails only on out of memory or invalid UTF-8 keys,
@@ -88,6 +89,7 @@ int tally_summary_write(const tally_summary *s, FILE *f)
     set(c, "skipped_documents", json_integer((json_int_t)t->skipped_documents));
     set(c, "failed_inputs", json_integer((json_int_t)t->failed_inputs));
     set(c, "skipped_inputs", json_integer((json_int_t)t->skipped_inputs));
+    tally__buckets_corpus(s, c);
     bad |= fputs(",\n  \"corpus\": ", f) == EOF;
     bad |= dump(f, c);
 
@@ -157,6 +159,7 @@ int tally_summary_write(const tally_summary *s, FILE *f)
         set(run, "seconds", json_real(t->seconds));
         set(run, "bytes_per_second", json_real(t->seconds > 0 ? (double)t->bytes / t->seconds : 0.0));
     }
+    bad |= bad || tally__buckets_write(s, f);
     bad |= fputs(",\n  \"run\": ", f) == EOF;
     bad |= dump(f, run);
     bad |= fputs("\n}\n", f) == EOF;

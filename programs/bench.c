@@ -82,7 +82,7 @@ static int build_corpus(corpus *c, size_t bytes, tally_error *err)
     memset(c, 0, sizeof *c);
     for (int i = 0; i < N_FILES; i++)
         c->fds[i] = -1;
-    tally_gen_options jo = {TALLY_FORMAT_JSONL, 15, 2, 250};
+    tally_gen_options jo = {TALLY_FORMAT_JSONL, 15, 2, 250, 0, 0, 0};
     tally_gen *g = tally__gen_new(20261128, &jo);
     c->dict = make_dict(g);
     tally__buf_init(&c->jsonl);

@@ -3,9 +3,11 @@
  * what read.csv, pandas and spreadsheets expect. It reads the summary through the public API
  * (include/tally.h) and writes through table.c. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "outfile.h"
@@ -18,12 +20,16 @@ enum {
     O_TSV,
     O_BOM,
     O_CRLF,
+    O_FILL,
 };
 
 static const tally_cli_option options[] = {
     {O_TABLE, 0, "table", "NAME", "Tables",
      "The table to write: corpus, keywords (the default), groups, members (group, keyword), inputs, "
-     "errors or warnings."},
+     "errors, warnings or buckets (a scan with --by)."},
+    {O_FILL, 0, "fill", NULL, "Tables",
+     "With --table buckets: add the dates missing between the first and the last date bucket as "
+     "rows of zeros, for every combination of the other key components."},
     {O_CSV, 0, "csv", NULL, "Format", "Comma-separated values, RFC 4180 quoting (the default)."},
     {O_TSV, 0, "tsv", NULL, "Format",
      "Tab-separated values; a tab, CR, LF or backslash in a cell is written \\t, \\r, \\n or \\\\."},
@@ -62,7 +68,10 @@ const tally_cli_command tally_export_command = {
         "  members    group, keyword (one row per member, in listing order)\n"
         "  inputs     path, format, bytes, documents, digest (empty when none)\n"
         "  errors     input, line, message\n"
-        "  warnings   input, line, message\n",
+        "  warnings   input, line, message\n"
+        "  buckets    one column per --by component (empty for null), kind (keyword or\n"
+        "             group), name, count, documents, per_10k, bucket_documents,\n"
+        "             bucket_tokens (one row per bucket and keyword or group)\n",
     .options = options,
     .n_options = sizeof options / sizeof options[0],
     .statuses = statuses,
@@ -72,7 +81,8 @@ const tally_cli_command tally_export_command = {
     .run = run,
 };
 
-static const char *const tables[] = {"corpus", "keywords", "groups", "members", "inputs", "errors", "warnings"};
+static const char *const tables[] = {"corpus", "keywords", "groups", "members", "inputs", "errors", "warnings",
+                                     "buckets"};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
 static void header(tally_table *t, const char *const *cols, size_t n)
@@ -166,13 +176,232 @@ static void write_table(const tally_summary *s, int which, tally_table *t)
     }
 }
 
+/* ---- the buckets table ------------------------------------------------------------------- */
+
+enum { B_DAY, B_WEEK, B_MONTH, B_YEAR };
+
+/* The unit of a --by specification that is a date, or -1. */
+static int date_unit(const char *spec)
+{
+    static const char *const units[] = {":day", ":week", ":month", ":year"};
+    const char *u = strrchr(spec, ':');
+    for (int i = 0; u && spec[0] != '@' && i < 4; i++)
+        if (strcmp(u, units[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* The date key after k (of the unit), into out; 0 when there is none (past year 9999, or k is
+ * not a key of that unit). The C library's calendar does the arithmetic. */
+static int next_date(int unit, const char *k, char out[16])
+{
+    int y, m = 1, d = 1, w = 1;
+    char end;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    switch (unit) {
+    case B_YEAR:
+        if (sscanf(k, "%4d%c", &y, &end) != 1)
+            return 0;
+        return y < 9999 && snprintf(out, 16, "%04d", y + 1) == 4;
+    case B_MONTH:
+        if (sscanf(k, "%4d-%2d%c", &y, &m, &end) != 2)
+            return 0;
+        m = m == 12 ? (y++, 1) : m + 1;
+        return y <= 9999 && snprintf(out, 16, "%04d-%02d", y, m) == 7;
+    case B_DAY:
+        if (sscanf(k, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
+            return 0;
+        tm.tm_year = y - 1900, tm.tm_mon = m - 1, tm.tm_mday = d + 1;
+        break;
+    default:
+        /* week w of ISO year y: its Monday is 7(w - 1) days after the Monday of the week of 4 January */
+        if (sscanf(k, "%4d-W%2d%c", &y, &w, &end) != 2)
+            return 0;
+        tm.tm_year = y - 1900, tm.tm_mon = 0, tm.tm_mday = 4;
+        time_t jan4 = timegm(&tm);
+        struct tm j;
+        gmtime_r(&jan4, &j);
+        tm.tm_mday = 4 - (j.tm_wday + 6) % 7 + 7 * w; /* the Monday of the next week */
+        break;
+    }
+    time_t t = timegm(&tm);
+    struct tm n;
+    if (!gmtime_r(&t, &n) || n.tm_year + 1900 > 9999)
+        return 0;
+    return strftime(out, 16, unit == B_DAY ? "%Y-%m-%d" : "%G-W%V", &n) > 0;
+}
+
+/* A row of the table: the key's components (NULL for null) and its bucket, or -1 for a filled
+ * date. */
+typedef struct brow {
+    const char **comp;
+    size_t *len;
+    long bucket;
+} brow;
+
+static size_t n_comp_sort; /* the number of components, for the comparison (one thread) */
+static size_t skip_comp = SIZE_MAX; /* a component the comparison leaves out */
+
+static int cmp_brow(const void *x, const void *y)
+{
+    const brow *a = x, *b = y;
+    for (size_t j = 0; j < n_comp_sort; j++) {
+        if (j == skip_comp)
+            continue;
+        if (!a->comp[j] || !b->comp[j]) {
+            if (a->comp[j] || b->comp[j])
+                return a->comp[j] ? -1 : 1;
+            continue;
+        }
+        size_t n = a->len[j] < b->len[j] ? a->len[j] : b->len[j];
+        int c = memcmp(a->comp[j], b->comp[j], n);
+        if (c || a->len[j] != b->len[j])
+            return c ? c : a->len[j] < b->len[j] ? -1 : 1;
+    }
+    return a->bucket < 0 ? (b->bucket < 0 ? 0 : 1) : b->bucket < 0 ? -1 : 0;
+}
+
+static void *xalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p) {
+        fputs("tally: out of memory\n", stderr);
+        exit(1);
+    }
+    return p;
+}
+
+static void bucket_cells(tally_table *t, const tally_summary *s, const brow *r, size_t nb)
+{
+    uint64_t bdocs = 0, btok = 0;
+    if (r->bucket >= 0)
+        tally_summary_bucket_totals(s, (size_t)r->bucket, &bdocs, &btok);
+    size_t nk = tally_summary_keyword_count(s), ng = tally_summary_group_count(s);
+    for (size_t i = 0; i < nk + ng; i++) {
+        uint64_t count = 0, docs = 0;
+        if (r->bucket >= 0 && i < nk)
+            tally_summary_bucket_keyword(s, (size_t)r->bucket, i, &count, &docs);
+        else if (r->bucket >= 0)
+            tally_summary_bucket_group(s, (size_t)r->bucket, i - nk, &count, &docs);
+        for (size_t j = 0; j < nb; j++)
+            tally_table_text(t, r->comp[j]);
+        tally_table_text(t, i < nk ? "keyword" : "group");
+        tally_table_text(t, i < nk ? tally_summary_keyword_name(s, i) : tally_summary_group_name(s, i - nk));
+        tally_table_u64(t, count);
+        tally_table_u64(t, docs);
+        tally_table_real(t, btok ? (double)count * 10000.0 / (double)btok : 0.0);
+        tally_table_u64(t, bdocs);
+        tally_table_u64(t, btok);
+        tally_table_end_row(t);
+    }
+}
+
+/* Writes the buckets table; fill: with the missing dates of the first date component. */
+static void write_buckets(const tally_summary *s, tally_table *t, int fill)
+{
+    size_t nb = tally_summary_by_count(s), n = tally_summary_bucket_count(s);
+    for (size_t j = 0; j < nb; j++)
+        tally_table_text(t, tally_summary_by(s, j));
+    static const char *const cols[] = {"kind", "name", "count", "documents", "per_10k", "bucket_documents",
+                                       "bucket_tokens"};
+    header(t, cols, sizeof cols / sizeof cols[0]);
+    size_t dc = 0;
+    int unit = -1;
+    for (size_t j = 0; j < nb && unit < 0; j++)
+        if ((unit = date_unit(tally_summary_by(s, j))) >= 0)
+            dc = j;
+    size_t cap = n + 1, nr = 0;
+    brow *rows = xalloc(cap * sizeof *rows);
+    const char *first = NULL, *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        rows[nr].comp = xalloc(nb * sizeof(char *));
+        rows[nr].len = xalloc(nb * sizeof(size_t));
+        rows[nr].bucket = (long)i;
+        for (size_t j = 0; j < nb; j++)
+            rows[nr].comp[j] = tally_summary_bucket_key(s, i, j, &rows[nr].len[j]);
+        const char *dv = rows[nr].comp[dc];
+        if (fill && dv) {
+            if (!first || strcmp(dv, first) < 0)
+                first = dv;
+            if (!last || strcmp(dv, last) > 0)
+                last = dv;
+        }
+        nr++;
+    }
+    size_t n_real = nr;
+    char **made = NULL; /* the filled date keys, owned */
+    size_t n_made = 0;
+    if (fill && first) {
+        made = xalloc(sizeof *made);
+        made[n_made++] = strdup(first);
+        char next[16];
+        while (strcmp(made[n_made - 1], last) < 0 && next_date(unit, made[n_made - 1], next)) {
+            made = realloc(made, (n_made + 1) * sizeof *made);
+            if (!made || !(made[n_made] = strdup(next))) {
+                fputs("tally: out of memory\n", stderr);
+                exit(1);
+            }
+            n_made++;
+        }
+        /* every combination of the other components seen: one row per date, unless a bucket
+         * already has it (the bucket sorts first among equals and the filled copy is skipped) */
+        n_comp_sort = nb;
+        skip_comp = dc;
+        brow *series = xalloc(n_real * sizeof *series);
+        memcpy(series, rows, n_real * sizeof *series);
+        for (size_t i = 0; i < n_real; i++)
+            series[i].bucket = 0;
+        qsort(series, n_real, sizeof *series, cmp_brow);
+        for (size_t i = 0; i < n_real; i++) {
+            if (i > 0 && cmp_brow(&series[i - 1], &series[i]) == 0)
+                continue;
+            for (size_t d = 0; d < n_made; d++) {
+                if (nr == cap) {
+                    cap *= 2;
+                    rows = realloc(rows, cap * sizeof *rows);
+                    if (!rows) {
+                        fputs("tally: out of memory\n", stderr);
+                        exit(1);
+                    }
+                }
+                rows[nr].comp = xalloc(nb * sizeof(char *));
+                rows[nr].len = xalloc(nb * sizeof(size_t));
+                memcpy(rows[nr].comp, series[i].comp, nb * sizeof(char *));
+                memcpy(rows[nr].len, series[i].len, nb * sizeof(size_t));
+                rows[nr].comp[dc] = made[d];
+                rows[nr].len[dc] = strlen(made[d]);
+                rows[nr].bucket = -1;
+                nr++;
+            }
+        }
+        free(series);
+        skip_comp = SIZE_MAX;
+        qsort(rows, nr, sizeof *rows, cmp_brow);
+    }
+    for (size_t i = 0; i < nr; i++) {
+        n_comp_sort = nb;
+        if (i > 0 && rows[i].bucket < 0 && cmp_brow(&(brow){rows[i - 1].comp, rows[i - 1].len, -1}, &rows[i]) == 0)
+            continue; /* a date the series has already */
+        bucket_cells(t, s, &rows[i], nb);
+    }
+    for (size_t i = 0; i < nr; i++) {
+        free(rows[i].comp);
+        free(rows[i].len);
+    }
+    free(rows);
+    for (size_t i = 0; i < n_made; i++)
+        free(made[i]);
+    free(made);
+}
+
 static int run(const tally_cli_command *cmd, int argc, char **argv)
 {
     int rc = TALLY_EXIT_USAGE;
     tally_cli_arg *args = NULL;
     size_t n_args = 0;
     const char *file = NULL, *output = NULL;
-    int which = 1, format = TALLY_TABLE_CSV, bom = 0, crlf = 0;
+    int which = 1, format = TALLY_TABLE_CSV, bom = 0, crlf = 0, fill = 0;
     tally_summary *s = NULL;
     tally_outfile out = {0};
     int r = tally_cli_parse(cmd, argc, argv, &args, &n_args);
@@ -194,7 +423,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                 if (strcmp(v, tables[k]) == 0)
                     which = (int)k;
             if (which < 0) {
-                tally_cli_usage_error(cmd, "--table: expected corpus, keywords, groups, members, inputs, errors or warnings, not '%s'", v);
+                tally_cli_usage_error(cmd, "--table: expected corpus, keywords, groups, members, inputs, errors, warnings or buckets, not '%s'", v);
                 goto out;
             }
             break;
@@ -211,6 +440,9 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case O_CRLF:
             crlf = 1;
             break;
+        case O_FILL:
+            fill = 1;
+            break;
         case 'o':
             output = v;
             break;
@@ -223,8 +455,25 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_outfile_spec outs[1] = {{output, "-o"}};
     if ((r = tally_outfile_check(cmd, outs, 1, &file, 1)) != 0)
         goto out;
+    if (fill && which != 7) {
+        tally_cli_usage_error(cmd, "--fill goes with --table buckets");
+        goto out;
+    }
     if (tally_cli_read_summary(file, &s) != 0)
         goto out;
+    if (which == 7 && tally_summary_by_count(s) == 0) {
+        fprintf(stderr, "tally: %s has no buckets: it was scanned without --by\n", file);
+        goto out;
+    }
+    if (fill) {
+        size_t j = 0;
+        while (j < tally_summary_by_count(s) && date_unit(tally_summary_by(s, j)) < 0)
+            j++;
+        if (j == tally_summary_by_count(s)) {
+            fprintf(stderr, "tally: --fill needs a date component (--by PATH:day|week|month|year); %s has none\n", file);
+            goto out;
+        }
+    }
     rc = TALLY_EXIT_FATAL;
     tally_outfile_catch_signals();
     if (tally_outfile_open(&out, output) != 0) {
@@ -233,7 +482,10 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     }
     tally_table t;
     tally_table_begin(&t, out.f, format, crlf, bom);
-    write_table(s, which, &t);
+    if (which == 7)
+        write_buckets(s, &t, fill);
+    else
+        write_table(s, which, &t);
     int e = tally_outfile_commit(&out);
     if (e) {
         fprintf(stderr, "tally: cannot write the table: %s\n", strerror(e));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- the dictionary the plantings refer to ------------------------------------------------ */
 
@@ -111,6 +112,14 @@ struct tally_gen {
     /* what tally must find, by construction */
     unsigned long long docs, tokens, kw_count[N_KW], kw_docs[N_KW], grp_count[N_GRP], grp_docs[N_GRP];
     unsigned doc_kw[N_KW], doc_grp[N_GRP];
+    /* o.dates: the buckets by construction */
+    json_t *bindex;       /* "date\x1fsource" -> row index */
+    struct gbucket {
+        json_t *key;
+        unsigned long long docs, tokens, kw_count[N_KW], kw_docs[N_KW], grp_count[N_GRP], grp_docs[N_GRP];
+    } *buckets;
+    size_t n_buckets;
+    unsigned long long undated;
 };
 
 static uint64_t rnd(tally_gen *g)
@@ -154,6 +163,10 @@ void tally__gen_free(tally_gen *g)
         return;
     for (int i = 0; i < VOCAB; i++)
         free(g->vocab[i]);
+    for (size_t i = 0; i < g->n_buckets; i++)
+        json_decref(g->buckets[i].key);
+    free(g->buckets);
+    json_decref(g->bindex);
     tally__buf_cleanup(&g->doc);
     free(g);
 }
@@ -269,8 +282,267 @@ static void end_doc(tally_gen *g)
     }
 }
 
+/* ---- dated documents ---------------------------------------------------------------------- */
+
+/* The key of UTC second t in the unit, by the C library's calendar. */
+static void unit_key(int unit, int64_t t, char out[16])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    switch (unit) {
+    case 0: strftime(out, 16, "%Y-%m-%d", &tm); break;
+    case 1: strftime(out, 16, "%G-W%V", &tm); break;
+    case 2: strftime(out, 16, "%Y-%m", &tm); break;
+    default: strftime(out, 16, "%Y", &tm); break;
+    }
+}
+
+enum { F_DATE, F_ISO, F_ISO_NOSEC, F_SPACE_NOSEC, F_GDELT };
+
+static void fmt_utc(int64_t t, int form, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    switch (form) {
+    case F_DATE: strftime(out, n, "%Y-%m-%d", &tm); break;
+    case F_ISO: strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm); break;
+    case F_ISO_NOSEC: strftime(out, n, "%Y-%m-%dT%H:%M", &tm); break;
+    case F_SPACE_NOSEC: strftime(out, n, "%Y-%m-%d %H:%M", &tm); break;
+    default: strftime(out, n, "%Y%m%d%H%M%S", &tm); break;
+    }
+}
+
+/* Draws a date value: its JSON text (raw) into raw; returns 1 with the expected key in key, or
+ * 0 when tally must find it is not a date. */
+static int draw_date(tally_gen *g, char *raw, size_t n, char key[16])
+{
+    static const char *const bad[] = {
+        "\"2024-02-30\"", "\"2023-02-29\"", "\"2100-02-29\"", "\"2024-13-01\"", "\"2024-00-10\"",
+        "\"2024-01-00\"", "\"2024-01-01T24:00:00Z\"", "\"2024-01-01T10:60Z\"", "\"2024-01-01T10:00:60Z\"",
+        "\"2024/01/05\"", "\"yesterday\"", "\"\"", "\"2024-01-01T10:00+25:00\"", "\"20241301120000\"",
+        "\"2024-01-05Z\"", "\"2024-1-05\"", "\" 2024-01-05\"", "\"2024-01-05 \"", "\"2024-01-05T10:00:00.Z\"",
+        "\"2024-01-05T10\"", "\"2024-01-05T10:00+0\"", "\"2024-01-05T10:00:00+05:30:00\"", "\"2024012\"",
+        "true", "null", "[\"2024-01-05\"]", "{\"d\":\"2024-01-05\"}", "1e20", "-99999999999999999", "\"12345\"",
+        "\"2024-01-05\\u0000\""};
+    static const int zones[] = {-720, -570, -300, -120, 0, 60, 345, 480, 840, -60, 330};
+    /* instants where calendars are subtle: leap days, ISO weeks 53 and 1, the epoch's edge */
+    static const int64_t edges[] = {1609416000 /* 2020-12-31 12:00 */, 1609675200 /* 2021-01-03 12:00 */,
+                                    1709208000 /* 2024-02-29 12:00 */, 951825600 /* 2000-02-29 12:00 */,
+                                    946684799 /* 1999-12-31 23:59:59 */, -3600 /* 1969-12-31 23:00 */,
+                                    1767225600 /* 2026-01-01 00:00 */, 1104537600 /* 2005-01-01 00:00 */,
+                                    1230681600 /* 2008-12-31 00:00 */, 1262304000 /* 2010-01-01 00:00 */};
+    if (below(g, 100) < 10) {
+        snprintf(raw, n, "%s", bad[below(g, sizeof bad / sizeof bad[0])]);
+        return 0;
+    }
+    int64_t t;
+    if (below(g, 8) == 0)
+        t = edges[below(g, sizeof edges / sizeof edges[0])] + (int64_t)below(g, 7201) - 3600;
+    else
+        t = -315619200 + (int64_t)(rnd(g) % 2366841600ull); /* 1960-01-01 to 2035-01-01 */
+    int z = zones[below(g, sizeof zones / sizeof zones[0])];
+    int za = z < 0 ? -z : z;
+    char zs = z < 0 ? '-' : '+';
+    int64_t local = t + (int64_t)z * 60;
+    char b[64];
+    int form = (int)below(g, 11);
+    int64_t shifted = t + (int64_t)g->o.utc_offset * 60;
+    switch (form) {
+    case 0:
+        /* a calendar date is taken as it is, whatever the offset */
+        fmt_utc(t, F_DATE, b, sizeof b);
+        snprintf(raw, n, "\"%s\"", b);
+        unit_key(g->o.date_unit, t - ((t % 86400) + 86400) % 86400, key);
+        return 1;
+    case 10:
+        /* a calendar date with an escaped first digit: the scanner decodes it */
+        fmt_utc(t, F_DATE, b, sizeof b);
+        snprintf(raw, n, "\"\\u00%02x%s\"", (unsigned)b[0], b + 1);
+        unit_key(g->o.date_unit, t - ((t % 86400) + 86400) % 86400, key);
+        return 1;
+    case 1:
+        fmt_utc(t, F_ISO, b, sizeof b);
+        snprintf(raw, n, "\"%sZ\"", b);
+        break;
+    case 2:
+        fmt_utc(local, F_ISO, b, sizeof b);
+        snprintf(raw, n, "\"%s%c%02d:%02d\"", b, zs, za / 60, za % 60);
+        break;
+    case 3:
+        fmt_utc(local, F_ISO, b, sizeof b);
+        snprintf(raw, n, "\"%s.%03u%c%02d%02d\"", b, below(g, 1000), zs, za / 60, za % 60);
+        break;
+    case 4:
+        /* ±HH needs a whole hour; minutes only, so the instant is the minute's start */
+        z -= z % 60;
+        za = z < 0 ? -z : z;
+        t -= ((t % 60) + 60) % 60;
+        shifted = t + (int64_t)g->o.utc_offset * 60;
+        fmt_utc(t + (int64_t)z * 60, F_SPACE_NOSEC, b, sizeof b);
+        snprintf(raw, n, "\"%s%c%02d\"", b, zs, za / 60);
+        break;
+    case 5:
+        fmt_utc(t, F_ISO, b, sizeof b);
+        snprintf(raw, n, "\"%s\"", b);
+        break;
+    case 6:
+        fmt_utc(t, F_GDELT, b, sizeof b);
+        snprintf(raw, n, "\"%s\"", b);
+        break;
+    case 7:
+        snprintf(raw, n, "%lld", (long long)t);
+        break;
+    case 8:
+        if (t > -100000000 && t < 100000000) {
+            /* too close to 1970 to be told from seconds by its size */
+            snprintf(raw, n, "%lld", (long long)t);
+            break;
+        }
+        snprintf(raw, n, "%lld", (long long)t * 1000 + (long long)below(g, 1000));
+        break;
+    default: /* 9 */
+        t -= ((t % 60) + 60) % 60;
+        shifted = t + (int64_t)g->o.utc_offset * 60;
+        fmt_utc(t, F_ISO_NOSEC, b, sizeof b);
+        snprintf(raw, n, "\"%s\"", b);
+        break;
+    }
+    unit_key(g->o.date_unit, shifted, key);
+    return 1;
+}
+
+/* Draws a source: its JSON text into raw (empty: no member), and its key into key (NULL: null). */
+static const char *draw_source(tally_gen *g, char *raw, size_t n, int ascii)
+{
+    static const char *const sources[] = {"Daily Ledger", "Northern Post", "Le \"Courrier\"", "Вестник", "新华日报"};
+    uint32_t r = below(g, 100);
+    if (r < 4) {
+        raw[0] = '\0';
+        return NULL;
+    }
+    if (r < 6) {
+        snprintf(raw, n, r == 4 ? "null" : "false");
+        return NULL;
+    }
+    if (r < 8) {
+        snprintf(raw, n, r == 6 ? "42" : "3.50");
+        return r == 6 ? "42" : "3.50";
+    }
+    const char *s = sources[below(g, 5)];
+    json_t *v = json_string(s);
+    char *t = json_dumps(v, JSON_ENCODE_ANY | (ascii ? JSON_ENSURE_ASCII : 0));
+    snprintf(raw, n, "%s", t);
+    free(t);
+    json_decref(v);
+    return s;
+}
+
+/* Adds the document just made (before end_doc) to bucket [date, source]. */
+static void bucket_doc(tally_gen *g, const char *date, const char *source, unsigned long long tokens)
+{
+    char id[256];
+    snprintf(id, sizeof id, "%s\x1f%s", date ? date : "\x01null", source ? source : "\x01null");
+    if (!g->bindex)
+        g->bindex = json_object();
+    json_t *at = json_object_get(g->bindex, id);
+    size_t i;
+    if (at) {
+        i = (size_t)json_integer_value(at);
+    } else {
+        i = g->n_buckets++;
+        g->buckets = tally_xrealloc(g->buckets, g->n_buckets * sizeof *g->buckets);
+        memset(&g->buckets[i], 0, sizeof g->buckets[i]);
+        g->buckets[i].key = json_pack("[ss]", date ? date : "", source ? source : "");
+        if (!date)
+            json_array_set_new(g->buckets[i].key, 0, json_null());
+        if (!source)
+            json_array_set_new(g->buckets[i].key, 1, json_null());
+        json_object_set_new(g->bindex, id, json_integer((json_int_t)i));
+    }
+    struct gbucket *b = &g->buckets[i];
+    b->docs++;
+    b->tokens += tokens;
+    for (int k = 0; k < N_KW; k++) {
+        b->kw_count[k] += g->doc_kw[k];
+        b->kw_docs[k] += g->doc_kw[k] > 0;
+    }
+    for (int k = 0; k < N_GRP; k++) {
+        b->grp_count[k] += g->doc_grp[k];
+        b->grp_docs[k] += g->doc_grp[k] > 0;
+    }
+    if (!date)
+        g->undated++;
+}
+
+json_t *tally__gen_buckets(const tally_gen *g)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < g->n_buckets; i++) {
+        const struct gbucket *b = &g->buckets[i];
+        json_t *kw = json_object(), *gr = json_object();
+        for (int k = 0; k < N_KW; k++)
+            if (b->kw_count[k])
+                json_object_set_new(kw, KW_NAMES[k], json_pack("{sIsI}", "count", (json_int_t)b->kw_count[k],
+                                                               "documents", (json_int_t)b->kw_docs[k]));
+        for (int k = 0; k < N_GRP; k++)
+            if (b->grp_count[k])
+                json_object_set_new(gr, GRP_NAMES[k], json_pack("{sIsI}", "count", (json_int_t)b->grp_count[k],
+                                                                "documents", (json_int_t)b->grp_docs[k]));
+        json_array_append_new(rows, json_pack("{sOsIsIsoso}", "key", b->key, "documents", (json_int_t)b->docs,
+                                              "tokens", (json_int_t)b->tokens, "keywords", kw, "groups", gr));
+    }
+    return json_pack("{sIso}", "undated", (json_int_t)g->undated, "rows", rows);
+}
+
+/* A dated JSON line (o.dates): the id and text by jansson, the date and source as drawn. */
+static void dated_line(tally_gen *g, tally_buf *out, uint64_t d, unsigned long long tokens)
+{
+    int ascii = d % 5 == 0;
+    char date_raw[96], key[16], src_raw[96];
+    int dated = draw_date(g, date_raw, sizeof date_raw, key);
+    const char *src = draw_source(g, src_raw, sizeof src_raw, ascii);
+    int missing_date = below(g, 100) < 3;
+    bucket_doc(g, dated && !missing_date ? key : NULL, src, tokens);
+    json_t *o = json_object();
+    char id[32];
+    snprintf(id, sizeof id, "doc-%06llu", (unsigned long long)d);
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "text", json_string((const char *)g->doc.data));
+    char *rest = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | (ascii ? JSON_ENSURE_ASCII : 0));
+    json_decref(o);
+    if (!rest) {
+        fputs("tally: out of memory\n", stderr);
+        abort();
+    }
+    tally__buf_append(out, "{", 1);
+    if (!missing_date) {
+        tally__buf_append(out, "\"date\":", 7);
+        tally__buf_append(out, date_raw, strlen(date_raw));
+        tally__buf_append(out, ",", 1);
+    }
+    if (src_raw[0]) {
+        tally__buf_append(out, "\"source\":", 9);
+        tally__buf_append(out, src_raw, strlen(src_raw));
+        tally__buf_append(out, ",", 1);
+    }
+    tally__buf_append(out, rest + 1, strlen(rest + 1));
+    tally__buf_append(out, "\n", 1);
+    free(rest);
+}
+
 void tally__gen_next(tally_gen *g, tally_buf *out, uint64_t d, int last)
 {
+    if (g->o.dates && g->o.format == TALLY_FORMAT_JSONL) {
+        int ml = (int)below(g, 100) < g->o.multilingual_pct;
+        int n = g->o.words / 2 + (int)below(g, (uint32_t)g->o.words + 1);
+        unsigned long long before = g->tokens;
+        make_doc(g, ml, 0, n);
+        dated_line(g, out, d, g->tokens - before);
+        end_doc(g);
+        return;
+    }
     static const char *const sources[] = {"Daily Ledger", "Northern Post", "Le Courrier", "Вестник", "新华日报"};
     int fmt = g->o.format;
     int ml = (int)below(g, 100) < g->o.multilingual_pct;

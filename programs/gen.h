@@ -17,6 +17,12 @@ typedef struct tally_gen_options {
     int multilingual_pct; /* share of documents with non-Latin scripts */
     int plant_pct;        /* chance per word position of a planted dictionary term */
     int words;            /* mean words per document (uniform in [words/2, 3*words/2]) */
+    /* JSON Lines with dated documents for `--by date:UNIT --by source`: dates in every form
+     * tally accepts and in forms it refuses, sources of every JSON type; the generator knows
+     * the bucket each document must land in (tally__gen_buckets). 0: the plain corpus. */
+    int dates;
+    int date_unit;        /* 0 day, 1 week, 2 month, 3 year */
+    int utc_offset;       /* minutes east of UTC the scan will bucket times in */
 } tally_gen_options;
 
 typedef struct tally_gen tally_gen;
@@ -33,6 +39,13 @@ void tally__gen_next(tally_gen *g, tally_buf *out, uint64_t d, int last);
  * {"documents", "tokens", "keywords": {name: {"count", "documents"}}, "groups": {...}}.
  * Returns a new reference. */
 json_t *tally__gen_manifest(const tally_gen *g);
+
+/* With o.dates: the buckets of `--by date:UNIT --by source` for what was generated so far,
+ * computed with the C library's calendar (gmtime, strftime), not tally's:
+ * {"undated": N, "rows": [{"key": [date or null, source or null], "documents", "tokens",
+ * "keywords": {name: {"count", "documents"}}, "groups": {...}}, ...]} in no particular order,
+ * zero counts left out. Returns a new reference. */
+json_t *tally__gen_buckets(const tally_gen *g);
 
 /* The filler word of Zipf rank `rank` (0 is the most frequent), borrowed; NULL past the
  * vocabulary's 5,000 words. */
