@@ -63,7 +63,21 @@ void tally__matcher_free(tally_matcher *m)
     free(m->pids);
     free(m->resume);
     free(m->pending);
+    free(m->tok_start);
     free(m);
+}
+
+void tally__matcher_set_hits(tally_matcher *m, tally_hit_fn fn, void *ctx)
+{
+    m->hit_fn = fn;
+    m->hit_ctx = ctx;
+    if (fn && !m->tok_start) {
+        size_t n = 1;
+        while (n < m->d->max_tokens + 1u)
+            n *= 2;
+        m->tok_start = tally_xcalloc(n, sizeof *m->tok_start);
+        m->tok_mask = n - 1;
+    }
 }
 
 void tally__matcher_doc_begin(tally_matcher *m)
@@ -140,8 +154,25 @@ static inline __attribute__((always_inline)) void group_event(tally_matcher *m, 
 
 /* ---- tokens ------------------------------------------------------------------------------- */
 
+/* The match of kw whose last token is the one at m->pos, len tokens long: the byte range from its
+ * first token's start to this token's end, counted from the current piece. */
+static __attribute__((noinline)) void report_hit(tally_matcher *m, uint32_t kw, uint32_t len)
+{
+    uint64_t s = m->tok_start[(m->pos - len + 1) & m->tok_mask];
+    m->hit_fn(m->hit_ctx, kw, (int64_t)s - (int64_t)m->piece_off, (int64_t)m->tok_end - (int64_t)m->piece_off);
+}
+
+/* The token at m->pos takes the full path: where it is, for report_hit (hit report set only). */
+static inline void note_token(tally_matcher *m, size_t start, size_t len)
+{
+    m->tok_start[m->pos & m->tok_mask] = m->piece_off + start;
+    m->tok_end = m->piece_off + start + len;
+}
+
 static inline __attribute__((always_inline)) void hit(tally_matcher *m, uint32_t kw, uint32_t len)
 {
+    if (__builtin_expect(m->hit_fn != NULL, 0))
+        report_hit(m, kw, len);
     if (m->doc_kw[kw]++ == 0)
         m->doc_kw_list[m->n_doc_kw++] = kw;
     if ((m->d->kw_in_group[kw >> 6] >> (kw & 63)) & 1)
@@ -320,6 +351,8 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
     size_t nl;
     const uint8_t *nb = tally__norm_token(m->norm, s, len, &nl);
     token_begin(m, flags);
+    if (__builtin_expect(m->hit_fn != NULL, 0))
+        note_token(m, (size_t)(s - m->piece), len);
     token_at(m, nb, nl);
 }
 
@@ -844,6 +877,8 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
         m->pos = r->pos;
         m->last_full = r->pos;
         *prev_end = r->s + r->n;
+        if (__builtin_expect(m->hit_fn != NULL, 0))
+            note_token(m, r->s, r->n);
         int maybe = tally__dict_bit(d->word_filter, bit);
         if (r->n <= 8 && maybe) {
             /* a word of up to 8 bytes is its head; when it continues no phrase, token_step
@@ -1157,6 +1192,11 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
         tally__tok_continue_field(&m->tk, text, 0);
     else
         tally__tok_begin_field(&m->tk, text, 0);
+    if (__builtin_expect(m->hit_fn != NULL, 0)) {
+        m->piece_off = cont ? m->piece_off + (uint64_t)(m->piece_len) : 0;
+        m->piece = text;
+        m->piece_len = len;
+    }
     if (m->d->tokenizer != TALLY_TOKENIZER_UNICODE || m->general_only) {
         slow(m, text, len);
         return;
