@@ -170,6 +170,12 @@ typedef struct tally_scan_options {
     tally_progress_cb progress;   /* when not NULL, called with the scan's progress */
     void *progress_ctx;
     const volatile sig_atomic_t *stop;    /* when not NULL and *stop becomes non-zero, the scan ends early */
+    /* concordance lines (README "Concordance lines"): when kwic is not NULL, the first kwic_max
+     * matches of each keyword in input order (0: all of them) are written to it as JSON Lines
+     * when the scan ends, each with up to kwic_window tokens of context on either side */
+    FILE *kwic;
+    size_t kwic_max;
+    size_t kwic_window;
 } tally_scan_options;
 
 /* Fills o with the defaults. */

@@ -51,6 +51,7 @@ typedef struct tally_field_ctx {
     size_t element;               /* the string's index in an array of strings; SIZE_MAX for a
                                    * string (and for text and lines) */
     uint64_t first_line;          /* text: the line of text[0] in the file; else the document's */
+    int more;                     /* the field goes on in a next piece (given with cont = 1) */
 } tally_field_ctx;
 
 /* Where a batch came from. */

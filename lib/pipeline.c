@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "accum.h"
+#include "kwic.h"
 #include "common.h"
 #include "dict.h"
 #include "glob.h"
@@ -271,11 +272,11 @@ static void acc_doc_begin(batch *b, const tally_jsonl_result *jr, uint64_t line)
 }
 
 static void acc_field(batch *b, const uint8_t *p, size_t n, int cont, size_t field, size_t element,
-                      uint64_t first_line)
+                      uint64_t first_line, int more)
 {
     scan *s = b->s;
     int json = b->in->format == TALLY_FORMAT_JSONL || b->in->format == TALLY_FORMAT_JSON;
-    tally_field_ctx f = {field, json ? s->fields[field] : NULL, element, first_line};
+    tally_field_ctx f = {field, json ? s->fields[field] : NULL, element, first_line, more};
     for (size_t i = 0; i < s->n_accs; i++)
         if (s->accs[i].cls->field)
             s->accs[i].cls->field(b->w->accw[i], p, n, cont, &f);
@@ -424,7 +425,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
             const tally_jstr *str = &w->jr.strings[jf->first + k];
             tally__matcher_field(m, str->ptr, str->len, 0);
             if (s->n_accs)
-                acc_field(b, str->ptr, str->len, 0, f, jf->is_array ? k : SIZE_MAX, line);
+                acc_field(b, str->ptr, str->len, 0, f, jf->is_array ? k : SIZE_MAX, line, 0);
         }
     }
     m->doc_extra_invalid = w->jr.invalid_utf8;
@@ -449,7 +450,7 @@ static void count_text_line(batch *b, const uint8_t *p, size_t n, uint64_t line,
     }
     tally__matcher_field(m, p, n, cont_in);
     if (n_accs)
-        acc_field(b, p, n, cont_in, 0, SIZE_MAX, line);
+        acc_field(b, p, n, cont_in, 0, SIZE_MAX, line, cont_out);
     if (cont_out)
         return;
     tally__matcher_doc_end(m);
@@ -486,7 +487,7 @@ static void count_work(uv_work_t *req)
         }
         tally__matcher_field(m, p, n, b->cont_in);
         if (s->n_accs)
-            acc_field(b, p, n, b->cont_in, 0, SIZE_MAX, b->first_line);
+            acc_field(b, p, n, b->cont_in, 0, SIZE_MAX, b->first_line, b->cont_out && !b->read_rc);
         if (b->read_rc) {
             tally__matcher_doc_abort(m);
             if (s->n_accs)
@@ -1151,6 +1152,12 @@ static int accs_setup(scan *s, tally_error *err)
 {
     const tally_acc_env env = {s->d, s->opt, s->fields, s->n_fields};
     s->accs = tally_xcalloc(TALLY_MAX_ACCS, sizeof *s->accs);
+    int rc;
+    if (s->opt->kwic) {
+        if ((rc = tally__kwic_acc_new(&env, &s->accs[s->n_accs], err)) != 0)
+            return rc;
+        s->n_accs++;
+    }
     (void)env;
     (void)err;
     return 0;

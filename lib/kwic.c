@@ -1,0 +1,716 @@
+/* kwic.c — concordance lines (see kwic.h).
+ *
+ * Positions: a match is known by byte offsets from its field's start (over all the pieces of a
+ * cut field). Its context is found by tokenizing from a hand-over point some bytes before it (an
+ * ASCII space followed by an ASCII byte that is not one: no word-break rule looks across it, so
+ * the tokens from there are the field's own) to W tokens after it; when that runs into the
+ * start of the piece, the kept end of the pieces before (the carry) is put in front of it.
+ *
+ * Order: each accepted match gets the batch's number (seq) and its rank among the batch's
+ * accepted matches (ord): within an input that is the input order, since a batch counts its
+ * documents in order, and the matcher reports one keyword's matches in the order of their
+ * starts. Across inputs, lines go by the input's name as written, as the summary lists inputs. */
+#include "kwic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "perdoc.h"
+#include "tokenize.h"
+#include "unicode.h"
+
+/* a match waiting in a worker: byte range from the field's start, its order in its batch */
+typedef struct khit {
+    uint32_t kw;
+    uint64_t s, e;
+    uint64_t seq; /* UINT64_MAX: the current batch */
+    uint64_t ord;
+} khit;
+
+/* a finished line, in a worker's or a part's arena */
+typedef struct krec {
+    uint32_t kw;
+    uint64_t seq, ord;
+    size_t off, len;
+} krec;
+
+typedef struct kwic_acc kwic_acc;
+
+typedef struct kwic_worker {
+    kwic_acc *acc;
+    tally_tokenizer tk;
+
+    /* the batch: matches taken per keyword */
+    uint32_t *taken;
+    uint32_t *taken_list;
+    size_t n_taken;
+    uint64_t ord;
+
+    /* matches reported in the current piece (offsets from the piece), then waiting for their
+     * right context in the next piece (offsets from the field) */
+    khit *pend;
+    size_t n_pend, cap_pend;
+    khit *wait;
+    size_t n_wait, cap_wait;
+
+    /* the document */
+    size_t input;
+    const char *input_name;  /* the last input seen (borrowed, for the cache below) */
+    char *input_json;        /* its name as a JSON string */
+    char *input_sort;        /* its name as written in the lines, decoded: the sort key */
+    tally_buf id;            /* the document's "id" value as JSON */
+
+    /* the field */
+    uint64_t piece_off;      /* field offset of the current piece */
+    size_t piece_len;
+    tally_buf carry;         /* the end of the pieces before: field bytes [carry_off, piece_off) */
+    uint64_t carry_off, carry_line;
+    tally_buf comb;          /* carry + piece, made when needed */
+
+    /* finished lines: of the batch, and from rec_doc0 on of the current document */
+    krec *recs;
+    size_t n_recs, cap_recs, rec_doc0;
+    size_t arena_doc0;
+    tally_buf arena;
+    tally_buf tmp;
+} kwic_worker;
+
+typedef struct kwic_part {
+    size_t input;
+    char *input_sort;
+    krec *recs;
+    size_t n_recs;
+    tally_buf arena;
+} kwic_part;
+
+/* a line kept on the loop thread */
+typedef struct kent {
+    const char *input_sort; /* borrowed from the accumulator's names */
+    size_t input;
+    uint64_t seq, ord;
+    char *line;
+    size_t len;
+} kent;
+
+typedef struct kwlist {
+    kent *e;
+    size_t n, cap;
+} kwlist;
+
+struct kwic_acc {
+    const tally_dict *d;
+    FILE *out;
+    size_t max, window;
+    char **kw_json;          /* each keyword's name as a JSON string */
+    kwlist *lists;           /* per keyword, sorted, at most max (0: all) */
+    char **names;            /* per input index: its sort name */
+    size_t n_names;
+};
+
+/* ---- text ----------------------------------------------------------------------------------- */
+
+static int ascii_space(uint8_t b)
+{
+    return b == ' ' || (b >= '\t' && b <= '\r');
+}
+
+/* May tokenizing start at p[q] (0 < q) and give the field's own tokens? */
+static int handover(const uint8_t *p, size_t q)
+{
+    return p[q] < 0x80 && !ascii_space(p[q]) && ascii_space(p[q - 1]);
+}
+
+/* Appends p[0,n) to o with each run of White_Space as one space, none at either end. */
+static void collapse(tally_buf *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    int space = 0, any = 0;
+    tally__buf_reserve(o, n);
+    while (i < n) {
+        size_t l = 1;
+        int ws;
+        if (p[i] < 0x80) {
+            ws = ascii_space(p[i]);
+        } else {
+            uint32_t cp;
+            int bad = 0;
+            l = tally__utf8_decode(p + i, n - i, &cp, &bad);
+            ws = !bad && (tally__uprop(cp) & TALLY_UP_WSPACE);
+        }
+        if (ws) {
+            space = 1;
+        } else {
+            if (space && any)
+                tally__buf_append(o, " ", 1);
+            tally__buf_append(o, p + i, l);
+            space = 0;
+            any = 1;
+        }
+        i += l;
+    }
+}
+
+/* A piece of field text, or the carry and the piece together. */
+typedef struct view {
+    const uint8_t *p;
+    size_t len;
+    uint64_t off;     /* field offset of p[0] */
+    int at_start;     /* p[0] is the field's first byte */
+    int more;         /* the field goes on after p[len) */
+    uint64_t line;    /* text format: the line of p[0]; else the document's */
+    int count_lines;  /* text format: lines inside the view count */
+    size_t cur;       /* line cursor: the line of p[cur] is cur_line */
+    uint64_t cur_line;
+} view;
+
+static uint64_t line_at(view *v, size_t at)
+{
+    if (!v->count_lines)
+        return v->line;
+    while (v->cur < at)
+        v->cur_line += v->p[v->cur++] == '\n';
+    while (v->cur > at)
+        v->cur_line -= v->p[--v->cur] == '\n';
+    return v->cur_line;
+}
+
+enum { CTX_OK = 0, CTX_NEED_LEFT = 1, CTX_NEED_RIGHT = 2 };
+
+/* The context of the match at [rs, re) of v: left from *ls to rs, right from re to *re_out. */
+static int context(kwic_worker *w, const view *v, size_t rs, size_t re, size_t *ls, size_t *rend)
+{
+    size_t W = w->acc->window;
+    *ls = rs;
+    *rend = re;
+    if (W == 0)
+        return CTX_OK;
+    size_t back = 64 + 16 * W;
+    size_t ring[64], *L = W <= 64 ? ring : tally_xmalloc(W * sizeof *L);
+    int rc = CTX_OK;
+    for (;;) {
+        size_t q = rs > back ? rs - back : 0;
+        while (q > 0 && !handover(v->p, q))
+            q--;
+        tally__tok_begin_field(&w->tk, v->p + q, v->len - q);
+        tally_token t;
+        size_t nl = 0, nr = 0;
+        while (nr < W && tally__tok_next(&w->tk, &t)) {
+            size_t s = q + t.start, e = s + t.len;
+            if (e <= rs) {
+                L[nl % W] = s;
+                nl++;
+            } else if (s >= re) {
+                nr++;
+                *rend = e;
+            }
+        }
+        if (nl < W && q > 0) {
+            back *= 2;
+            continue;
+        }
+        if (nl)
+            *ls = L[nl < W ? 0 : nl % W];
+        if (nl < W && !v->at_start)
+            rc = CTX_NEED_LEFT;
+        else if (nr < W && v->more)
+            rc = CTX_NEED_RIGHT;
+        break;
+    }
+    if (L != ring)
+        free(L);
+    return rc;
+}
+
+/* ---- lines ---------------------------------------------------------------------------------- */
+
+static void append_u64(tally_buf *o, uint64_t v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+    tally__buf_append(o, b, (size_t)n);
+}
+
+static void push_rec(kwic_worker *w, uint32_t kw, uint64_t seq, uint64_t ord, size_t off)
+{
+    if (w->n_recs == w->cap_recs) {
+        w->cap_recs = w->cap_recs ? 2 * w->cap_recs : 64;
+        w->recs = tally_xrealloc(w->recs, w->cap_recs * sizeof *w->recs);
+    }
+    w->recs[w->n_recs++] = (krec){kw, seq, ord, off, w->arena.len - off};
+}
+
+/* Writes the line of match h, found at [rs, re) of v with context [ls, rend). */
+static void write_line(kwic_worker *w, view *v, const khit *h, size_t rs, size_t re, size_t ls,
+                       size_t rend, const tally_field_ctx *f)
+{
+    const kwic_acc *a = w->acc;
+    tally_buf *o = &w->arena;
+    size_t off = o->len;
+    const char *kj = a->kw_json[h->kw];
+    tally__buf_append(o, "{\"keyword\":", 11);
+    tally__buf_append(o, kj, strlen(kj));
+    tally__buf_append(o, ",\"id\":", 6);
+    tally__buf_append(o, w->id.data, w->id.len);
+    tally__buf_append(o, ",\"input\":", 9);
+    tally__buf_append(o, w->input_json, strlen(w->input_json));
+    tally__buf_append(o, ",\"line\":", 8);
+    append_u64(o, line_at(v, rs));
+    if (f->path) {
+        tally__buf_append(o, ",\"field\":\"", 10);
+        tally__json_escape(o, (const uint8_t *)f->path, strlen(f->path));
+        if (f->element != SIZE_MAX) {
+            tally__buf_append(o, "[", 1);
+            append_u64(o, f->element);
+            tally__buf_append(o, "]", 1);
+        }
+        tally__buf_append(o, "\"", 1);
+    }
+    static const char *const names[3] = {",\"left\":\"", "\",\"match\":\"", "\",\"right\":\""};
+    const size_t from[3] = {ls, rs, re}, to[3] = {rs, re, rend};
+    for (int k = 0; k < 3; k++) {
+        tally__buf_append(o, names[k], strlen(names[k]));
+        w->tmp.len = 0;
+        collapse(&w->tmp, v->p + from[k], to[k] - from[k]);
+        tally__json_escape(o, w->tmp.data, w->tmp.len);
+    }
+    tally__buf_append(o, "\"}\n", 3);
+    push_rec(w, h->kw, h->seq, h->ord, off);
+}
+
+/* Finishes h in v (h->s >= v->off), or says what it still needs. */
+static int finish_hit(kwic_worker *w, view *v, const khit *h, const tally_field_ctx *f)
+{
+    size_t rs = (size_t)(h->s - v->off), re = (size_t)(h->e - v->off), ls, rend;
+    int rc = context(w, v, rs, re, &ls, &rend);
+    if (rc == CTX_OK)
+        write_line(w, v, h, rs, re, ls, rend, f);
+    return rc;
+}
+
+static void push_hit(khit **a, size_t *n, size_t *cap, const khit *h)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *a = tally_xrealloc(*a, *cap * sizeof **a);
+    }
+    (*a)[(*n)++] = *h;
+}
+
+/* ---- the worker ----------------------------------------------------------------------------- */
+
+static void on_hit(void *ctx, uint32_t kw, int64_t start, int64_t end)
+{
+    kwic_worker *w = ctx;
+    size_t max = w->acc->max;
+    if (max && w->taken[kw] >= max)
+        return;
+    if (w->taken[kw]++ == 0)
+        w->taken_list[w->n_taken++] = kw;
+    /* offsets from the piece for now: the field hook knows where the piece is */
+    khit h = {kw, (uint64_t)start, (uint64_t)end, UINT64_MAX, w->ord++};
+    push_hit(&w->pend, &w->n_pend, &w->cap_pend, &h);
+}
+
+static void *worker_new(void *acc, tally_matcher *m)
+{
+    kwic_acc *a = acc;
+    kwic_worker *w = tally_xcalloc(1, sizeof *w);
+    w->acc = a;
+    tally__tok_init(&w->tk, a->d->tokenizer);
+    size_t k = a->d->n_kws ? a->d->n_kws : 1;
+    w->taken = tally_xcalloc(k, sizeof *w->taken);
+    w->taken_list = tally_xmalloc(k * sizeof *w->taken_list);
+    w->input = SIZE_MAX;
+    tally__buf_init(&w->id);
+    tally__buf_init(&w->carry);
+    tally__buf_init(&w->comb);
+    tally__buf_init(&w->arena);
+    tally__buf_init(&w->tmp);
+    tally__matcher_set_hits(m, on_hit, w);
+    return w;
+}
+
+static void worker_free(void *p)
+{
+    kwic_worker *w = p;
+    if (!w)
+        return;
+    free(w->taken);
+    free(w->taken_list);
+    free(w->pend);
+    free(w->wait);
+    free(w->input_json);
+    free(w->input_sort);
+    tally__buf_cleanup(&w->id);
+    tally__buf_cleanup(&w->carry);
+    tally__buf_cleanup(&w->comb);
+    tally__buf_cleanup(&w->arena);
+    tally__buf_cleanup(&w->tmp);
+    free(w->recs);
+    free(w);
+}
+
+/* s as it reads once written into a line and read back: ill-formed UTF-8 as U+FFFD. */
+static char *sort_name(const char *s)
+{
+    tally_buf b;
+    tally__buf_init(&b);
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        uint32_t cp;
+        int bad = 0;
+        size_t l = (uint8_t)s[i] < 0x80 ? 1 : tally__utf8_decode((const uint8_t *)s + i, n - i, &cp, &bad);
+        if (bad)
+            tally__buf_append(&b, "\xEF\xBF\xBD", 3);
+        else
+            tally__buf_append(&b, s + i, l);
+        i += l;
+    }
+    tally__buf_append(&b, "", 1);
+    return (char *)b.data;
+}
+
+static void doc_begin(void *p, const tally_doc_ctx *c)
+{
+    kwic_worker *w = p;
+    if (c->input != w->input || c->input_name != w->input_name) {
+        free(w->input_json);
+        free(w->input_sort);
+        w->input = c->input;
+        w->input_name = c->input_name;
+        w->input_json = tally__perdoc_quote(c->input_name);
+        w->input_sort = sort_name(c->input_name);
+    }
+    /* the id as a per-document record writes it */
+    tally_buf *o = &w->id;
+    o->len = 0;
+    const tally_jsonl_result *jr = c->jr;
+    if (jr && jr->id_kind == TALLY_JID_NUMBER) {
+        tally__buf_append(o, jr->id.ptr, jr->id.len);
+    } else if (jr && jr->id_kind == TALLY_JID_STRING) {
+        tally__buf_append(o, "\"", 1);
+        tally__json_escape(o, jr->id.ptr, jr->id.len);
+        tally__buf_append(o, "\"", 1);
+    } else {
+        size_t nl = strlen(w->input_json);
+        if (c->line) {
+            tally__buf_append(o, w->input_json, nl - 1);
+            tally__buf_append(o, ":", 1);
+            append_u64(o, c->line);
+            tally__buf_append(o, "\"", 1);
+        } else {
+            tally__buf_append(o, w->input_json, nl);
+        }
+    }
+    w->rec_doc0 = w->n_recs;
+    w->arena_doc0 = w->arena.len;
+    w->n_wait = 0;
+    w->carry.len = 0;
+}
+
+/* The carry and the piece together (made once per piece, when first needed). */
+static view *combined(kwic_worker *w, view *cv, const view *pv, int *made)
+{
+    if (!*made) {
+        w->comb.len = 0;
+        tally__buf_append(&w->comb, w->carry.data, w->carry.len);
+        tally__buf_append(&w->comb, pv->p, pv->len);
+        *cv = (view){w->comb.data, w->comb.len, w->carry_off, w->carry_off == 0, pv->more,
+                     w->carry_line, pv->count_lines, 0, w->carry_line};
+        *made = 1;
+    }
+    return cv;
+}
+
+/* Keeps the end of v for the next piece: from where the left context of the first waiting match
+ * begins, or where W + the longest phrase's tokens before v's end begin. */
+static void keep_carry(kwic_worker *w, view *v)
+{
+    size_t keep = v->len; /* start of what is kept, in v */
+    for (size_t i = 0; i < w->n_wait; i++) {
+        size_t rs = (size_t)(w->wait[i].s - v->off), ls, rend;
+        context(w, v, rs, rs, &ls, &rend);
+        size_t q = ls;
+        while (q > 0 && !handover(v->p, q))
+            q--;
+        if (q < keep)
+            keep = q;
+    }
+    size_t need = w->acc->window + w->acc->d->max_tokens, back = 64 + 16 * need;
+    for (;;) {
+        size_t q = v->len > back ? v->len - back : 0;
+        while (q > 0 && !handover(v->p, q))
+            q--;
+        size_t n = 0;
+        tally__tok_begin_field(&w->tk, v->p + q, v->len - q);
+        tally_token t;
+        while (tally__tok_next(&w->tk, &t))
+            n++;
+        if (n < need && q > 0) {
+            back *= 2;
+            continue;
+        }
+        if (q < keep)
+            keep = q;
+        break;
+    }
+    uint64_t line = line_at(v, keep);
+    /* v is the piece or comb, never the carry itself */
+    w->carry.len = 0;
+    tally__buf_append(&w->carry, v->p + keep, v->len - keep);
+    w->carry_off = v->off + keep;
+    w->carry_line = line;
+}
+
+static void field(void *p, const uint8_t *text, size_t len, int cont, const tally_field_ctx *f)
+{
+    kwic_worker *w = p;
+    if (!cont) {
+        w->piece_off = 0;
+        w->n_wait = 0;
+        w->carry.len = 0;
+    } else {
+        w->piece_off += w->piece_len;
+    }
+    w->piece_len = len;
+    if (!w->n_pend && !w->n_wait && !f->more)
+        return;
+    view pv = {text, len, w->piece_off, w->piece_off == 0, f->more, f->first_line, f->path == NULL,
+               0, f->first_line};
+    view cv;
+    int made = 0;
+    int have_carry = cont && w->carry.len;
+    /* the waiting ones first: they came before anything reported in this piece */
+    size_t n_wait = w->n_wait;
+    w->n_wait = 0;
+    for (size_t i = 0; i < n_wait; i++) {
+        khit h = w->wait[i];
+        view *v = have_carry ? combined(w, &cv, &pv, &made) : &pv;
+        if (h.s < v->off)
+            continue; /* cannot happen: the carry keeps it */
+        if (finish_hit(w, v, &h, f) == CTX_NEED_RIGHT)
+            push_hit(&w->wait, &w->n_wait, &w->cap_wait, &h);
+    }
+    for (size_t i = 0; i < w->n_pend; i++) {
+        khit h = w->pend[i];
+        h.s += w->piece_off;
+        h.e += w->piece_off;
+        int rc = h.s >= pv.off ? finish_hit(w, &pv, &h, f) : CTX_NEED_LEFT;
+        if (rc == CTX_NEED_LEFT && have_carry)
+            rc = finish_hit(w, combined(w, &cv, &pv, &made), &h, f);
+        if (rc == CTX_NEED_RIGHT)
+            push_hit(&w->wait, &w->n_wait, &w->cap_wait, &h);
+        else if (rc == CTX_NEED_LEFT) /* no carry: the pieces before were not kept */
+            finish_hit(w, &(view){pv.p, pv.len, pv.off, 1, 0, pv.line, pv.count_lines, 0, pv.line}, &h, f);
+    }
+    w->n_pend = 0;
+    if (f->more)
+        keep_carry(w, have_carry ? combined(w, &cv, &pv, &made) : &pv);
+    else
+        w->carry.len = 0;
+}
+
+/* A field that ended where a piece ended: what still waits has all the right context there is. */
+static void flush_waiting(kwic_worker *w)
+{
+    if (!w->n_wait)
+        return;
+    /* the carry holds the field's end and every waiting match */
+    view v = {w->carry.data, w->carry.len, w->carry_off, w->carry_off == 0, 0, w->carry_line, 1, 0,
+              w->carry_line};
+    for (size_t i = 0; i < w->n_wait; i++) {
+        tally_field_ctx f = {0, NULL, SIZE_MAX, 0, 0};
+        finish_hit(w, &v, &w->wait[i], &f);
+    }
+    w->n_wait = 0;
+}
+
+static void doc_end(void *p, const tally_doc_ctx *c)
+{
+    kwic_worker *w = p;
+    (void)c;
+    flush_waiting(w);
+    w->carry.len = 0;
+    w->rec_doc0 = w->n_recs;
+    w->arena_doc0 = w->arena.len;
+}
+
+static void doc_abort(void *p)
+{
+    kwic_worker *w = p;
+    w->n_recs = w->rec_doc0;
+    w->arena.len = w->arena_doc0;
+    w->n_wait = 0;
+    w->n_pend = 0;
+    w->carry.len = 0;
+}
+
+static void *take(void *p, const tally_batch_ctx *b)
+{
+    kwic_worker *w = p;
+    for (size_t i = 0; i < w->n_taken; i++)
+        w->taken[w->taken_list[i]] = 0;
+    w->n_taken = 0;
+    w->ord = 0;
+    for (size_t i = 0; i < w->n_wait; i++)
+        if (w->wait[i].seq == UINT64_MAX)
+            w->wait[i].seq = b->seq;
+    if (!w->n_recs)
+        return NULL;
+    kwic_part *pt = tally_xcalloc(1, sizeof *pt);
+    pt->input = w->input;
+    pt->input_sort = tally_xstrdup(w->input_sort);
+    pt->recs = w->recs;
+    pt->n_recs = w->n_recs;
+    for (size_t i = 0; i < pt->n_recs; i++)
+        if (pt->recs[i].seq == UINT64_MAX)
+            pt->recs[i].seq = b->seq;
+    pt->arena = w->arena;
+    w->recs = NULL;
+    w->n_recs = w->cap_recs = w->rec_doc0 = w->arena_doc0 = 0;
+    tally__buf_init(&w->arena);
+    return pt;
+}
+
+static void part_free(void *p)
+{
+    kwic_part *pt = p;
+    if (!pt)
+        return;
+    free(pt->input_sort);
+    free(pt->recs);
+    tally__buf_cleanup(&pt->arena);
+    free(pt);
+}
+
+/* ---- the loop thread ------------------------------------------------------------------------ */
+
+static int cmp_ent(const kent *a, const kent *b)
+{
+    int c = strcmp(a->input_sort, b->input_sort);
+    if (c)
+        return c;
+    if (a->input != b->input)
+        return a->input < b->input ? -1 : 1;
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    return (a->ord > b->ord) - (a->ord < b->ord);
+}
+
+static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
+{
+    kwic_acc *a = acc;
+    kwic_part *pt = p;
+    (void)b;
+    (void)err;
+    if (pt->input >= a->n_names) {
+        size_t n = pt->input + 1 > 2 * a->n_names ? pt->input + 1 : 2 * a->n_names;
+        a->names = tally_xrealloc(a->names, n * sizeof *a->names);
+        memset(a->names + a->n_names, 0, (n - a->n_names) * sizeof *a->names);
+        a->n_names = n;
+    }
+    if (!a->names[pt->input]) {
+        a->names[pt->input] = pt->input_sort;
+        pt->input_sort = NULL;
+    }
+    for (size_t i = 0; i < pt->n_recs; i++) {
+        const krec *r = &pt->recs[i];
+        kwlist *l = &a->lists[r->kw];
+        kent e = {a->names[pt->input], pt->input, r->seq, r->ord, NULL, r->len};
+        if (a->max && l->n == a->max && cmp_ent(&e, &l->e[l->n - 1]) > 0)
+            continue;
+        size_t at = l->n;
+        while (at > 0 && cmp_ent(&e, &l->e[at - 1]) < 0)
+            at--;
+        if (a->max && l->n == a->max) {
+            free(l->e[l->n - 1].line);
+            l->n--;
+        }
+        if (l->n == l->cap) {
+            l->cap = l->cap ? 2 * l->cap : (a->max && a->max < 16 ? a->max : 16);
+            l->e = tally_xrealloc(l->e, l->cap * sizeof *l->e);
+        }
+        memmove(l->e + at + 1, l->e + at, (l->n - at) * sizeof *l->e);
+        e.line = tally_xmalloc(r->len);
+        memcpy(e.line, pt->arena.data + r->off, r->len);
+        l->e[at] = e;
+        l->n++;
+    }
+    part_free(pt);
+    return 0;
+}
+
+typedef struct kw_order {
+    const char *name;
+    uint32_t id;
+} kw_order;
+
+static int cmp_kw(const void *x, const void *y)
+{
+    return strcmp(((const kw_order *)x)->name, ((const kw_order *)y)->name);
+}
+
+static int finish(void *acc, tally_summary *sum, tally_error *err)
+{
+    kwic_acc *a = acc;
+    (void)sum;
+    size_t n = a->d->n_kws;
+    kw_order *order = tally_xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (kw_order){tally_dict_keyword_name(a->d, i), (uint32_t)i};
+    qsort(order, n, sizeof *order, cmp_kw);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kwlist *l = &a->lists[order[i].id];
+        for (size_t k = 0; k < l->n; k++)
+            fwrite(l->e[k].line, 1, l->e[k].len, a->out);
+    }
+    free(order);
+    if (fflush(a->out) != 0 || ferror(a->out))
+        rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot write the concordance lines");
+    return rc;
+}
+
+static void acc_free(void *p)
+{
+    kwic_acc *a = p;
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->d->n_kws; i++) {
+        free(a->kw_json[i]);
+        for (size_t k = 0; k < a->lists[i].n; k++)
+            free(a->lists[i].e[k].line);
+        free(a->lists[i].e);
+    }
+    for (size_t i = 0; i < a->n_names; i++)
+        free(a->names[i]);
+    free(a->names);
+    free(a->kw_json);
+    free(a->lists);
+    free(a);
+}
+
+static const tally_acc_class kwic_class = {
+    "kwic", worker_new, worker_free, doc_begin, field, doc_end, doc_abort, NULL, take, merge,
+    part_free, finish, acc_free,
+};
+
+int tally__kwic_acc_new(const tally_acc_env *env, tally_acc *acc, tally_error *err)
+{
+    (void)err;
+    kwic_acc *a = tally_xcalloc(1, sizeof *a);
+    a->d = env->d;
+    a->out = env->opt->kwic;
+    a->max = env->opt->kwic_max;
+    a->window = env->opt->kwic_window;
+    size_t n = env->d->n_kws ? env->d->n_kws : 1;
+    a->kw_json = tally_xcalloc(n, sizeof *a->kw_json);
+    a->lists = tally_xcalloc(n, sizeof *a->lists);
+    for (size_t i = 0; i < env->d->n_kws; i++)
+        a->kw_json[i] = tally__perdoc_quote(tally_dict_keyword_name(env->d, i));
+    acc->cls = &kwic_class;
+    acc->state = a;
+    return 0;
+}
