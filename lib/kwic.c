@@ -65,6 +65,9 @@ typedef struct kwic_worker {
     /* the field */
     uint64_t piece_off;      /* field offset of the current piece */
     size_t piece_len;
+    uint64_t piece_line;     /* text format: the line of the piece's first byte (the pipeline
+                              * does not count the lines of text inputs) */
+    uint64_t next_line;      /* ... of the next piece's */
     tally_buf carry;         /* the end of the pieces before: field bytes [carry_off, piece_off) */
     uint64_t carry_off, carry_line;
     tally_buf comb;          /* carry + piece, made when needed */
@@ -471,14 +474,22 @@ static void field(void *p, const uint8_t *text, size_t len, int cont, const tall
         w->piece_off = 0;
         w->n_wait = 0;
         w->carry.len = 0;
+        w->piece_line = f->first_line;
     } else {
         w->piece_off += w->piece_len;
+        w->piece_line = w->next_line;
     }
     w->piece_len = len;
+    if (f->more) {
+        w->next_line = w->piece_line;
+        if (!f->path)
+            for (const uint8_t *q = text, *e = text + len; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+                w->next_line++;
+    }
     if (!w->n_pend && !w->n_wait && !f->more)
         return;
-    view pv = {text, len, w->piece_off, w->piece_off == 0, f->more, f->first_line, f->path == NULL,
-               0, f->first_line};
+    view pv = {text, len, w->piece_off, w->piece_off == 0, f->more, w->piece_line, f->path == NULL,
+               0, w->piece_line};
     view cv;
     int made = 0;
     int have_carry = cont && w->carry.len;
@@ -502,7 +513,7 @@ static void field(void *p, const uint8_t *text, size_t len, int cont, const tall
             rc = finish_hit(w, combined(w, &cv, &pv, &made), &h, f);
         if (rc == CTX_NEED_RIGHT)
             push_hit(&w->wait, &w->n_wait, &w->cap_wait, &h);
-        else if (rc == CTX_NEED_LEFT) /* no carry: the pieces before were not kept */
+        else if (rc == CTX_NEED_LEFT && h.s >= pv.off) /* no carry: nothing before was kept */
             finish_hit(w, &(view){pv.p, pv.len, pv.off, 1, 0, pv.line, pv.count_lines, 0, pv.line}, &h, f);
     }
     w->n_pend = 0;
