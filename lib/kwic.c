@@ -19,6 +19,7 @@
 #include "common.h"
 #include "perdoc.h"
 #include "tokenize.h"
+#include "match.h"
 #include "unicode.h"
 
 /* a match waiting in a worker: byte range from the field's start, its order in its batch */
@@ -41,6 +42,7 @@ typedef struct kwic_acc kwic_acc;
 typedef struct kwic_worker {
     kwic_acc *acc;
     tally_tokenizer tk;
+    int unicode;             /* the dictionary's tokenizer is UAX #29's (ascii_next applies) */
 
     /* the batch: matches taken per keyword */
     uint32_t *taken;
@@ -110,7 +112,15 @@ struct kwic_acc {
     kwlist *lists;           /* per keyword, sorted, at most max (0: all) */
     char **names;            /* per input index: its sort name */
     size_t n_names;
+    uint32_t *full;          /* keywords whose list holds max lines, in the order they filled */
+    size_t n_full;
 };
+
+/* what a batch need not keep: keywords whose max first lines all come before it */
+typedef struct khint {
+    size_t n;
+    uint32_t ids[];
+} khint;
 
 /* ---- text ----------------------------------------------------------------------------------- */
 
@@ -125,16 +135,25 @@ static int handover(const uint8_t *p, size_t q)
     return p[q] < 0x80 && !ascii_space(p[q]) && ascii_space(p[q - 1]);
 }
 
-/* Appends p[0,n) to o with each run of White_Space as one space, none at either end. */
+/* Appends p[0,n) to o with each run of White_Space as one space, none at either end. The
+ * result is never longer than p: one reserve, then plain stores. */
 static void collapse(tally_buf *o, const uint8_t *p, size_t n)
 {
     size_t i = 0;
-    int space = 0, any = 0;
+    int space = 0;
     tally__buf_reserve(o, n);
+    uint8_t *q = o->data + o->len, *q0 = q;
     while (i < n) {
         size_t l = 1;
         int ws;
         if (p[i] < 0x80) {
+            if (p[i] > ' ') { /* the common case: a visible ASCII byte */
+                if (space && q != q0)
+                    *q++ = ' ';
+                *q++ = p[i++];
+                space = 0;
+                continue;
+            }
             ws = ascii_space(p[i]);
         } else {
             uint32_t cp;
@@ -145,14 +164,151 @@ static void collapse(tally_buf *o, const uint8_t *p, size_t n)
         if (ws) {
             space = 1;
         } else {
-            if (space && any)
-                tally__buf_append(o, " ", 1);
-            tally__buf_append(o, p + i, l);
+            if (space && q != q0)
+                *q++ = ' ';
+            memcpy(q, p + i, l);
+            q += l;
             space = 0;
-            any = 1;
         }
         i += l;
     }
+    o->len += (size_t)(q - q0);
+}
+
+/* Text of ASCII and the characters the matcher's fast path takes (tally__fast_char: Latin-1 and
+ * Cyrillic letters, CJK ideographs), where the word-break rules reduce to a few, as that path
+ * has them (match.c): letters, digits and '_' hold together; '.', '\'' and ':' join two letters;
+ * '.', '\'', ',' and ';' join two digits; an ideograph is a token of its own; anything else
+ * separates; a segment is a token when it holds a letter or a digit. The general tokenizer takes
+ * a few dozen instructions a byte, this a few. Any other character stops it. */
+enum { K_LETTER = 1, K_DIGIT = 2, K_USCORE = 4, K_MIDL = 8, K_MIDN = 16, K_IDEO = 32 };
+#define K_WORD (K_LETTER | K_DIGIT | K_USCORE)
+
+/* The class of the character at p[j] (j < n) in *cls and its length; 0 for one the rules above
+ * do not cover. */
+static inline size_t kchar(const uint8_t *p, size_t n, size_t j, uint8_t *cls)
+{
+    uint8_t b = p[j];
+    if (b < 0x80) {
+        if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
+            *cls = K_LETTER;
+        else if (b >= '0' && b <= '9')
+            *cls = K_DIGIT;
+        else if (b == '_')
+            *cls = K_USCORE;
+        else if (b == '.' || b == '\'')
+            *cls = K_MIDL | K_MIDN;
+        else if (b == ':')
+            *cls = K_MIDL;
+        else if (b == ',' || b == ';')
+            *cls = K_MIDN;
+        else
+            *cls = 0;
+        return 1;
+    }
+    size_t l = tally__fast_char(p + j, n - j);
+    *cls = l == 2 ? K_LETTER : K_IDEO;
+    return l;
+}
+
+/* The next token of p[0,n) from *pos on, as [*s, *e): 1; 0 at the end; -1 at a character the
+ * rules do not cover (the caller then asks the general tokenizer). */
+static int ascii_next(const uint8_t *p, size_t n, size_t *pos, size_t *s, size_t *e)
+{
+    size_t i = *pos, l;
+    uint8_t c;
+    for (;;) {
+        for (;;) {
+            if (i == n)
+                return *pos = i, 0;
+            if ((l = kchar(p, n, i, &c)) == 0)
+                return -1;
+            if (c & (K_WORD | K_IDEO))
+                break;
+            i += l;
+        }
+        if (c & K_IDEO) {
+            *s = i;
+            *e = *pos = i + 3;
+            return 1;
+        }
+        size_t j = i;
+        uint8_t alnum = 0, prev = 0;
+        while (j < n) {
+            if ((l = kchar(p, n, j, &c)) == 0)
+                return -1;
+            if (c & K_WORD) {
+                alnum |= c & (K_LETTER | K_DIGIT);
+                prev = c;
+                j += l;
+                continue;
+            }
+            if ((c & (K_MIDL | K_MIDN)) && j + 1 < n) {
+                uint8_t nc;
+                if (kchar(p, n, j + 1, &nc) == 0)
+                    return -1;
+                if (((c & K_MIDL) && (prev & K_LETTER) && (nc & K_LETTER)) ||
+                    ((c & K_MIDN) && (prev & K_DIGIT) && (nc & K_DIGIT))) {
+                    j++;
+                    continue;
+                }
+            }
+            break;
+        }
+        if (alnum) {
+            *s = i;
+            *e = *pos = j;
+            return 1;
+        }
+        i = j; /* underscores only: no token */
+    }
+}
+
+size_t tally__kwic_ascii_tokens(const uint8_t *p, size_t n, size_t *starts, size_t *ends, size_t max)
+{
+    size_t pos = 0, k = 0, s, e;
+    int r;
+    while (k < max && (r = ascii_next(p, n, &pos, &s, &e)) == 1) {
+        starts[k] = s;
+        ends[k] = e;
+        k++;
+    }
+    return k < max && r < 0 ? SIZE_MAX : k;
+}
+
+/* Tokens of p[q, n): the ASCII rules while they hold, else the general tokenizer from q. */
+typedef struct ktok {
+    tally_tokenizer *tk;
+    const uint8_t *p;
+    size_t q, n, pos;
+    int general;
+} ktok;
+
+static void kt_begin(ktok *k, tally_tokenizer *tk, int unicode, const uint8_t *p, size_t q, size_t n)
+{
+    *k = (ktok){tk, p, q, n, q, !unicode};
+    if (k->general)
+        tally__tok_begin_field(tk, p + q, n - q);
+}
+
+/* 1 and the next token [*s, *e) (offsets in p); 0 at the end; -1 when the ASCII rules stopped
+ * before anything was taken from them: the caller starts again with kt_restart. */
+static int kt_next(ktok *k, size_t *s, size_t *e)
+{
+    if (!k->general)
+        return ascii_next(k->p, k->n, &k->pos, s, e);
+    tally_token t;
+    if (!tally__tok_next(k->tk, &t))
+        return 0;
+    *s = k->q + t.start;
+    *e = *s + t.len;
+    return 1;
+}
+
+static void kt_restart(ktok *k)
+{
+    k->general = 1;
+    tally__tok_begin_field(k->tk, k->p + k->q, k->n - k->q);
 }
 
 /* A piece of field text, or the carry and the piece together. */
@@ -189,18 +345,24 @@ static int context(kwic_worker *w, const view *v, size_t rs, size_t re, size_t *
     *rend = re;
     if (W == 0)
         return CTX_OK;
-    size_t back = 64 + 16 * W;
+    size_t back = 16 + 8 * W; /* about W English words: most matches need no second try */
     size_t ring[64], *L = W <= 64 ? ring : tally_xmalloc(W * sizeof *L);
     int rc = CTX_OK;
     for (;;) {
         size_t q = rs > back ? rs - back : 0;
         while (q > 0 && !handover(v->p, q))
             q--;
-        tally__tok_begin_field(&w->tk, v->p + q, v->len - q);
-        tally_token t;
-        size_t nl = 0, nr = 0;
-        while (nr < W && tally__tok_next(&w->tk, &t)) {
-            size_t s = q + t.start, e = s + t.len;
+        ktok kt;
+        kt_begin(&kt, &w->tk, w->unicode, v->p, q, v->len);
+        size_t nl = 0, nr = 0, s, e;
+        int r;
+        while (nr < W && (r = kt_next(&kt, &s, &e)) != 0) {
+            if (r < 0) { /* not ASCII: all again with the general tokenizer */
+                kt_restart(&kt);
+                nl = nr = 0;
+                *rend = re;
+                continue;
+            }
             if (e <= rs) {
                 L[nl % W] = s;
                 nl++;
@@ -322,6 +484,7 @@ static void *worker_new(void *acc, tally_matcher *m)
     kwic_worker *w = tally_xcalloc(1, sizeof *w);
     w->acc = a;
     tally__tok_init(&w->tk, a->d->tokenizer);
+    w->unicode = a->d->tokenizer == TALLY_TOKENIZER_UNICODE;
     size_t k = a->d->n_kws ? a->d->n_kws : 1;
     w->taken = tally_xcalloc(k, sizeof *w->taken);
     w->taken_list = tally_xmalloc(k * sizeof *w->taken_list);
@@ -446,11 +609,18 @@ static void keep_carry(kwic_worker *w, view *v)
         size_t q = v->len > back ? v->len - back : 0;
         while (q > 0 && !handover(v->p, q))
             q--;
-        size_t n = 0;
-        tally__tok_begin_field(&w->tk, v->p + q, v->len - q);
-        tally_token t;
-        while (tally__tok_next(&w->tk, &t))
+        size_t n = 0, ts, te;
+        ktok kt;
+        int r;
+        kt_begin(&kt, &w->tk, w->unicode, v->p, q, v->len);
+        while ((r = kt_next(&kt, &ts, &te)) != 0) {
+            if (r < 0) {
+                kt_restart(&kt);
+                n = 0;
+                continue;
+            }
             n++;
+        }
         if (n < need && q > 0) {
             back *= 2;
             continue;
@@ -610,6 +780,37 @@ static int cmp_ent(const kent *a, const kent *b)
     return (a->ord > b->ord) - (a->ord < b->ord);
 }
 
+/* The keywords whose kept lines all come before every match batch b can report: their last
+ * line is from an earlier batch of b's input, or from an input of a smaller name. */
+static void *hint(void *acc, const tally_batch_ctx *b)
+{
+    kwic_acc *a = acc;
+    if (!a->n_full)
+        return NULL;
+    const char *name = b->input < a->n_names ? a->names[b->input] : NULL;
+    khint *h = tally_xmalloc(sizeof *h + a->n_full * sizeof h->ids[0]);
+    h->n = 0;
+    for (size_t i = 0; i < a->n_full; i++) {
+        const kent *last = &a->lists[a->full[i]].e[a->max - 1];
+        if (last->input == b->input ? last->seq < b->seq : name && strcmp(last->input_sort, name) < 0)
+            h->ids[h->n++] = a->full[i];
+    }
+    return h;
+}
+
+static void batch_begin(void *p, void *hp)
+{
+    kwic_worker *w = p;
+    khint *h = hp;
+    for (size_t i = 0; h && i < h->n; i++) {
+        uint32_t kw = h->ids[i];
+        if (w->taken[kw] == 0)
+            w->taken_list[w->n_taken++] = kw;
+        w->taken[kw] = (uint32_t)w->acc->max;
+    }
+    free(h);
+}
+
 static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
 {
     kwic_acc *a = acc;
@@ -635,7 +836,8 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
         size_t at = l->n;
         while (at > 0 && cmp_ent(&e, &l->e[at - 1]) < 0)
             at--;
-        if (a->max && l->n == a->max) {
+        int was_full = a->max && l->n == a->max;
+        if (was_full) { /* e comes before the last one, which goes */
             free(l->e[l->n - 1].line);
             l->n--;
         }
@@ -647,7 +849,8 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
         e.line = tally_xmalloc(r->len);
         memcpy(e.line, pt->arena.data + r->off, r->len);
         l->e[at] = e;
-        l->n++;
+        if (++l->n == a->max && !was_full)
+            a->full[a->n_full++] = r->kw;
     }
     part_free(pt);
     return 0;
@@ -698,14 +901,27 @@ static void acc_free(void *p)
     for (size_t i = 0; i < a->n_names; i++)
         free(a->names[i]);
     free(a->names);
+    free(a->full);
     free(a->kw_json);
     free(a->lists);
     free(a);
 }
 
 static const tally_acc_class kwic_class = {
-    "kwic", worker_new, worker_free, doc_begin, field, doc_end, doc_abort, NULL, take, merge,
-    part_free, finish, acc_free,
+    .name = "kwic",
+    .worker_new = worker_new,
+    .worker_free = worker_free,
+    .doc_begin = doc_begin,
+    .field = field,
+    .doc_end = doc_end,
+    .doc_abort = doc_abort,
+    .take = take,
+    .merge = merge,
+    .part_free = part_free,
+    .finish = finish,
+    .free = acc_free,
+    .hint = hint,
+    .batch_begin = batch_begin,
 };
 
 int tally__kwic_acc_new(const tally_acc_env *env, tally_acc *acc, tally_error *err)
@@ -719,6 +935,7 @@ int tally__kwic_acc_new(const tally_acc_env *env, tally_acc *acc, tally_error *e
     size_t n = env->d->n_kws ? env->d->n_kws : 1;
     a->kw_json = tally_xcalloc(n, sizeof *a->kw_json);
     a->lists = tally_xcalloc(n, sizeof *a->lists);
+    a->full = tally_xmalloc(n * sizeof *a->full);
     for (size_t i = 0; i < env->d->n_kws; i++)
         a->kw_json[i] = tally__perdoc_quote(tally_dict_keyword_name(env->d, i));
     acc->cls = &kwic_class;

@@ -21,4 +21,9 @@
  * *acc. Returns 0. */
 int tally__kwic_acc_new(const tally_acc_env *env, tally_acc *acc, tally_error *err);
 
+/* For tests: the tokens of ASCII text p[0,n) by the rules the concordance uses where they hold,
+ * as [starts[i], ends[i]) for i < the count returned (at most max); SIZE_MAX when a byte >= 0x80
+ * stops them first. */
+size_t tally__kwic_ascii_tokens(const uint8_t *p, size_t n, size_t *starts, size_t *ends, size_t max);
+
 #endif

@@ -100,6 +100,7 @@ typedef struct batch {
     uint64_t objects, with_field;
     tally_buf perdoc;
     void **parts;         /* each accumulator's part of this batch (NULL once merged) */
+    void **hints;         /* each accumulator's hint for counting it (accum.h), until counted */
     berr *errs;
     size_t n_errs, cap_errs;
     char *keys[MAX_KEYS_SEEN]; /* top-level keys of objects without a text field */
@@ -468,6 +469,11 @@ static void count_work(uv_work_t *req)
     const uint8_t *p = b->data.data;
     size_t n = b->data.len;
     int fmt = b->in->format;
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->batch_begin) {
+            s->accs[i].cls->batch_begin(b->w->accw[i], b->hints[i]);
+            b->hints[i] = NULL;
+        }
 
     if (fmt == TALLY_FORMAT_JSON) {
         for (size_t i = 0; i < b->n_elems; i++) {
@@ -848,11 +854,14 @@ static void worker_put(scan *s, worker *w)
 
 static void parts_free(scan *s, batch *b)
 {
-    for (size_t i = 0; i < s->n_accs; i++)
+    for (size_t i = 0; i < s->n_accs; i++) {
         if (b->parts[i]) {
             s->accs[i].cls->part_free(b->parts[i]);
             b->parts[i] = NULL;
         }
+        free(b->hints[i]);
+        b->hints[i] = NULL;
+    }
 }
 
 static void release_slot(scan *s, batch *b)
@@ -922,6 +931,10 @@ static void start_count(scan *s, batch *b)
         b->w = worker_get(s);
     }
     b->work.data = b;
+    tally_batch_ctx bc = {in->index, b->seq};
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->hint)
+            b->hints[i] = s->accs[i].cls->hint(s->accs[i].state, &bc);
     s->in_flight++;
     s->counting++;
     uv_queue_work(&s->loop, &b->work, count_work, count_after);
@@ -1295,6 +1308,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         tally__buf_init(&s->all_slots[i].data);
         tally__buf_init(&s->all_slots[i].perdoc);
         s->all_slots[i].parts = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof(void *));
+        s->all_slots[i].hints = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof(void *));
         s->free_slots[s->n_free++] = &s->all_slots[i];
     }
 
@@ -1354,6 +1368,7 @@ out:
         batch *b = &s->all_slots[i];
         parts_free(s, b);
         free(b->parts);
+        free(b->hints);
         tally__buf_cleanup(&b->data);
         tally__buf_cleanup(&b->perdoc);
         for (size_t k = 0; k < b->n_errs; k++)
