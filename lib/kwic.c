@@ -58,6 +58,7 @@ typedef struct kwic_worker {
     size_t n_wait, cap_wait;
 
     /* the document */
+    int doc_open;            /* between doc_begin and doc_end or doc_abort */
     size_t input;
     const char *input_name;  /* the last input seen (borrowed, for the cache below) */
     char *input_json;        /* its name as a JSON string */
@@ -574,6 +575,7 @@ static void doc_begin(void *p, const tally_doc_ctx *c)
     w->arena_doc0 = w->arena.len;
     w->n_wait = 0;
     w->carry.len = 0;
+    w->doc_open = 1;
 }
 
 /* The carry and the piece together (made once per piece, when first needed). */
@@ -716,6 +718,7 @@ static void doc_end(void *p, const tally_doc_ctx *c)
     w->carry.len = 0;
     w->rec_doc0 = w->n_recs;
     w->arena_doc0 = w->arena.len;
+    w->doc_open = 0;
 }
 
 static void doc_abort(void *p)
@@ -726,32 +729,49 @@ static void doc_abort(void *p)
     w->n_wait = 0;
     w->n_pend = 0;
     w->carry.len = 0;
+    w->doc_open = 0;
 }
 
+/* The lines of a document still open (cut, going on in the next batch) stay in the worker until
+ * it ends, so that a document that breaks off gives none, as it gives no counts; and its matches
+ * taken so far keep counting against --kwic-max, since those of the rest of it come after them:
+ * a document of any size holds at most max lines per keyword. */
 static void *take(void *p, const tally_batch_ctx *b)
 {
     kwic_worker *w = p;
-    for (size_t i = 0; i < w->n_taken; i++)
-        w->taken[w->taken_list[i]] = 0;
-    w->n_taken = 0;
+    if (!w->doc_open) {
+        for (size_t i = 0; i < w->n_taken; i++)
+            w->taken[w->taken_list[i]] = 0;
+        w->n_taken = 0;
+    }
     w->ord = 0;
     for (size_t i = 0; i < w->n_wait; i++)
         if (w->wait[i].seq == UINT64_MAX)
             w->wait[i].seq = b->seq;
-    if (!w->n_recs)
+    for (size_t i = 0; i < w->n_recs; i++)
+        if (w->recs[i].seq == UINT64_MAX)
+            w->recs[i].seq = b->seq;
+    size_t give = w->doc_open ? w->rec_doc0 : w->n_recs;
+    if (!give)
         return NULL;
     kwic_part *pt = tally_xcalloc(1, sizeof *pt);
     pt->input = w->input;
     pt->input_sort = tally_xstrdup(w->input_sort);
-    pt->recs = w->recs;
-    pt->n_recs = w->n_recs;
-    for (size_t i = 0; i < pt->n_recs; i++)
-        if (pt->recs[i].seq == UINT64_MAX)
-            pt->recs[i].seq = b->seq;
-    pt->arena = w->arena;
-    w->recs = NULL;
-    w->n_recs = w->cap_recs = w->rec_doc0 = w->arena_doc0 = 0;
-    tally__buf_init(&w->arena);
+    pt->n_recs = give;
+    pt->recs = tally_xmalloc(give * sizeof *pt->recs);
+    memcpy(pt->recs, w->recs, give * sizeof *pt->recs);
+    size_t bytes = w->doc_open ? w->arena_doc0 : w->arena.len;
+    tally__buf_init(&pt->arena);
+    tally__buf_append(&pt->arena, w->arena.data, bytes);
+    /* what stays: the open document's lines, moved to the front */
+    memmove(w->recs, w->recs + give, (w->n_recs - give) * sizeof *w->recs);
+    w->n_recs -= give;
+    for (size_t i = 0; i < w->n_recs; i++)
+        w->recs[i].off -= bytes;
+    memmove(w->arena.data, w->arena.data + bytes, w->arena.len - bytes);
+    w->arena.len -= bytes;
+    w->rec_doc0 = 0;
+    w->arena_doc0 = 0;
     return pt;
 }
 

@@ -65,6 +65,22 @@ for j in 1 2; do
     done
 done
 
+# a text document that breaks off (a truncated stream) is not counted, and gives no lines, also
+# from the batches it filled before the fault
+awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) printf "global warming is line %d of the text %d\n", i, int(rand() * 1000000000) }' > big.txt
+gzip -c big.txt > big.txt.gz
+head -c $(($(wc -c < big.txt.gz) / 2)) big.txt.gz > cut.txt.gz
+run_rc 3 "$T" scan -q --batch-bytes 4K -k "global warming" --kwic cut.jsonl -o cut.json cut.txt.gz
+[ "$(get cut.json corpus.bytes)" -gt 20000 ] || fail "the broken stream gave too few bytes to test"
+[ "$(get cut.json corpus.documents)" = 0 ] || fail "the broken document was counted"
+[ ! -s cut.jsonl ] || fail "a broken document gave lines: $(head -2 cut.jsonl)"
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "global warming is line %d of the text\n", i }' > big.txt
+zstd -q big.txt -o big.txt.zst
+run_rc 0 "$T" scan -q --batch-bytes 4K -k "global warming" --kwic-max 0 --kwic big.jsonl -o big.json big.txt.zst
+[ "$(wc -l < big.jsonl)" = 3000 ] || fail "the whole text file: $(wc -l < big.jsonl) lines"
+grep -q '^{"keyword":"global warming","id":"big.txt.zst","input":"big.txt.zst","line":2999,"left":"global warming is line 2997 of the text","match":"global warming","right":"is line 2998 of the text global warming"}$' big.jsonl ||
+    fail "line 2999 of the text file: $(sed -n 2999p big.jsonl)"
+
 # ---- lines: one long line cut by the pipeline, context on both sides of every cut ---------------
 awk 'BEGIN { for (i = 1; i <= 300; i++) printf "w%d alpha beta%s", i, (i % 7 ? " " : " gamma "); printf "\nshort alpha beta line\n" }' > l.txt
 run_rc 0 "$T" scan -q --format lines -k "alpha beta" -k gamma --kwic-max 0 --kwic ref.jsonl -o s.json l.txt
