@@ -199,6 +199,7 @@ set -- \
     "tally.ml100.j1|$TQ -j1 --format text -d $D/ml100.dict $ML" \
     "tally.news.zst.j2|$TQ -j2 -d $D/news100.dict $NEWS.zst" \
     "tally.news.zst.j2.progress|$TQ --progress -j2 -d $D/news100.dict $NEWS.zst" \
+    "tally.news.zst.j2.kwic|$TQ -j2 -d $D/news100.dict --kwic $O/kwic.news.jsonl $NEWS.zst" \
     "zstd.news|zstd -dc $NEWS.zst" \
     "tally.news.gz.j2|$TQ -j2 -d $D/news100.dict $NEWS.gz" \
     "gzip.news|gzip -dc $NEWS.gz" \

@@ -82,6 +82,7 @@ END {
     e2e_row("tally scan, multilingual text, -j1, 100 terms", "tally.ml100.j1")
     e2e_row("tally scan, one .jsonl.zst, -j2", "tally.news.zst.j2")
     e2e_row("tally scan, one .jsonl.zst, -j2, --progress", "tally.news.zst.j2.progress")
+    e2e_row("tally scan, one .jsonl.zst, -j2, --kwic (20 lines, 8 tokens)", "tally.news.zst.j2.kwic")
     e2e_row("zstd -dc .jsonl.zst > /dev/null", "zstd.news")
     e2e_row("tally scan, one .jsonl.gz, -j2", "tally.news.gz.j2")
     e2e_row("gzip -dc .jsonl.gz > /dev/null", "gzip.news")
@@ -128,6 +129,10 @@ END {
     if (median("tally.news.zst.j2") > 0 && median("tally.news.zst.j2.progress") > 0) {
         x = median("tally.news.zst.j2.progress") / median("tally.news.zst.j2")
         row("&nbsp;&nbsp; status line: --progress vs none (same rounds)", "", "", "", sprintf("%.3f", x), "≤ 1.03", verdict(x <= 1.03))
+    }
+    if (median("tally.news.zst.j2") > 0 && median("tally.news.zst.j2.kwic") > 0) {
+        x = median("tally.news.zst.j2") / median("tally.news.zst.j2.kwic")
+        row("&nbsp;&nbsp; concordance: --kwic vs none, throughput (same rounds)", "", "", "", sprintf("%.3f", x), "≥ 0.90", verdict(x >= 0.90))
     }
     if (median("tally.parts.j1") > 0 && median("tally.parts.j2") > 0) {
         x = median("tally.parts.j1") / median("tally.parts.j2")

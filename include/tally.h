@@ -216,6 +216,12 @@ typedef struct tally_scan_options {
     int by_epoch;                 /* JSON numbers as dates: enum tally_epoch */
     int by_utc_offset;            /* minutes east of UTC that times are bucketed in, -1439..1439 */
     size_t max_buckets;           /* distinct keys allowed; 0 means 100,000; more: TALLY_ELIMIT */
+    /* concordance lines (README "Concordance lines"): when kwic is not NULL, the first kwic_max
+     * matches of each keyword in input order (0: all of them) are written to it as JSON Lines
+     * when the scan ends, each with up to kwic_window tokens of context on either side */
+    FILE *kwic;
+    size_t kwic_max;
+    size_t kwic_window;
 } tally_scan_options;
 
 enum tally_epoch {

@@ -9,6 +9,8 @@
  *   worker_new    one state per matcher (per counting thread); touched by one thread at a time
  *   doc_begin, field, hit, doc_end, doc_abort
  *                 called by the counting thread, in document order within a batch
+ *   hint, batch_begin  (optional) what the loop thread already knows, handed to the batch
+ *                 before it is counted, so that it can skip work merge would drop
  *   take          moves what the batch counted into a part (owned by the batch)
  *   merge         on the loop thread, parts of every batch in the order batches finish (not input
  *                 order: a part says where it came from, batch_ctx), so what a merge makes must
@@ -51,6 +53,7 @@ typedef struct tally_field_ctx {
     size_t element;               /* the string's index in an array of strings; SIZE_MAX for a
                                    * string (and for text and lines) */
     uint64_t first_line;          /* text: the line of text[0] in the file; else the document's */
+    int more;                     /* the field goes on in a next piece (given with cont = 1) */
 } tally_field_ctx;
 
 /* Where a batch came from. */
@@ -80,6 +83,13 @@ typedef struct tally_acc_class {
     /* returns 0, or a negative TALLY_E* with err filled */
     int (*finish)(void *acc, tally_summary *sum, tally_error *err);
     void (*free)(void *acc);
+    /* optional: on the loop thread, when batch b is handed to a counting thread: a hint of what
+     * the batch need not do because merge would drop it anyway (one block, freed with free();
+     * NULL for none). Read-only from then on; it goes to batch_begin */
+    void *(*hint)(void *acc, const tally_batch_ctx *b);
+    /* optional: on the counting thread, before the batch's first document; takes the hint (may be
+     * NULL) and frees it */
+    void (*batch_begin)(void *w, void *hint);
 } tally_acc_class;
 
 /* What an accumulator's constructor may read (borrowed for the scan). */

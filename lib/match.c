@@ -63,7 +63,21 @@ void tally__matcher_free(tally_matcher *m)
     free(m->pids);
     free(m->resume);
     free(m->pending);
+    free(m->tok_start);
     free(m);
+}
+
+void tally__matcher_set_hits(tally_matcher *m, tally_hit_fn fn, void *ctx)
+{
+    m->hit_fn = fn;
+    m->hit_ctx = ctx;
+    if (fn && !m->tok_start) {
+        size_t n = 1;
+        while (n < m->d->max_tokens + 1u)
+            n *= 2;
+        m->tok_start = tally_xcalloc(n, sizeof *m->tok_start);
+        m->tok_mask = n - 1;
+    }
 }
 
 void tally__matcher_doc_begin(tally_matcher *m)
@@ -140,12 +154,37 @@ static inline __attribute__((always_inline)) void group_event(tally_matcher *m, 
 
 /* ---- tokens ------------------------------------------------------------------------------- */
 
-static inline __attribute__((always_inline)) void hit(tally_matcher *m, uint32_t kw, uint32_t len)
+/* The match of kw whose last token is the one at m->pos, len tokens long: the byte range from its
+ * first token's start to this token's end, counted from the current piece. */
+static __attribute__((noinline)) void report_hit(tally_matcher *m, uint32_t kw, uint32_t len)
 {
+    uint64_t s = m->tok_start[(m->pos - len + 1) & m->tok_mask];
+    m->hit_fn(m->hit_ctx, kw, (int64_t)s - (int64_t)m->piece_off, (int64_t)m->tok_end - (int64_t)m->piece_off);
+}
+
+/* The token at m->pos takes the full path: where it is, for report_hit (hit report set only). */
+static inline void note_token(tally_matcher *m, size_t start, size_t len)
+{
+    m->tok_start[m->pos & m->tok_mask] = m->piece_off + start;
+    m->tok_end = m->piece_off + start + len;
+}
+
+/* A match of kw ending at the token at m->pos; report says whether a hit report is set (a
+ * constant where the fast path has a copy of its own for each case). */
+static inline __attribute__((always_inline)) void hit_r(tally_matcher *m, uint32_t kw, uint32_t len,
+                                                        const int report)
+{
+    if (report)
+        report_hit(m, kw, len);
     if (m->doc_kw[kw]++ == 0)
         m->doc_kw_list[m->n_doc_kw++] = kw;
     if ((m->d->kw_in_group[kw >> 6] >> (kw & 63)) & 1)
         group_event(m, m->pos - len + 1, len, kw);
+}
+
+static inline __attribute__((always_inline)) void hit(tally_matcher *m, uint32_t kw, uint32_t len)
+{
+    hit_r(m, kw, len, __builtin_expect(m->hit_fn != NULL, 0));
 }
 
 /* Prefix edges of node (never the root: token_step steps the root itself) are sorted by prefix
@@ -191,10 +230,11 @@ static inline size_t step(tally_matcher *m, uint32_t node, uint32_t w, const uin
 /* The root step of a vocabulary word (ws): its own keyword, and the phrase it may start, pushed
  * onto out[n]; returns the new n. A word that is no term's first has neither (root_kw is
  * TALLY_NONE and bit 0 of pfx_push is 0 when root is). */
-static inline size_t root_step(tally_matcher *m, const tally_vslot *ws, uint32_t *out, size_t n)
+static inline size_t root_step(tally_matcher *m, const tally_vslot *ws, uint32_t *out, size_t n,
+                               const int report)
 {
     if (ws->root_kw != TALLY_NONE)
-        hit(m, ws->root_kw, 1);
+        hit_r(m, ws->root_kw, 1, report);
     if (ws->pfx_push & 1)
         out[n++] = ws->root;
     return n;
@@ -202,11 +242,11 @@ static inline size_t root_step(tally_matcher *m, const tally_vslot *ws, uint32_t
 
 /* The one-token terms "prefix*" of the prefixes pids[0,np) the token starts with. */
 static inline void prefix_hits(tally_matcher *m, const tally_dict *d, const uint32_t *pids,
-                               size_t np)
+                               size_t np, const int report)
 {
     for (size_t i = 0; i < np; i++)
         if (d->pfx_root_kw[pids[i]] != TALLY_NONE)
-            hit(m, d->pfx_root_kw[pids[i]], 1);
+            hit_r(m, d->pfx_root_kw[pids[i]], 1, report);
 }
 
 /* The rest of a token nb[0,nl) that may be in the dictionary, ws its vocabulary slot (NULL when
@@ -248,8 +288,8 @@ static __attribute__((noinline)) void token_step(tally_matcher *m, const tally_v
         n_next = step(m, m->active[i], w, pids, np, n_next);
     /* the root, where a new match may start: the slot has what it needs */
     if (ws && ws->root != TALLY_NONE)
-        n_next = root_step(m, ws, m->next_active, n_next);
-    prefix_hits(m, d, pids, np);
+        n_next = root_step(m, ws, m->next_active, n_next, m->hit_fn != NULL);
+    prefix_hits(m, d, pids, np, m->hit_fn != NULL);
     uint32_t *t = m->active;
     m->active = m->next_active;
     m->next_active = t;
@@ -320,6 +360,8 @@ static void token(tally_matcher *m, const uint8_t *s, size_t len, unsigned flags
     size_t nl;
     const uint8_t *nb = tally__norm_token(m->norm, s, len, &nl);
     token_begin(m, flags);
+    if (__builtin_expect(m->hit_fn != NULL, 0))
+        note_token(m, (size_t)(s - m->piece), len);
     token_at(m, nb, nl);
 }
 
@@ -696,7 +738,7 @@ static inline int all_gap(const uint8_t *t, size_t from, size_t to)
 
 /* Does t[i,end) end with a token followed only by spaces (1), with something else that is not a
  * space (0), or hold only spaces (keep)? */
-static int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
+static inline __attribute__((always_inline)) int tail_gap_ok(const uint8_t *t, size_t i, size_t end, int keep)
 {
     size_t q = end;
     while (q > i && (acls[t[q - 1]] & A_GAP))
@@ -810,10 +852,12 @@ fast_pass1(const tally_dict *d, const uint8_t *t, size_t end, size_t lim, const 
  * phrase in progress only matters if it matches by itself (the solo and prefix filters) or
  * starts a phrase with the token after it (the pair filter; the start filter when that token
  * is not in this chunk); otherwise taking it through the dictionary would change nothing, and
- * it is skipped: the next token then starts afresh. hi as for fast_pass1. */
+ * it is skipped: the next token then starts afresh. hi as for fast_pass1; report: a hit report
+ * is set (note_token). */
 static inline __attribute__((always_inline)) void
 fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
-           size_t n_rec, int entry_link, size_t *prev_end, int fold, int pfx, const int hi)
+           size_t n_rec, int entry_link, size_t *prev_end, int fold, int pfx, const int hi,
+           const int report)
 {
     const tally_dict *d = m->d;
     uint64_t vn = 0;
@@ -844,6 +888,8 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
         m->pos = r->pos;
         m->last_full = r->pos;
         *prev_end = r->s + r->n;
+        if (report)
+            note_token(m, r->s, r->n);
         int maybe = tally__dict_bit(d->word_filter, bit);
         if (r->n <= 8 && maybe) {
             /* a word of up to 8 bytes is its head; when it continues no phrase, token_step
@@ -852,8 +898,8 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
                 unlink_prev(m);
             const tally_vslot *ws = tally__dict_vslot_short(d, r->n, v);
             if (ws && m->n_active == 0) {
-                m->n_active = root_step(m, ws, m->active, 0);
-                prefix_hits(m, d, d->word_pfx + ws->pfx_off, ws->pfx_push >> 1);
+                m->n_active = root_step(m, ws, m->active, 0, report);
+                prefix_hits(m, d, d->word_pfx + ws->pfx_off, ws->pfx_push >> 1, report);
                 token_end(m);
                 continue;
             }
@@ -871,8 +917,10 @@ fast_pass2(tally_matcher *m, const uint8_t *t, size_t i, const fast_rec *rec,
  * says so). end is the field's end or just after ASCII White_Space, so no token runs past it;
  * bytes up to lim (the field's end) may be read. Each chunk of blocks is done in two passes:
  * the first finds the tokens, counts them and records those the filters let through; the
- * second takes the recorded ones through the dictionary. */
-static void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
+ * second takes the recorded ones through the dictionary. report: a hit report is set; the
+ * counting-only copy (0) is the code there was before hit reports. */
+static inline __attribute__((always_inline)) void fast_text_t(tally_matcher *m, const uint8_t *t, size_t i,
+                                                              size_t end, size_t lim, const int report)
 {
     const tally_dict *d = m->d;
     const int fold = !d->case_sensitive;
@@ -921,9 +969,9 @@ static void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, 
                          : (pfx ? PASS1(0, 1, 0) : PASS1(0, 0, 0));
 #undef PASS1
         if (hi)
-            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 1);
+            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 1, report);
         else
-            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 0);
+            fast_pass2(m, t, i, rec, n_rec, entry_link, &prev_end, fold, pfx, 0, report);
     }
     m->doc_tokens += sc.pos - pos0;
     if (m->last_full != sc.pos)
@@ -932,6 +980,26 @@ static void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, 
     if (sc.pos != pos0)
         m->tk.have_prev = 1;
     m->tk.gap_ok = tail_gap_ok(t, i, end, m->tk.gap_ok);
+}
+
+static void fast_text_count(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
+{
+    fast_text_t(m, t, i, end, lim, 0);
+}
+
+static __attribute__((noinline)) void fast_text_report(tally_matcher *m, const uint8_t *t, size_t i,
+                                                       size_t end, size_t lim)
+{
+    fast_text_t(m, t, i, end, lim, 1);
+}
+
+/* fast_text_t for t[i,end): the copy for the matcher's hit report */
+static inline void fast_text(tally_matcher *m, const uint8_t *t, size_t i, size_t end, size_t lim)
+{
+    if (__builtin_expect(m->hit_fn != NULL, 0))
+        fast_text_report(m, t, i, end, lim);
+    else
+        fast_text_count(m, t, i, end, lim);
 }
 
 /* The general path for t[0,n), which starts at a hand-over point of the current field. */
@@ -1157,6 +1225,11 @@ void tally__matcher_field(tally_matcher *m, const uint8_t *text, size_t len, int
         tally__tok_continue_field(&m->tk, text, 0);
     else
         tally__tok_begin_field(&m->tk, text, 0);
+    if (__builtin_expect(m->hit_fn != NULL, 0)) {
+        m->piece_off = cont ? m->piece_off + (uint64_t)(m->piece_len) : 0;
+        m->piece = text;
+        m->piece_len = len;
+    }
     if (m->d->tokenizer != TALLY_TOKENIZER_UNICODE || m->general_only) {
         slow(m, text, len);
         return;

@@ -23,6 +23,14 @@ typedef struct tally_gevent {
     uint32_t kw;
 } tally_gevent;
 
+/* A keyword match, reported as soon as its last token is read: keyword kw spans the bytes
+ * [start, end) of the field, counted from the first byte of the piece given to the current
+ * tally__matcher_field call. A phrase that began in an earlier piece of a field cut into pieces
+ * (cont = 1) has start < 0; end is always within the piece. Reports come in the order of the
+ * matches' last tokens, so those of one keyword (all of one length in tokens) come in the order
+ * of their starts. */
+typedef void (*tally_hit_fn)(void *ctx, uint32_t kw, int64_t start, int64_t end);
+
 /* Bit masks of 64 bytes (bit j = byte j), made by the matcher's classifier. */
 typedef struct tally_ablk {
     uint64_t word;  /* ASCII letters, digits and '_' */
@@ -98,11 +106,26 @@ typedef struct tally_matcher {
     uint64_t *resume;        /* per group: first position where the next match may start */
     tally_gevent *pending;   /* sorted by (start asc, len desc) from pend_head */
     size_t pend_head, n_pending, cap_pending;
+
+    /* the hit report (tally__matcher_set_hits): with hit_fn NULL none of this is kept */
+    tally_hit_fn hit_fn;
+    void *hit_ctx;
+    uint64_t *tok_start;     /* by position & tok_mask: field offset of the token's first byte,
+                              * for the tokens that took the full path (a match's all do) */
+    uint64_t tok_mask;
+    uint64_t tok_end;        /* field offset just after the token at m->pos */
+    uint64_t piece_off;      /* field offset of the current piece's first byte */
+    const uint8_t *piece;    /* the current piece, piece_len bytes */
+    size_t piece_len;
 } tally_matcher;
 
 /* Returns a new matcher for the compiled dictionary d (borrowed; must outlive the matcher). */
 tally_matcher *tally__matcher_new(const tally_dict *d);
 void tally__matcher_free(tally_matcher *m);
+
+/* Reports every keyword match to fn(ctx, ...) from now on (fn NULL: none, the default). Costs
+ * nothing on the hot path while none is set. */
+void tally__matcher_set_hits(tally_matcher *m, tally_hit_fn fn, void *ctx);
 
 /* Starts a document. */
 void tally__matcher_doc_begin(tally_matcher *m);

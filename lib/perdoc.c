@@ -113,6 +113,11 @@ static void json_count(tally_buf *o, size_t i, const char *name, uint32_t count)
     append_u64(o, "\":", 2, count);
 }
 
+void tally__json_escape(tally_buf *o, const uint8_t *p, size_t n)
+{
+    json_escape(o, p, n);
+}
+
 char *tally__perdoc_quote(const char *s)
 {
     tally_buf b;

@@ -54,6 +54,9 @@ void tally__perdoc_free(tally_perdoc *p);
 void tally__perdoc_write(const tally_perdoc *p, tally_buf *o, const tally_perdoc_doc *doc,
                          const tally_matcher *m);
 
+/* Appends p[0,n) to o as the inside of a JSON string; ill-formed UTF-8 becomes U+FFFD. */
+void tally__json_escape(tally_buf *o, const uint8_t *p, size_t n);
+
 /* Returns s as a new JSON string, quotes included (caller frees); ill-formed UTF-8 becomes
  * U+FFFD. */
 char *tally__perdoc_quote(const char *s);

@@ -27,6 +27,7 @@
 
 #include "accum.h"
 #include "by.h"
+#include "kwic.h"
 #include "common.h"
 #include "dict.h"
 #include "glob.h"
@@ -100,6 +101,7 @@ typedef struct batch {
     uint64_t objects, with_field;
     tally_buf perdoc;
     void **parts;         /* each accumulator's part of this batch (NULL once merged) */
+    void **hints;         /* each accumulator's hint for counting it (accum.h), until counted */
     berr *errs;
     size_t n_errs, cap_errs;
     char *keys[MAX_KEYS_SEEN]; /* top-level keys of objects without a text field */
@@ -272,11 +274,11 @@ static void acc_doc_begin(batch *b, const tally_jsonl_result *jr, uint64_t line)
 }
 
 static void acc_field(batch *b, const uint8_t *p, size_t n, int cont, size_t field, size_t element,
-                      uint64_t first_line)
+                      uint64_t first_line, int more)
 {
     scan *s = b->s;
     int json = b->in->format == TALLY_FORMAT_JSONL || b->in->format == TALLY_FORMAT_JSON;
-    tally_field_ctx f = {field, json ? s->fields[field] : NULL, element, first_line};
+    tally_field_ctx f = {field, json ? s->fields[field] : NULL, element, first_line, more};
     for (size_t i = 0; i < s->n_accs; i++)
         if (s->accs[i].cls->field)
             s->accs[i].cls->field(b->w->accw[i], p, n, cont, &f);
@@ -425,7 +427,7 @@ static void count_jsonl_line(batch *b, const uint8_t *p, size_t n, uint64_t line
             const tally_jstr *str = &w->jr.strings[jf->first + k];
             tally__matcher_field(m, str->ptr, str->len, 0);
             if (s->n_accs)
-                acc_field(b, str->ptr, str->len, 0, f, jf->is_array ? k : SIZE_MAX, line);
+                acc_field(b, str->ptr, str->len, 0, f, jf->is_array ? k : SIZE_MAX, line, 0);
         }
     }
     m->doc_extra_invalid = w->jr.invalid_utf8;
@@ -450,7 +452,7 @@ static void count_text_line(batch *b, const uint8_t *p, size_t n, uint64_t line,
     }
     tally__matcher_field(m, p, n, cont_in);
     if (n_accs)
-        acc_field(b, p, n, cont_in, 0, SIZE_MAX, line);
+        acc_field(b, p, n, cont_in, 0, SIZE_MAX, line, cont_out);
     if (cont_out)
         return;
     tally__matcher_doc_end(m);
@@ -468,6 +470,11 @@ static void count_work(uv_work_t *req)
     const uint8_t *p = b->data.data;
     size_t n = b->data.len;
     int fmt = b->in->format;
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->batch_begin) {
+            s->accs[i].cls->batch_begin(b->w->accw[i], b->hints[i]);
+            b->hints[i] = NULL;
+        }
 
     if (fmt == TALLY_FORMAT_JSON) {
         for (size_t i = 0; i < b->n_elems; i++) {
@@ -487,7 +494,7 @@ static void count_work(uv_work_t *req)
         }
         tally__matcher_field(m, p, n, b->cont_in);
         if (s->n_accs)
-            acc_field(b, p, n, b->cont_in, 0, SIZE_MAX, b->first_line);
+            acc_field(b, p, n, b->cont_in, 0, SIZE_MAX, b->first_line, b->cont_out && !b->read_rc);
         if (b->read_rc) {
             tally__matcher_doc_abort(m);
             if (s->n_accs)
@@ -848,11 +855,14 @@ static void worker_put(scan *s, worker *w)
 
 static void parts_free(scan *s, batch *b)
 {
-    for (size_t i = 0; i < s->n_accs; i++)
+    for (size_t i = 0; i < s->n_accs; i++) {
         if (b->parts[i]) {
             s->accs[i].cls->part_free(b->parts[i]);
             b->parts[i] = NULL;
         }
+        free(b->hints[i]);
+        b->hints[i] = NULL;
+    }
 }
 
 static void release_slot(scan *s, batch *b)
@@ -922,6 +932,10 @@ static void start_count(scan *s, batch *b)
         b->w = worker_get(s);
     }
     b->work.data = b;
+    tally_batch_ctx bc = {in->index, b->seq};
+    for (size_t i = 0; i < s->n_accs; i++)
+        if (s->accs[i].cls->hint)
+            b->hints[i] = s->accs[i].cls->hint(s->accs[i].state, &bc);
     s->in_flight++;
     s->counting++;
     uv_queue_work(&s->loop, &b->work, count_work, count_after);
@@ -1233,6 +1247,11 @@ static int accs_setup(scan *s, tally_error *err)
             return rc;
         env.keep_base += s->accs[s->n_accs++].n_keep;
     }
+    if (s->opt->kwic) {
+        if ((rc = tally__kwic_acc_new(&env, &s->accs[s->n_accs], err)) != 0)
+            return rc;
+        s->n_accs++;
+    }
     (void)env;
     (void)err;
     return 0;
@@ -1409,6 +1428,7 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         tally__buf_init(&s->all_slots[i].data);
         tally__buf_init(&s->all_slots[i].perdoc);
         s->all_slots[i].parts = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof(void *));
+        s->all_slots[i].hints = tally_xcalloc(s->n_accs ? s->n_accs : 1, sizeof(void *));
         s->free_slots[s->n_free++] = &s->all_slots[i];
     }
 
@@ -1468,6 +1488,7 @@ out:
         batch *b = &s->all_slots[i];
         parts_free(s, b);
         free(b->parts);
+        free(b->hints);
         tally__buf_cleanup(&b->data);
         tally__buf_cleanup(&b->perdoc);
         for (size_t k = 0; k < b->n_errs; k++)

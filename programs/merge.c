@@ -2,16 +2,22 @@
  * whole (include/tally.h: tally_summary_read, tally_summary_add). Every file is read and checked
  * before anything is written; memory is that of one summary, whatever the number of files. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "kwicmerge.h"
 #include "outfile.h"
 #include "tally.h"
 
 enum {
     O_ALLOW_SAME = TALLY_CLI_LONG,
+    /* concordance lines */
+    O_KWIC,
+    O_KWIC_PART,
+    O_KWIC_MAX,
 };
 
 static const tally_cli_option options[] = {
@@ -20,6 +26,12 @@ static const tally_cli_option options[] = {
     {O_ALLOW_SAME, 0, "allow-same-path", NULL, "Merging",
      "Add summaries that both count an input of the same path (by default a usage error: the usual "
      "mistake of merging a part twice)."},
+    {O_KWIC, 0, "kwic", "FILE", "Concordance",
+     "Merge the parts' concordance files (--kwic-part) into FILE, replaced atomically."},
+    {O_KWIC_PART, 0, "kwic-part", "FILE", "Concordance",
+     "A part's concordance file, as tally scan --kwic wrote it (repeatable)."},
+    {O_KWIC_MAX, 0, "kwic-max", "N", "Concordance",
+     "Lines per keyword in the merged concordance (default 20; 0: all); give the parts' --kwic-max."},
     {'q', 'q', "quiet", NULL, "Output", "No report on standard error."},
     {'h', 'h', "help", NULL, "Running", "This help."},
     {'V', 'V', "version", NULL, "Running", "Print the version."},
@@ -90,7 +102,10 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     size_t n_args = 0;
     char **files = NULL;
     size_t n_files = 0;
-    const char *output = NULL;
+    const char *output = NULL, *kwic = NULL;
+    char **kparts = NULL;
+    size_t n_kparts = 0, kwic_max = 20;
+    tally_outfile kout = {0};
     unsigned flags = 0;
     int quiet = 0;
     tally_summary *total = NULL;
@@ -98,8 +113,9 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     int r = tally_cli_parse(cmd, argc, argv, &args, &n_args);
     if (r)
         return r < 0 ? TALLY_EXIT_DONE : r;
-    files = calloc(n_args + 1, sizeof *files);
-    if (!files) {
+    files = calloc(2 * n_args + 1, sizeof *files);
+    kparts = calloc(n_args + 1, sizeof *kparts);
+    if (!files || !kparts) {
         fputs("tally: out of memory\n", stderr);
         rc = TALLY_EXIT_FATAL;
         goto out;
@@ -115,6 +131,23 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case O_ALLOW_SAME:
             flags |= TALLY_ADD_ALLOW_SAME_PATH;
             break;
+        case O_KWIC:
+            kwic = args[i].value;
+            break;
+        case O_KWIC_PART:
+            kparts[n_kparts++] = (char *)args[i].value;
+            break;
+        case O_KWIC_MAX: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(args[i].value, &end, 10);
+            if (!args[i].value[0] || *end || errno || args[i].value[0] == '-' || v > SIZE_MAX) {
+                tally_cli_usage_error(cmd, "--kwic-max: expected a number from 0, not '%s'", args[i].value);
+                goto out;
+            }
+            kwic_max = (size_t)v;
+            break;
+        }
         case 'q':
             quiet = 1;
             break;
@@ -124,8 +157,19 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         tally_cli_usage_error(cmd, "no SUMMARY given");
         goto out;
     }
-    tally_outfile_spec outs[1] = {{output, "-o"}};
-    if ((r = tally_outfile_check(cmd, outs, 1, (const char *const *)files, n_files)) != 0)
+    if (!kwic != !n_kparts) {
+        tally_cli_usage_error(cmd, kwic ? "--kwic needs the parts' files: --kwic-part FILE" : "--kwic-part needs --kwic FILE");
+        goto out;
+    }
+    if (kwic && strcmp(kwic, "-") == 0 && (!output || strcmp(output, "-") == 0)) {
+        tally_cli_usage_error(cmd, "--kwic - needs the summary elsewhere: add -o FILE");
+        goto out;
+    }
+    /* the parts' concordance files are inputs too */
+    for (size_t i = 0; i < n_kparts; i++)
+        files[n_files + i] = kparts[i];
+    tally_outfile_spec outs[2] = {{output, "-o"}, {kwic, "--kwic"}};
+    if ((r = tally_outfile_check(cmd, outs, 2, (const char *const *)files, n_files + n_kparts)) != 0)
         goto out;
 
     for (size_t i = 0; i < n_files; i++) {
@@ -168,6 +212,24 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "tally: cannot write the merged summary: %s\n", strerror(errno ? errno : EIO));
         goto out;
     }
+    if (kwic) {
+        if (tally_outfile_open(&kout, kwic) != 0) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", kwic, strerror(errno));
+            goto out;
+        }
+        int kr = tally_kwic_merge(kparts, n_kparts, kwic_max, kout.f);
+        if (kr) {
+            if (kr == 1)
+                fprintf(stderr, "tally: cannot write '%s': %s\n", kwic, strerror(errno ? errno : EIO));
+            rc = kr == 2 ? TALLY_EXIT_USAGE : TALLY_EXIT_FATAL;
+            goto out;
+        }
+        int ke = tally_outfile_commit(&kout);
+        if (ke) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", kwic, strerror(ke));
+            goto out;
+        }
+    }
     int e = tally_outfile_commit(&out);
     if (e) {
         fprintf(stderr, "tally: cannot write the merged summary: %s\n", strerror(e));
@@ -182,9 +244,12 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                 tally_summary_error_count(total));
     rc = partial ? TALLY_EXIT_PARTIAL : TALLY_EXIT_DONE;
 out:
-    if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL)
+    if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL) {
+        tally_outfile_abort(&kout);
         tally_outfile_abort(&out);
+    }
     tally_summary_free(total);
+    free(kparts);
     free(files);
     free(args);
     return rc;

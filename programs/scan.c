@@ -2,6 +2,7 @@
  * output is an input, run the engine's scan (include/tally.h) and write the outputs atomically
  * (outfile.c). No counting happens here. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ enum {
     O_EPOCH,
     O_UTC_OFFSET,
     O_MAX_BUCKETS,
+    /* concordance lines */
+    O_KWIC,
+    O_KWIC_MAX,
+    O_KWIC_WINDOW,
 };
 
 #define MAX_THREADS 1024
@@ -115,6 +120,12 @@ static const tally_cli_option options[] = {
      "modification time."},
     {O_REBUILD, 0, "rebuild", NULL, "Running",
      "With --state: drop what the folder holds (it may be of other settings) and start afresh."},
+    {O_KWIC, 0, "kwic", "FILE", "Concordance",
+     "Concordance lines: each keyword's first matches in input order with their context, as JSON "
+     "Lines, replaced atomically."},
+    {O_KWIC_MAX, 0, "kwic-max", "N", "Concordance", "Matches per keyword in --kwic (default 20; 0: all)."},
+    {O_KWIC_WINDOW, 0, "kwic-window", "W", "Concordance",
+     "Tokens of context on each side in --kwic (default 8, at most 1000)."},
     {'j', 'j', "threads", "N", "Running", "Worker threads, 1 to 1024 (default: online CPUs)."},
     {O_BATCH, 0, "batch-bytes", "N", "Running", "Target batch size (default 1M; K, M, G suffixes)."},
     {'h', 'h', "help", NULL, "Running", "This help."},
@@ -405,14 +416,15 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     int by_date_opt = 0; /* --epoch or --utc-offset given */
     char **exclude = calloc(TALLY_OUTFILE_MAX, sizeof *exclude);
     size_t n_inputs = 0, n_fields = 0, n_keep = 0, n_globs = 0, n_dicts = 0, n_terms = 0, n_exclude = 0;
-    const char *output = NULL, *per_doc = NULL;
+    const char *output = NULL, *per_doc = NULL, *kwic = NULL;
     int dict_format = TALLY_DICT_AUTO;
+    long kwic_max = 20, kwic_window = 8;
     int case_sensitive = 0, quiet = 0, stats = 0, progress = -1, tokenizer = TALLY_TOKENIZER_UNICODE;
     tally_scan_options opt;
     tally_scan_options_init(&opt);
     tally_dict *dict = NULL;
     tally_summary *sum = NULL;
-    tally_outfile out = {NULL, NULL, NULL, -1}, docs = {NULL, NULL, NULL, -1};
+    tally_outfile out = {NULL, NULL, NULL, -1}, docs = {NULL, NULL, NULL, -1}, kw = {NULL, NULL, NULL, -1};
     tally_status_line status = {0};
     tally_error err;
     memset(&err, 0, sizeof err);
@@ -523,6 +535,18 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             break;
         case O_PER_DOC:
             per_doc = v;
+            break;
+        case O_KWIC:
+            kwic = v;
+            break;
+        case O_KWIC_MAX:
+        case O_KWIC_WINDOW:
+            if (parse_long(v, 0, args[i].id == O_KWIC_MAX ? LONG_MAX : 1000, &n) != 0) {
+                tally_cli_usage_error(cmd, "%s: expected a number from 0%s, not '%s'", tally_cli_option_name(cmd, args[i].id),
+                                      args[i].id == O_KWIC_MAX ? "" : " to 1000", v);
+                goto out;
+            }
+            *(args[i].id == O_KWIC_MAX ? &kwic_max : &kwic_window) = n;
             break;
         case 'j':
             if (parse_long(v, 1, MAX_THREADS, &n) != 0) {
@@ -667,14 +691,18 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             inputs[n_inputs + n_dicts + k++] = args[i].value;
         else if (args[i].id == O_FILES_FROM)
             inputs[n_inputs + n_dicts + k++] = "-";
-    tally_outfile_spec outs[2] = {{output, "-o"}, {per_doc, "--per-doc"}};
-    int cr = tally_outfile_check(cmd, outs, 2, inputs, n_inputs + n_dicts + n_lists);
+    if (kwic && strcmp(kwic, "-") == 0 && (!output || strcmp(output, "-") == 0 || (per_doc && strcmp(per_doc, "-") == 0))) {
+        tally_cli_usage_error(cmd, "--kwic - needs the summary and per-document records elsewhere: add -o FILE");
+        goto out;
+    }
+    tally_outfile_spec outs[3] = {{output, "-o"}, {per_doc, "--per-doc"}, {kwic, "--kwic"}};
+    int cr = tally_outfile_check(cmd, outs, 3, inputs, n_inputs + n_dicts + n_lists);
     if (cr) {
         rc = cr;
         goto out;
     }
     /* a folder walk must not read the run's own outputs (their temporaries are hidden files) */
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         if (!outs[i].path || strcmp(outs[i].path, "-") == 0)
             continue;
         exclude[n_exclude] = tally_outfile_canonical(outs[i].path);
@@ -743,6 +771,15 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         }
         opt.per_doc = docs.f;
     }
+    if (kwic) {
+        if (tally_outfile_open(&kw, kwic) != 0) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", kwic, strerror(errno));
+            goto out;
+        }
+        opt.kwic = kw.f;
+        opt.kwic_max = (size_t)kwic_max;
+        opt.kwic_window = (size_t)kwic_window;
+    }
 
     int r;
     if (state.dir) {
@@ -801,6 +838,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             goto out;
         }
     }
+    if (kwic) {
+        int e = tally_outfile_commit(&kw);
+        if (e) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", kwic, strerror(e));
+            goto out;
+        }
+    }
     int e = tally_outfile_commit(&out);
     if (e) {
         fprintf(stderr, "tally: cannot write the summary%s%s: %s\n", output ? " to " : "", output ? output : "",
@@ -815,6 +859,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
 out:
     if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL) {
         tally_outfile_abort(&docs);
+        tally_outfile_abort(&kw);
         tally_outfile_abort(&out);
     }
     tally_summary_free(sum);

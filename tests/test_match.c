@@ -578,7 +578,71 @@ typedef struct rtok {
     const uint8_t *s; /* in the reference's pool */
     size_t n;
     int linked;
+    size_t start, end; /* in the text */
 } rtok;
+
+/* Keyword matches as byte ranges of the whole text, in the order they were found. */
+#define MAXH 8192
+typedef struct rhit {
+    uint32_t kw;
+    int64_t start, end;
+} rhit;
+
+typedef struct hits {
+    rhit h[MAXH];
+    size_t n;
+    int64_t base; /* the current piece's offset in the text */
+} hits;
+
+static hits ref_hits, got_hits;
+
+static void collect_hit(void *ctx, uint32_t kw, int64_t start, int64_t end)
+{
+    hits *h = ctx;
+    assert_true(h->n < MAXH);
+    assert_true(start < end);
+    h->h[h->n].kw = kw;
+    h->h[h->n].start = start + h->base;
+    h->h[h->n].end = end + h->base;
+    h->n++;
+}
+
+static int cmp_rhit(const void *a, const void *b)
+{
+    const rhit *x = a, *y = b;
+    if (x->kw != y->kw)
+        return x->kw < y->kw ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+/* The same matches, and those of each keyword reported in the order of their starts. */
+static void assert_same_hits(const tally_dict *d, hits *want, hits *got, const char *what,
+                             const uint8_t *text, size_t len)
+{
+    for (size_t i = 0; i < got->n; i++)
+        for (size_t j = i + 1; j < got->n; j++)
+            if (got->h[j].kw == got->h[i].kw && got->h[j].start <= got->h[i].start) {
+                print_error("%s: keyword '%s' reported out of order on text [%.*s]\n", what,
+                            d->kws[got->h[i].kw].name, (int)len, (const char *)text);
+                fail();
+            }
+    qsort(want->h, want->n, sizeof *want->h, cmp_rhit);
+    qsort(got->h, got->n, sizeof *got->h, cmp_rhit);
+    int same = want->n == got->n;
+    for (size_t i = 0; same && i < want->n; i++)
+        same = cmp_rhit(&want->h[i], &got->h[i]) == 0;
+    if (same)
+        return;
+    print_error("%s: hits differ on text [%.*s]\n", what, (int)len, (const char *)text);
+    for (size_t i = 0; i < want->n || i < got->n; i++)
+        print_error("  %s %lld-%lld | %s %lld-%lld\n", i < want->n ? d->kws[want->h[i].kw].name : "-",
+                    i < want->n ? (long long)want->h[i].start : -1, i < want->n ? (long long)want->h[i].end : -1,
+                    i < got->n ? d->kws[got->h[i].kw].name : "-", i < got->n ? (long long)got->h[i].start : -1,
+                    i < got->n ? (long long)got->h[i].end : -1);
+    fail();
+}
 
 typedef struct counts {
     uint32_t kw[64];
@@ -608,6 +672,8 @@ static void reference(const tally_dict *d, tally_normalizer *norm, const uint8_t
         used += nl;
         t[n].n = nl;
         t[n].linked = (tok.flags & TALLY_TOK_LINKED) != 0;
+        t[n].start = tok.start;
+        t[n].end = tok.start + tok.len;
         n++;
     }
     memset(c, 0, sizeof *c);
@@ -635,6 +701,11 @@ static void reference(const tally_dict *d, tally_normalizer *norm, const uint8_t
             }
             match[k][i] = (uint8_t)ok;
             c->kw[k] += (uint32_t)ok;
+            if (ok) {
+                assert_true(ref_hits.n < MAXH);
+                ref_hits.h[ref_hits.n++] = (rhit){(uint32_t)k, (int64_t)t[i].start,
+                                                  (int64_t)t[i + kw->n_tokens - 1].end};
+            }
         }
     }
     for (size_t g = 0; g < d->n_groups; g++) {
@@ -664,8 +735,10 @@ static void by_matcher(fx *f, const uint8_t *text, size_t len, const size_t *cut
     tally__matcher_doc_begin(f->m);
     uint64_t inv0 = f->m->b_invalid;
     size_t from = 0;
+    got_hits.n = 0;
     for (size_t i = 0; i <= n_cuts; i++) {
         size_t to = i < n_cuts ? cuts[i] : len;
+        got_hits.base = (int64_t)from;
         tally__matcher_field(f->m, text + from, to - from, i > 0);
         from = to;
     }
@@ -838,9 +911,10 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
 {
     fx f = setup(mode, cs, dict);
     tally_normalizer *norm = tally__norm_new(cs);
+    tally__matcher_set_hits(f.m, collect_hit, &got_hits);
     static uint8_t text[4096];
     size_t cuts[512];
-    size_t checked_cuts = 0;
+    size_t checked_cuts = 0, total_hits = 0, split_hits = 0;
     uint64_t kw_hits = 0, grp_hits = 0;
     for (unsigned it = 0; it < n_docs; it++) {
         size_t len = 0;
@@ -857,17 +931,22 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
         }
         counts whole, ref, part;
         by_matcher(&f, text, len, NULL, 0, &whole);
+        ref_hits.n = 0;
         reference(f.d, norm, text, len, &ref);
         assert_same_counts(f.d, &ref, &whole, "reference and matcher", text, len, 0);
+        assert_same_hits(f.d, &ref_hits, &got_hits, "reference and matcher", text, len);
         f.m->general_only = 1; /* the general path alone: the fast path's own reference */
         by_matcher(&f, text, len, NULL, 0, &part);
         f.m->general_only = 0;
         assert_same_counts(f.d, &whole, &part, "matcher and its general path", text, len, 0);
+        assert_same_hits(f.d, &ref_hits, &got_hits, "reference and the general path", text, len);
         tally_classify_fn cpu = f.m->classify; /* the portable classifier gives the same */
         f.m->classify = tally__matcher_classifier(1);
         by_matcher(&f, text, len, NULL, 0, &part);
         f.m->classify = cpu;
         assert_same_counts(f.d, &whole, &part, "the two classifiers", text, len, 0);
+        assert_same_hits(f.d, &ref_hits, &got_hits, "reference and the portable classifier", text, len);
+        total_hits += ref_hits.n;
         for (size_t k = 0; k < f.d->n_kws; k++)
             kw_hits += whole.kw[k] * f.d->kws[k].n_tokens; /* phrases weigh more */
         for (size_t g = 0; g < f.d->n_groups; g++)
@@ -880,6 +959,9 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
             assert_true(p < l);
             by_matcher(&f, text, len, &p, 1, &part);
             assert_same_counts(f.d, &whole, &part, "whole and two pieces", text, len, p);
+            assert_same_hits(f.d, &ref_hits, &got_hits, "reference and two pieces", text, len);
+            for (size_t i = 0; i < got_hits.n; i++)
+                split_hits += got_hits.h[i].start < (int64_t)p && got_hits.h[i].end > (int64_t)p;
             checked_cuts++;
         }
 
@@ -899,6 +981,7 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
         }
         by_matcher(&f, text, len, cuts, n_cuts, &part);
         assert_same_counts(f.d, &whole, &part, "whole and many pieces", text, len, n_cuts);
+        assert_same_hits(f.d, &ref_hits, &got_hits, "reference and many pieces", text, len);
     }
     /* the generator must actually produce cuts and matches */
     fprintf(stderr, "# %u documents, %zu cuts, keyword weight %llu, group matches %llu\n", n_docs,
@@ -906,6 +989,9 @@ static void run_random_from(int mode, int cs, const char *dict, const char *cons
     assert_true(checked_cuts > n_docs);
     assert_true(kw_hits > 10 * n_docs);
     assert_true(grp_hits > 5 * n_docs);
+    fprintf(stderr, "# %zu reported matches, %zu across a cut\n", total_hits, split_hits);
+    assert_true(total_hits > 10 * n_docs);
+    assert_true(split_hits > n_docs / 4);
     tally__norm_free(norm);
     teardown(&f);
 }

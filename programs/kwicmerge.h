@@ -1,0 +1,16 @@
+/* kwicmerge.h — `tally merge --kwic`: merges the concordance files of parts (scan --kwic) into
+ * the one a scan of all the parts' inputs writes. */
+#ifndef TALLY_KWICMERGE_H
+#define TALLY_KWICMERGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Reads the concordance files parts[0,n) (each as tally scan --kwic wrote it) and writes to out,
+ * for each keyword (byte-wise), its first max lines (0: all) in input order: by input name
+ * byte-wise, then in each file's own order, then by the order of the files. Lines are copied as
+ * they are. Returns 0; 2 after printing why a file cannot be read or is not a concordance file
+ * (naming the file and line); 1 when out cannot be written. */
+int tally_kwic_merge(char *const *parts, size_t n, size_t max, FILE *out);
+
+#endif
