@@ -38,6 +38,7 @@
 #include "summary.h"
 #include "tally.h"
 #include "tokenize.h"
+#include "vocab.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_LINE ((size_t)256 << 20)
@@ -1151,8 +1152,12 @@ static int accs_setup(scan *s, tally_error *err)
 {
     const tally_acc_env env = {s->d, s->opt, s->fields, s->n_fields};
     s->accs = tally_xcalloc(TALLY_MAX_ACCS, sizeof *s->accs);
-    (void)env;
-    (void)err;
+    int rc;
+    if (s->opt->vocab) {
+        if ((rc = tally__vocab_acc_new(&env, &s->accs[s->n_accs], err)) != 0)
+            return rc;
+        s->n_accs++;
+    }
     return 0;
 }
 
@@ -1167,6 +1172,7 @@ static void accs_free(scan *s)
 void tally_scan_options_init(tally_scan_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->vocab_top = 100;
 }
 
 /* The fingerprint holds only what decides how an input is counted (README "The summary"): the

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <utf8proc.h>
 
+#include "summary_vocab.h"
 #include "unicode.h"
 
 tally_summary *tally__summary_alloc(size_t n_kws, size_t n_groups, size_t n_inputs)
@@ -94,6 +95,7 @@ void tally_summary_free(tally_summary *s)
     free(s->inputs);
     free_entries(s->errors, s->n_errors);
     free_entries(s->warnings, s->n_warnings);
+    tally__svocab_free(s->vocab);
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     free(s->keys);
@@ -399,6 +401,8 @@ int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, 
     if (a->n_kws != b->n_kws || a->n_groups != b->n_groups)
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
                              "the summaries list different keywords or groups under one fingerprint");
+    if (tally__svocab_add(a, b, err) != 0)
+        return TALLY_EINVAL;
     /* the inputs of both, merged by path; a path in both is refused unless allowed */
     uint64_t na = a->tot.inputs, nb = b->tot.inputs;
     for (uint64_t i = 0, j = 0; i < na && j < nb;) {

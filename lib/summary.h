@@ -78,6 +78,7 @@ struct tally_summary {
     uint64_t unopened;       /* during a scan: inputs that could not be opened at all */
     unsigned threads;
     uint64_t merged;         /* summaries added into this one (0 for a scan) */
+    struct tally_svocab *vocab; /* the "vocabulary" object (summary_vocab.h), NULL without one */
 };
 
 /* Returns a new, zeroed summary with d's keywords and groups (copied) and n_inputs inputs. */

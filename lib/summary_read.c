@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "summary.h"
+#include "summary_vocab.h"
 
 typedef struct reader {
     tally_error *err;
@@ -420,6 +421,10 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
     tally__summary_refresh_derived(s);
     if (s->n_errors != before) {
         bad(r, "the error about the text field does not agree with \"json\"");
+        goto out;
+    }
+    if (tally__svocab_read(root, s, r->err) != 0) {
+        r->rc = TALLY_EJSON;
         goto out;
     }
     json_t *run = json_object_get(root, "run");

@@ -29,6 +29,12 @@ enum {
     O_PROGRESS,
     O_NO_PROGRESS,
     O_BATCH,
+    /* the vocabulary */
+    O_VOCAB,
+    O_VOCAB_MIN,
+    O_VOCAB_TOP,
+    O_MEMORY,
+    O_TEMP_DIR,
 };
 
 #define MAX_THREADS 1024
@@ -70,6 +76,17 @@ static const tally_cli_option options[] = {
      "Show the status line even when standard error is not a terminal (default: only on a "
      "terminal, and not with -q)."},
     {O_NO_PROGRESS, 0, "no-progress", NULL, "Output", "Never show the status line."},
+    {O_VOCAB, 0, "vocab", "FILE", "Vocabulary",
+     "Count every token type (its compared form) and write them as TSV: type, count, documents, by "
+     "count descending, replaced atomically; - is standard output, which needs -o FILE. Needs no "
+     "dictionary."},
+    {O_VOCAB_MIN, 0, "vocab-min-count", "N", "Vocabulary",
+     "Leave types counted fewer than N times out of the file (after exact counting; default 1)."},
+    {O_VOCAB_TOP, 0, "vocab-top", "N", "Vocabulary", "Types listed in the summary (default 100)."},
+    {O_MEMORY, 0, "memory", "SIZE", "Vocabulary",
+     "Memory for the vocabulary's tables (default 1G); past it they spill sorted runs to --temp-dir."},
+    {O_TEMP_DIR, 0, "temp-dir", "DIR", "Vocabulary",
+     "Folder for the vocabulary's spilled runs (default $TMPDIR, else /tmp); always removed."},
     {'j', 'j', "threads", "N", "Running", "Worker threads, 1 to 1024 (default: online CPUs)."},
     {O_BATCH, 0, "batch-bytes", "N", "Running", "Target batch size (default 1M; K, M, G suffixes)."},
     {'h', 'h', "help", NULL, "Running", "This help."},
@@ -91,6 +108,7 @@ static const char *const examples[] = {
     "tally scan archive/ -d policy.dict -g '*.jsonl.zst' -o summary.json",
     "zstdcat news.jsonl.zst | tally scan -k global -k 'joint build*' -",
     "tally scan -d policy.dict -o summary.json --per-doc - archive/ | jq .id",
+    "tally scan --vocab words.tsv -o summary.json archive/",
 };
 
 static int run(const tally_cli_command *cmd, int argc, char **argv);
@@ -222,13 +240,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     const char **dicts = calloc(n_args + 1, sizeof *dicts);
     char **exclude = calloc(TALLY_OUTFILE_MAX, sizeof *exclude);
     size_t n_inputs = 0, n_fields = 0, n_keep = 0, n_globs = 0, n_dicts = 0, n_terms = 0, n_exclude = 0;
-    const char *output = NULL, *per_doc = NULL;
+    const char *output = NULL, *per_doc = NULL, *vocab = NULL;
     int case_sensitive = 0, quiet = 0, stats = 0, progress = -1, tokenizer = TALLY_TOKENIZER_UNICODE;
     tally_scan_options opt;
     tally_scan_options_init(&opt);
     tally_dict *dict = NULL;
     tally_summary *sum = NULL;
-    tally_outfile out = {NULL, NULL, NULL, -1}, docs = {NULL, NULL, NULL, -1};
+    tally_outfile out = {NULL, NULL, NULL, -1}, docs = {NULL, NULL, NULL, -1}, voc = {NULL, NULL, NULL, -1};
     tally_status_line status = {0};
     tally_error err;
     memset(&err, 0, sizeof err);
@@ -343,6 +361,31 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case O_VOCAB:
+            vocab = v;
+            break;
+        case O_VOCAB_MIN:
+        case O_VOCAB_TOP:
+            if (parse_long(v, args[i].id == O_VOCAB_MIN ? 1 : 0, 1000000000L, &n) != 0) {
+                tally_cli_usage_error(cmd, "%s: expected a number from %d to 1000000000, not '%s'",
+                                      tally_cli_option_name(cmd, args[i].id), args[i].id == O_VOCAB_MIN ? 1 : 0, v);
+                goto out;
+            }
+            if (args[i].id == O_VOCAB_MIN)
+                opt.vocab_min_count = (uint64_t)n;
+            else
+                opt.vocab_top = (size_t)n;
+            break;
+        case O_MEMORY:
+            if (tally_cli_parse_size(v, &sz) != 0) {
+                tally_cli_usage_error(cmd, "--memory: expected a positive size such as 512M or 2G, not '%s'", v);
+                goto out;
+            }
+            opt.vocab_memory = sz;
+            break;
+        case O_TEMP_DIR:
+            opt.vocab_temp_dir = v;
+            break;
         case O_STATS:
             stats = 1;
             break;
@@ -358,8 +401,12 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         tally_cli_usage_error(cmd, "no INPUT given (use - for standard input)");
         goto out;
     }
-    if (n_terms == 0) {
-        tally_cli_usage_error(cmd, "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
+    if (n_terms == 0 && !vocab) {
+        tally_cli_usage_error(cmd, "no terms: give a dictionary (-d FILE) or a keyword (-k TERM), or --vocab FILE");
+        goto out;
+    }
+    if (vocab && strcmp(vocab, "-") == 0 && (!output || strcmp(output, "-") == 0 || (per_doc && strcmp(per_doc, "-") == 0))) {
+        tally_cli_usage_error(cmd, "--vocab - needs the summary elsewhere: add -o FILE");
         goto out;
     }
     if (per_doc && strcmp(per_doc, "-") == 0 && (!output || strcmp(output, "-") == 0)) {
@@ -369,14 +416,14 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     /* the dictionaries are inputs too: a summary written over one would lose it */
     for (size_t i = 0; i < n_dicts; i++)
         inputs[n_inputs + i] = dicts[i];
-    tally_outfile_spec outs[2] = {{output, "-o"}, {per_doc, "--per-doc"}};
-    int cr = tally_outfile_check(cmd, outs, 2, inputs, n_inputs + n_dicts);
+    tally_outfile_spec outs[3] = {{output, "-o"}, {per_doc, "--per-doc"}, {vocab, "--vocab"}};
+    int cr = tally_outfile_check(cmd, outs, 3, inputs, n_inputs + n_dicts);
     if (cr) {
         rc = cr;
         goto out;
     }
     /* a folder walk must not read the run's own outputs (their temporaries are hidden files) */
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         if (!outs[i].path || strcmp(outs[i].path, "-") == 0)
             continue;
         exclude[n_exclude] = tally_outfile_canonical(outs[i].path);
@@ -387,6 +434,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     }
 
     dict = tally_dict_new(tokenizer, case_sensitive);
+    if (vocab)
+        tally_dict_allow_empty(dict);
     for (size_t i = 0; i < n_args; i++) {
         int r;
         if (args[i].id == 'd')
@@ -445,6 +494,14 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         }
         opt.per_doc = docs.f;
     }
+    if (vocab) {
+        if (tally_outfile_open(&voc, vocab) != 0) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(errno));
+            goto out;
+        }
+        opt.vocab = voc.f;
+        opt.vocab_name = strcmp(vocab, "-") == 0 ? "-" : vocab;
+    }
 
     int r = tally_scan_run(dict, inputs, n_inputs, &opt, &sum, &err);
     tally_status_line_erase(&status);
@@ -453,7 +510,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
          * anything: a usage error, with the option to look at */
         if (r == TALLY_EINVAL) {
             fprintf(stderr, "tally: %s (%s)\n", err.message,
-                    strstr(err.message, "glob") ? "-g, --glob" : strstr(err.message, "kept field") ? "--keep-field" : "see tally scan --help");
+                    strstr(err.message, "glob") ? "-g, --glob" : strstr(err.message, "kept field") ? "--keep-field"
+                    : strstr(err.message, "temporary folder") ? "--temp-dir" : "see tally scan --help");
             fprintf(stderr, "Try 'tally scan --help'.\n");
             rc = TALLY_EXIT_USAGE;
         } else {
@@ -472,6 +530,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "tally: cannot write the summary%s%s: %s\n", output ? " to " : "", output ? output : "",
                 strerror(errno ? errno : EIO));
         goto out;
+    }
+    if (vocab) {
+        int e = tally_outfile_commit(&voc);
+        if (e) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(e));
+            goto out;
+        }
     }
     if (per_doc) {
         int e = tally_outfile_commit(&docs);
@@ -494,6 +559,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
 out:
     if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL) {
         tally_outfile_abort(&docs);
+        tally_outfile_abort(&voc);
         tally_outfile_abort(&out);
     }
     tally_summary_free(sum);
