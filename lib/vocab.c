@@ -26,6 +26,7 @@
 #include "vocab.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,20 +245,41 @@ static int cmp_count(const void *x, const void *y)
 
 typedef struct runs {
     FILE **f;
+    unsigned *lvl; /* how many merges made each run: runs of one level are merged together, so
+                    * every record is rewritten a logarithmic number of times */
     size_t n, cap;
 } runs;
 
-/* A temporary file in dir, already unlinked: the kernel frees it whatever way the process
- * ends. */
+static void runs_push(runs *rs, FILE *f, unsigned lvl)
+{
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? 2 * rs->cap : 8;
+        rs->f = tally_xrealloc(rs->f, rs->cap * sizeof *rs->f);
+        rs->lvl = tally_xrealloc(rs->lvl, rs->cap * sizeof *rs->lvl);
+    }
+    rs->f[rs->n] = f;
+    rs->lvl[rs->n++] = lvl;
+}
+
+/* A temporary file in dir without a name: the kernel frees it whatever way the process ends, a
+ * signal included. O_TMPFILE never gives it one; where the file system lacks it, the file is
+ * unlinked at once (a signal between the two calls could then leave it). */
 static FILE *temp_open(const char *dir, tally_error *err)
 {
     size_t n = strlen(dir) + 32;
     char *path = tally_xmalloc(n);
-    snprintf(path, n, "%s/.tally-vocab-XXXXXX", dir);
-    int fd = mkstemp(path);
     FILE *f = NULL;
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) {
+        snprintf(path, n, "%s/.tally-vocab-XXXXXX", dir);
+        fd = mkstemp(path);
+        if (fd >= 0)
+            unlink(path);
+    }
     if (fd >= 0) {
-        unlink(path);
         f = fdopen(fd, "w+b");
         if (!f)
             close(fd);
@@ -470,11 +492,7 @@ static int spill(vtab *t, runs *rs, const char *dir, aborted *ab, tally_error *e
         return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot write the vocabulary's temporary file in '%s': %s",
                              dir, strerror(errno ? errno : EIO));
     }
-    if (rs->n == rs->cap) {
-        rs->cap = rs->cap ? 2 * rs->cap : 8;
-        rs->f = tally_xrealloc(rs->f, rs->cap * sizeof *rs->f);
-    }
-    rs->f[rs->n++] = f;
+    runs_push(rs, f, 0);
     vtab_reset(t);
     return 0;
 }
@@ -484,6 +502,7 @@ static void runs_free(runs *rs)
     for (size_t i = 0; i < rs->n; i++)
         fclose(rs->f[i]);
     free(rs->f);
+    free(rs->lvl);
     memset(rs, 0, sizeof *rs);
 }
 
@@ -494,16 +513,19 @@ static inline void add_same_key(vent *a, const vent *e)
     a->docs = e->key ? 1 : a->docs + e->docs;
 }
 
-/* Merges all of rs into one run of the same order (records of equal type and key added when
- * by_key). */
-static int merge_runs(runs *rs, const char *dir, cmp_fn cmp, int by_key, aborted *ab, tally_error *err)
+/* Merges the runs rs[from, n) into one run of the same order (records of equal type and key
+ * added when by_key). */
+static int merge_runs(runs *rs, size_t from, const char *dir, cmp_fn cmp, int by_key, aborted *ab, tally_error *err)
 {
     kmerge k;
     FILE *out = temp_open(dir, err);
     if (!out)
         return TALLY_EIO;
-    int bad = kmerge_open(&k, rs->f, rs->n, cmp);
-    rs->n = 0;
+    unsigned lvl = 0;
+    for (size_t i = from; i < rs->n; i++)
+        lvl = rs->lvl[i] > lvl ? rs->lvl[i] : lvl;
+    int bad = kmerge_open(&k, rs->f + from, rs->n - from, cmp);
+    rs->n = from;
     uint8_t *hold = NULL;
     size_t hold_cap = 0;
     vent acc;
@@ -539,8 +561,27 @@ static int merge_runs(runs *rs, const char *dir, cmp_fn cmp, int by_key, aborted
         return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot merge the vocabulary's temporary files in '%s': %s",
                              dir, strerror(errno ? errno : EIO));
     }
-    rs->f[rs->n++] = out;
+    runs_push(rs, out, lvl + 1);
     return 0;
+}
+
+/* Merges the last FANIN runs while they are of one level; with all set (the end), until at most
+ * FANIN are left. */
+static int runs_settle(runs *rs, int all, const char *dir, cmp_fn cmp, int by_key, aborted *ab, tally_error *err)
+{
+    int rc = 0;
+    while (rc == 0 && rs->n >= FANIN) {
+        size_t from = rs->n - FANIN;
+        int same = 1;
+        for (size_t i = from + 1; i < rs->n && same; i++)
+            same = rs->lvl[i] == rs->lvl[from];
+        if (!same && !(all && rs->n > FANIN))
+            break;
+        if (all && rs->n <= FANIN)
+            break;
+        rc = merge_runs(rs, from, dir, cmp, by_key, ab, err);
+    }
+    return rc;
 }
 
 /* ---- the accumulator's state on the loop thread ------------------------------------------------ */
@@ -983,17 +1024,12 @@ static int vmerge(void *acc, void *pp, const tally_batch_ctx *b, tally_error *er
     for (size_t i = 0; i < p->ab.n; i++)
         aborted_add(&v->ab, p->ab.k[i]);
     for (size_t i = 0; i < p->runs.n; i++) {
-        if (v->runs.n == v->runs.cap) {
-            v->runs.cap = v->runs.cap ? 2 * v->runs.cap : 8;
-            v->runs.f = tally_xrealloc(v->runs.f, v->runs.cap * sizeof *v->runs.f);
-        }
-        v->runs.f[v->runs.n++] = p->runs.f[i];
+        runs_push(&v->runs, p->runs.f[i], p->runs.lvl[i]);
     }
     p->runs.n = 0;
     if (vtab_bytes(&v->tab) > v->share_main && (rc = spill(&v->tab, &v->runs, v->dir, &v->ab, err)) != 0)
         goto out;
-    if (v->runs.n >= FANIN)
-        rc = merge_runs(&v->runs, v->dir, cmp_type_key, 1, &v->ab, err);
+    rc = runs_settle(&v->runs, 0, v->dir, cmp_type_key, 1, &v->ab, err);
 out:
     vpart_free(p);
     return rc;
@@ -1079,7 +1115,6 @@ static int csort_add(csort *s, const uint8_t *p, size_t n, uint64_t count, uint6
     e->key = 0;
     if (vtab_bytes(t) <= s->share)
         return 0;
-    int rc;
     qsort(t->e, t->n, sizeof *t->e, cmp_count);
     FILE *f = temp_open(s->dir, err);
     if (!f)
@@ -1092,16 +1127,10 @@ static int csort_add(csort *s, const uint8_t *p, size_t n, uint64_t count, uint6
         return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot write the vocabulary's temporary file in '%s': %s",
                              s->dir, strerror(errno ? errno : EIO));
     }
-    if (s->runs.n == s->runs.cap) {
-        s->runs.cap = s->runs.cap ? 2 * s->runs.cap : 8;
-        s->runs.f = tally_xrealloc(s->runs.f, s->runs.cap * sizeof *s->runs.f);
-    }
-    s->runs.f[s->runs.n++] = f;
+    runs_push(&s->runs, f, 0);
     t->n = 0;
     arena_clear(&t->ar);
-    if (s->runs.n >= FANIN && (rc = merge_runs(&s->runs, s->dir, cmp_count, 0, NULL, err)) != 0)
-        return rc;
-    return 0;
+    return runs_settle(&s->runs, 0, s->dir, cmp_count, 0, NULL, err);
 }
 
 static int csort_write(csort *s, vwriter *w, tally_error *err)
@@ -1125,6 +1154,8 @@ static int csort_write(csort *s, vwriter *w, tally_error *err)
         if (rc)
             return rc;
     }
+    if ((rc = runs_settle(&s->runs, 1, s->dir, cmp_count, 0, NULL, err)) != 0)
+        return rc;
     kmerge k;
     int bad = kmerge_open(&k, s->runs.f, s->runs.n, cmp_count);
     s->runs.n = 0;
@@ -1200,6 +1231,8 @@ static int vocab_final(vocab *v, FILE *out, uint64_t min_count, size_t top_n, ta
             goto out;
         vtab_cleanup(&v->tab);
         vtab_init(&v->tab);
+        if ((rc = runs_settle(&v->runs, 1, v->dir, cmp_type_key, 1, &v->ab, err)) != 0)
+            goto out;
         kmerge k;
         int bad = kmerge_open(&k, v->runs.f, v->runs.n, cmp_type_key);
         v->runs.n = 0;
@@ -1458,7 +1491,7 @@ static int read_part(vocab *v, const char *path, const char *digest, tally_error
         if (vtab_bytes(&v->tab) > v->share_main) {
             if ((rc = spill(&v->tab, &v->runs, v->dir, NULL, err)) != 0)
                 goto out;
-            if (v->runs.n >= FANIN && (rc = merge_runs(&v->runs, v->dir, cmp_type_key, 1, NULL, err)) != 0)
+            if ((rc = runs_settle(&v->runs, 0, v->dir, cmp_type_key, 1, NULL, err)) != 0)
                 goto out;
         }
     }
