@@ -280,6 +280,7 @@ awk '$1 == "mergerss" { kb[$2] = $4; sec[$2] = $3; st[$2] = $5 }
             printf "| &nbsp;&nbsp; 100 summaries; time for 10 / 100 / 1,000 | %s | | | %.2f× | — | |\n",
                 mib(kb[100]) " · " sprintf("%.2f / %.2f / %.2f s", sec[10], sec[100], sec[1000]), kb[100] / kb[10]
     }' "$RES" >> "$O/table.md"
+sh bench/vocab.sh "$BUILD" >> "$O/table.md"
 cat "$O/table.md"
 echo
 echo "$MACHINE"
