@@ -36,11 +36,11 @@ int tally__svocab_add(tally_summary *a, const tally_summary *b, tally_error *err
         return 0;
     if (!a->vocab || !b->vocab)
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                             "one summary has a vocabulary (--vocab) and the other has none");
+                             "one summary has a vocabulary and the other has none");
     if (a->vocab->min_count != b->vocab->min_count || a->vocab->min_count > 1)
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
-                             "vocabularies written with --vocab-min-count above 1 cannot be added: the rarer "
-                             "types they leave out are lost (min_count %llu and %llu)",
+                             "vocabularies that leave out their rarer types cannot be added: those types "
+                             "are lost (min_count %llu and %llu)",
                              (unsigned long long)a->vocab->min_count, (unsigned long long)b->vocab->min_count);
     a->vocab->stale = 1;
     return 0;
