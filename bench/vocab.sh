@@ -70,7 +70,7 @@ awk -v bytes="$BYTES" '
         print "| **vocabulary** (English, -j1, no dictionary; median of interleaved runs) |  |  |  |  |  |  |"
         row("tally scan --vocab (no dictionary)", vo)
         row("tally scan, 100 terms (same rounds)", kw)
-        row("tr -cs [:alnum:] | sort | uniq -c", tr)
+        row("tr -cs [:alnum:] \\| sort \\| uniq -c", tr)
         row("python3 Counter(re.findall(\\w+))", py)
         printf "| 8. vocabulary pass vs the 100-term scan | %.2f / %.2f s | | | %.2f× | ≥ 0.5× | %s |\n", vo, kw, kw / vo, (kw / vo >= 0.5 && !bad["vocab"]) ? "**PASS**" : "**MISS**"
         printf "| 9. vocabulary pass vs tr, sort, uniq | %.2f / %.2f s | | | %.1f× | ≥ 3× | %s |\n", vo, tr, tr / vo, (tr / vo >= 3) ? "**PASS**" : "**MISS**"
