@@ -371,6 +371,7 @@ awk -v nnew="$n_new" '$1 == "statebench" { t[$2, ++n[$2]] = $3; if ($5 != 0) bad
         printf "| &nbsp;&nbsp; --state rerun with %d new inputs (1%%) | %.3f s | | | %.2f× the full scan | — | |\n", nnew, w, w / f
     }' "$RES" >> "$O/table.md"
 cat "$O/by-table.md" >> "$O/table.md"
+sh bench/vocab.sh "$BUILD" >> "$O/table.md"
 cat "$O/table.md"
 echo
 echo "$MACHINE"

@@ -135,6 +135,9 @@ int tally_dict_add_term(tally_dict *d, const char *term, tally_error *err);
  * Returns TALLY_EDICT when the dictionary has no term. */
 int tally_dict_compile(tally_dict *d, tally_error *err);
 
+/* Lets tally_dict_compile accept a dictionary without terms (a scan for its vocabulary only). */
+void tally_dict_allow_empty(tally_dict *d);
+
 size_t tally_dict_keyword_count(const tally_dict *d);
 size_t tally_dict_group_count(const tally_dict *d);
 /* Borrowed: the first spelling of keyword i, as listed (trimmed). */
@@ -222,6 +225,16 @@ typedef struct tally_scan_options {
     FILE *kwic;
     size_t kwic_max;
     size_t kwic_window;
+    /* The vocabulary (README "The vocabulary"): when vocab is not NULL, every token type in its
+     * compared form is counted and written there as TSV at the end, and the summary gets a
+     * "vocabulary" object. The dictionary may have no terms (tally_dict_allow_empty). */
+    FILE *vocab;
+    const char *vocab_name;       /* the file's name, recorded in the summary */
+    uint64_t vocab_min_count;     /* types counted less often are left out of the file (0, 1: none) */
+    size_t vocab_top;             /* the summary's top list (tally_scan_options_init: 100) */
+    size_t vocab_memory;          /* bound for its tables before they spill; 0 means 1 GiB */
+    const char *vocab_temp_dir;   /* for the spilled runs; NULL means $TMPDIR, then /tmp */
+    int vocab_general_only;       /* tests: every token through the general tokenizer and normalizer */
 } tally_scan_options;
 
 enum tally_epoch {
@@ -414,6 +427,36 @@ int tally_file_digest(const char *path, char out[33], tally_error *err);
 
 /* The same digest (XXH3-128, hex) of p[0,n). */
 void tally_digest_bytes(const void *p, size_t n, char out[33]);
+
+/* ---- the vocabulary (README "The vocabulary") ---- */
+
+typedef struct tally_vocab_info {
+    const char *file;    /* the vocabulary file's name as given */
+    const char *digest;  /* XXH3-128 of its bytes, hex */
+    uint64_t min_count;  /* 1 when every type is in it */
+    uint64_t types;      /* distinct types counted */
+    size_t n_top;        /* entries of the top list */
+} tally_vocab_info;
+
+/* Fills *out and returns 0 when s has a vocabulary, else returns -1. Borrowed from s. */
+int tally_summary_vocabulary(const tally_summary *s, tally_vocab_info *out);
+/* Entry i of the top list (by count descending, then type byte-wise); type is len bytes. */
+void tally_summary_vocabulary_top(const tally_summary *s, size_t i, const char **type, size_t *len, uint64_t *count,
+                                  uint64_t *documents);
+
+typedef struct tally_vocab_merge_options {
+    size_t memory;        /* 0 means 1 GiB */
+    const char *temp_dir; /* NULL means $TMPDIR, then /tmp */
+    size_t top;           /* the top list's length */
+} tally_vocab_merge_options;
+
+/* After tally_summary_add has added summaries with vocabularies into total: adds their
+ * vocabulary files files[0,n) (each checked against digests[i], the digest its summary records,
+ * when digests and digests[i] are not NULL), writes the merged file to out and puts its
+ * vocabulary, top list recomputed from the merged counts, into total (file named out_name).
+ * Returns 0, or a negative TALLY_E* with err naming the file and line. */
+int tally_vocab_merge(tally_summary *total, const char *const *files, const char *const *digests, size_t n_files,
+                      FILE *out, const char *out_name, const tally_vocab_merge_options *o, tally_error *err);
 
 #ifdef __cplusplus
 }

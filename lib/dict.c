@@ -1019,11 +1019,16 @@ static void dictionary_digest(tally_dict *d)
     tally__buf_cleanup(&t);
 }
 
+void tally_dict_allow_empty(tally_dict *d)
+{
+    d->allow_empty = 1;
+}
+
 int tally_dict_compile(tally_dict *d, tally_error *err)
 {
     if (d->compiled)
         return 0;
-    if (d->n_kws == 0)
+    if (d->n_kws == 0 && !d->allow_empty)
         return tally__seterr(err, TALLY_EDICT, 0, UINT64_MAX,
                              "the dictionary has no terms");
     size_t n_words = d->vocab.count;

@@ -105,6 +105,7 @@ struct tally_dict {
     int tokenizer;
     int case_sensitive;
     int compiled;
+    int allow_empty;     /* tally_dict_allow_empty: no terms is fine (a vocabulary-only scan) */
 
     tally_kw *kws;
     size_t n_kws, cap_kws;

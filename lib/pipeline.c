@@ -40,6 +40,7 @@
 #include "summary.h"
 #include "tally.h"
 #include "tokenize.h"
+#include "vocab.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_LINE ((size_t)256 << 20)
@@ -1252,8 +1253,11 @@ static int accs_setup(scan *s, tally_error *err)
             return rc;
         s->n_accs++;
     }
-    (void)env;
-    (void)err;
+    if (s->opt->vocab) {
+        if ((rc = tally__vocab_acc_new(&env, &s->accs[s->n_accs], err)) != 0)
+            return rc;
+        s->n_accs++;
+    }
     return 0;
 }
 
@@ -1268,6 +1272,7 @@ static void accs_free(scan *s)
 void tally_scan_options_init(tally_scan_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->vocab_top = 100;
 }
 
 /* The fingerprint holds only what decides how an input is counted (README "The summary"): the

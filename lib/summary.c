@@ -11,6 +11,7 @@
 #include <utf8proc.h>
 
 #include "by.h"
+#include "summary_vocab.h"
 #include "unicode.h"
 
 tally_summary *tally__summary_alloc(size_t n_kws, size_t n_groups, size_t n_inputs)
@@ -95,6 +96,7 @@ void tally_summary_free(tally_summary *s)
     free(s->inputs);
     free_entries(s->errors, s->n_errors);
     free_entries(s->warnings, s->n_warnings);
+    tally__svocab_free(s->vocab);
     for (size_t i = 0; i < s->n_keys; i++)
         free(s->keys[i]);
     free(s->keys);
@@ -403,6 +405,8 @@ int tally_summary_add(tally_summary *a, const tally_summary *b, unsigned flags, 
     if (a->n_kws != b->n_kws || a->n_groups != b->n_groups)
         return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX,
                              "the summaries list different keywords or groups under one fingerprint");
+    if (tally__svocab_add(a, b, err) != 0)
+        return TALLY_EINVAL;
     /* the inputs of both, merged by path; a path in both is refused unless allowed */
     uint64_t na = a->tot.inputs, nb = b->tot.inputs;
     for (uint64_t i = 0, j = 0; i < na && j < nb;) {

@@ -79,6 +79,7 @@ struct tally_summary {
     unsigned threads;
     uint64_t merged;         /* summaries added into this one (0 for a scan) */
     struct tally_buckets *buckets; /* counts per bucket (by.h); NULL without --by */
+    struct tally_svocab *vocab; /* the "vocabulary" object (summary_vocab.h), NULL without one */
 };
 
 /* Returns a new, zeroed summary with d's keywords and groups (copied) and n_inputs inputs. */

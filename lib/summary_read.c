@@ -19,6 +19,7 @@
 
 #include "by.h"
 #include "summary.h"
+#include "summary_vocab.h"
 
 typedef struct reader {
     tally_error *err;
@@ -425,6 +426,10 @@ static int read_root(reader *r, json_t *root, tally_summary **out)
     }
     if ((r->rc = tally__buckets_read(root, s, r->err)) != 0)
         goto out;
+    if (tally__svocab_read(root, s, r->err) != 0) {
+        r->rc = TALLY_EJSON;
+        goto out;
+    }
     json_t *run = json_object_get(root, "run");
     s->merged = 1;
     if (json_is_object(run)) {

@@ -9,6 +9,7 @@
 
 #include "by.h"
 #include "summary.h"
+#include "summary_vocab.h"
 
 /* json_object_set_new with a check: jansson fails only on out of memory or invalid UTF-8 keys,
  * and every key here is valid UTF-8 (checked when the dictionary was read). */
@@ -150,6 +151,7 @@ int tally_summary_write(const tally_summary *s, FILE *f)
     bad |= fputs(",\n  \"options\": ", f) == EOF;
     bad |= dump(f, opt);
 
+    bad |= bad || tally__svocab_write(s, f);
     json_t *run = json_object();
     set(run, "version", json_string(TALLY_VERSION));
     if (s->merged) {

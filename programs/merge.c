@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libgen.h>
+#include <unistd.h>
+
 #include "commands.h"
 #include "kwicmerge.h"
 #include "outfile.h"
@@ -18,6 +21,12 @@ enum {
     O_KWIC,
     O_KWIC_PART,
     O_KWIC_MAX,
+    /* the vocabulary */
+    O_VOCAB,
+    O_VOCAB_PART,
+    O_VOCAB_TOP,
+    O_MEMORY,
+    O_TEMP_DIR,
 };
 
 static const tally_cli_option options[] = {
@@ -33,6 +42,15 @@ static const tally_cli_option options[] = {
     {O_KWIC_MAX, 0, "kwic-max", "N", "Concordance",
      "Lines per keyword in the merged concordance (default 20; 0: all); give the parts' --kwic-max."},
     {'q', 'q', "quiet", NULL, "Output", "No report on standard error."},
+    {O_VOCAB, 0, "vocab", "FILE", "Vocabulary",
+     "The merged vocabulary, needed when the summaries have one (replaced atomically); the summary's "
+     "top list is recomputed from it."},
+    {O_VOCAB_PART, 0, "vocab-part", "FILE", "Vocabulary",
+     "The vocabulary file of each SUMMARY, in their order (repeatable; by default the file each "
+     "summary names, as named or beside the summary). Each must have the digest its summary records."},
+    {O_VOCAB_TOP, 0, "vocab-top", "N", "Vocabulary", "Types listed in the merged summary (default 100)."},
+    {O_MEMORY, 0, "memory", "SIZE", "Vocabulary", "Memory for the vocabulary merge (default 1G)."},
+    {O_TEMP_DIR, 0, "temp-dir", "DIR", "Vocabulary", "Folder for its spilled runs (default $TMPDIR, else /tmp)."},
     {'h', 'h', "help", NULL, "Running", "This help."},
     {'V', 'V', "version", NULL, "Running", "Print the version."},
 };
@@ -49,6 +67,7 @@ static const tally_cli_status statuses[] = {
 static const char *const examples[] = {
     "tally merge -o total.json nights/2026-11-*.json",
     "tally merge part-1.json part-2.json part-3.json > total.json",
+    "tally merge --vocab words.tsv -o total.json part-1.json part-2.json",
 };
 
 static int run(const tally_cli_command *cmd, int argc, char **argv);
@@ -95,6 +114,26 @@ static const char *who_counts(char **files, size_t upto, const char *path)
     return NULL;
 }
 
+/* The vocabulary file of the summary at sum_path that records the name rec: as named, else the
+ * same base name beside the summary. Returns a new string. */
+static char *find_part(const char *sum_path, const char *rec)
+{
+    if (access(rec, R_OK) == 0 || rec[0] == '/')
+        return strdup(rec);
+    char *a = strdup(sum_path), *b = strdup(rec);
+    char *out = NULL;
+    if (a && b) {
+        const char *dir = dirname(a), *base = basename(b);
+        size_t n = strlen(dir) + strlen(base) + 2;
+        out = malloc(n);
+        if (out)
+            snprintf(out, n, "%s/%s", dir, base);
+    }
+    free(a);
+    free(b);
+    return out;
+}
+
 static int run(const tally_cli_command *cmd, int argc, char **argv)
 {
     int rc = TALLY_EXIT_USAGE;
@@ -109,13 +148,21 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     unsigned flags = 0;
     int quiet = 0;
     tally_summary *total = NULL;
-    tally_outfile out = {0};
+    tally_outfile out = {0}, voc = {0};
+    const char *vocab = NULL;
+    const char **vparts = NULL;
+    char **vfiles = NULL, **vdigests = NULL;
+    size_t n_vparts = 0, n_vfiles = 0;
+    tally_vocab_merge_options vo = {0, NULL, 100};
     int r = tally_cli_parse(cmd, argc, argv, &args, &n_args);
     if (r)
         return r < 0 ? TALLY_EXIT_DONE : r;
     files = calloc(2 * n_args + 1, sizeof *files);
     kparts = calloc(n_args + 1, sizeof *kparts);
-    if (!files || !kparts) {
+    vparts = calloc(n_args + 1, sizeof *vparts);
+    vfiles = calloc(n_args + 1, sizeof *vfiles);
+    vdigests = calloc(n_args + 1, sizeof *vdigests);
+    if (!files || !kparts || !vparts || !vfiles || !vdigests) {
         fputs("tally: out of memory\n", stderr);
         rc = TALLY_EXIT_FATAL;
         goto out;
@@ -151,6 +198,32 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case O_VOCAB:
+            vocab = args[i].value;
+            break;
+        case O_VOCAB_PART:
+            vparts[n_vparts++] = args[i].value;
+            break;
+        case O_VOCAB_TOP: {
+            char *end;
+            errno = 0;
+            long n = strtol(args[i].value, &end, 10);
+            if (errno || end == args[i].value || *end || n < 0 || n > 1000000000L) {
+                tally_cli_usage_error(cmd, "--vocab-top: expected a number from 0 to 1000000000, not '%s'", args[i].value);
+                goto out;
+            }
+            vo.top = (size_t)n;
+            break;
+        }
+        case O_MEMORY:
+            if (tally_cli_parse_size(args[i].value, &vo.memory) != 0) {
+                tally_cli_usage_error(cmd, "--memory: expected a positive size such as 512M or 2G, not '%s'", args[i].value);
+                goto out;
+            }
+            break;
+        case O_TEMP_DIR:
+            vo.temp_dir = args[i].value;
+            break;
         }
     }
     if (n_files == 0) {
@@ -165,18 +238,37 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         tally_cli_usage_error(cmd, "--kwic - needs the summary elsewhere: add -o FILE");
         goto out;
     }
-    /* the parts' concordance files are inputs too */
-    for (size_t i = 0; i < n_kparts; i++)
-        files[n_files + i] = kparts[i];
-    tally_outfile_spec outs[2] = {{output, "-o"}, {kwic, "--kwic"}};
-    if ((r = tally_outfile_check(cmd, outs, 2, (const char *const *)files, n_files + n_kparts)) != 0)
+    if (kwic && vocab && strcmp(kwic, "-") == 0 && strcmp(vocab, "-") == 0) {
+        tally_cli_usage_error(cmd, "--kwic - and --vocab - cannot share standard output: give one a FILE");
         goto out;
+    }
+    if (n_vparts && n_vparts != n_files) {
+        tally_cli_usage_error(cmd, "--vocab-part: give one for each SUMMARY (%zu), not %zu", n_files, n_vparts);
+        goto out;
+    }
+    if (vocab && strcmp(vocab, "-") == 0 && (!output || strcmp(output, "-") == 0)) {
+        tally_cli_usage_error(cmd, "--vocab - needs the summary elsewhere: add -o FILE");
+        goto out;
+    }
 
     for (size_t i = 0; i < n_files; i++) {
         tally_summary *s = NULL;
         tally_error err;
         if (tally_cli_read_summary(files[i], &s) != 0)
             goto out;
+        tally_vocab_info vi;
+        if (tally_summary_vocabulary(s, &vi) == 0) {
+            vfiles[n_vfiles] = n_vparts ? strdup(vparts[i]) : find_part(files[i], vi.file);
+            vdigests[n_vfiles] = strdup(vi.digest);
+            if (!vfiles[n_vfiles] || !vdigests[n_vfiles]) {
+                fputs("tally: out of memory\n", stderr);
+                rc = TALLY_EXIT_FATAL;
+                tally_summary_free(s);
+                n_vfiles++;
+                goto out;
+            }
+            n_vfiles++;
+        }
         if (!total) {
             total = s;
             continue;
@@ -202,11 +294,60 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         }
         tally_summary_free(s);
     }
+    tally_vocab_info tv;
+    int has_vocab = tally_summary_vocabulary(total, &tv) == 0;
+    if (has_vocab && !vocab) {
+        tally_cli_usage_error(cmd, "the summaries have a vocabulary: give --vocab FILE for the merged one");
+        goto out;
+    }
+    if (!has_vocab && (vocab || n_vparts)) {
+        tally_cli_usage_error(cmd, "%s: the summaries have no vocabulary", vocab ? "--vocab" : "--vocab-part");
+        goto out;
+    }
+    {
+        /* no output may be an input: the summaries, the parts' vocabularies and concordances */
+        const char **ins = calloc(n_files + n_vfiles + n_kparts + 1, sizeof *ins);
+        if (!ins) {
+            rc = TALLY_EXIT_FATAL;
+            goto out;
+        }
+        for (size_t i = 0; i < n_files; i++)
+            ins[i] = files[i];
+        for (size_t i = 0; i < n_vfiles; i++)
+            ins[n_files + i] = vfiles[i];
+        for (size_t i = 0; i < n_kparts; i++)
+            ins[n_files + n_vfiles + i] = kparts[i];
+        tally_outfile_spec outs[3] = {{output, "-o"}, {vocab, "--vocab"}, {kwic, "--kwic"}};
+        r = tally_outfile_check(cmd, outs, 3, ins, n_files + n_vfiles + n_kparts);
+        free(ins);
+        if (r) {
+            rc = r;
+            goto out;
+        }
+    }
     rc = TALLY_EXIT_FATAL;
     tally_outfile_catch_signals();
     if (tally_outfile_open(&out, output) != 0) {
         fprintf(stderr, "tally: cannot write '%s': %s\n", output, strerror(errno));
         goto out;
+    }
+    if (has_vocab) {
+        tally_error verr;
+        if (tally_outfile_open(&voc, vocab) != 0) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(errno));
+            goto out;
+        }
+        if (tally_vocab_merge(total, (const char *const *)vfiles, (const char *const *)vdigests, n_vfiles, voc.f, vocab,
+                              &vo, &verr) != 0) {
+            fprintf(stderr, "tally: %s\n", verr.message);
+            rc = verr.code == TALLY_EIO ? TALLY_EXIT_FATAL : TALLY_EXIT_USAGE;
+            goto out;
+        }
+        int e = tally_outfile_commit(&voc);
+        if (e) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(e));
+            goto out;
+        }
     }
     if (tally_summary_write(total, out.f) != 0) {
         fprintf(stderr, "tally: cannot write the merged summary: %s\n", strerror(errno ? errno : EIO));
@@ -247,9 +388,17 @@ out:
     if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL) {
         tally_outfile_abort(&kout);
         tally_outfile_abort(&out);
+        tally_outfile_abort(&voc);
     }
     tally_summary_free(total);
     free(kparts);
+    for (size_t i = 0; i < n_vfiles; i++) {
+        free(vfiles[i]);
+        free(vdigests[i]);
+    }
+    free(vfiles);
+    free(vdigests);
+    free(vparts);
     free(files);
     free(args);
     return rc;

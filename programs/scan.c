@@ -47,6 +47,12 @@ enum {
     O_KWIC,
     O_KWIC_MAX,
     O_KWIC_WINDOW,
+    /* the vocabulary */
+    O_VOCAB,
+    O_VOCAB_MIN,
+    O_VOCAB_TOP,
+    O_MEMORY,
+    O_TEMP_DIR,
 };
 
 #define MAX_THREADS 1024
@@ -126,6 +132,17 @@ static const tally_cli_option options[] = {
     {O_KWIC_MAX, 0, "kwic-max", "N", "Concordance", "Matches per keyword in --kwic (default 20; 0: all)."},
     {O_KWIC_WINDOW, 0, "kwic-window", "W", "Concordance",
      "Tokens of context on each side in --kwic (default 8, at most 1000)."},
+    {O_VOCAB, 0, "vocab", "FILE", "Vocabulary",
+     "Count every token type (its compared form) and write them as TSV: type, count, documents, by "
+     "count descending, replaced atomically; - is standard output, which needs -o FILE. Needs no "
+     "dictionary."},
+    {O_VOCAB_MIN, 0, "vocab-min-count", "N", "Vocabulary",
+     "Leave types counted fewer than N times out of the file (after exact counting; default 1)."},
+    {O_VOCAB_TOP, 0, "vocab-top", "N", "Vocabulary", "Types listed in the summary (default 100)."},
+    {O_MEMORY, 0, "memory", "SIZE", "Vocabulary",
+     "Memory for the vocabulary's tables (default 1G); past it they spill sorted runs to --temp-dir."},
+    {O_TEMP_DIR, 0, "temp-dir", "DIR", "Vocabulary",
+     "Folder for the vocabulary's spilled runs (default $TMPDIR, else /tmp); always removed."},
     {'j', 'j', "threads", "N", "Running", "Worker threads, 1 to 1024 (default: online CPUs)."},
     {O_BATCH, 0, "batch-bytes", "N", "Running", "Target batch size (default 1M; K, M, G suffixes)."},
     {'h', 'h', "help", NULL, "Running", "This help."},
@@ -147,6 +164,7 @@ static const char *const examples[] = {
     "tally scan archive/ -d policy.dict -g '*.jsonl.zst' -o summary.json",
     "zstdcat news.jsonl.zst | tally scan -k global -k 'joint build*' -",
     "tally scan -d policy.dict -o summary.json --per-doc - archive/ | jq .id",
+    "tally scan --vocab words.tsv -o summary.json archive/",
 };
 
 static int run(const tally_cli_command *cmd, int argc, char **argv);
@@ -416,7 +434,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     int by_date_opt = 0; /* --epoch or --utc-offset given */
     char **exclude = calloc(TALLY_OUTFILE_MAX, sizeof *exclude);
     size_t n_inputs = 0, n_fields = 0, n_keep = 0, n_globs = 0, n_dicts = 0, n_terms = 0, n_exclude = 0;
-    const char *output = NULL, *per_doc = NULL, *kwic = NULL;
+    const char *output = NULL, *per_doc = NULL, *kwic = NULL, *vocab = NULL;
     int dict_format = TALLY_DICT_AUTO;
     long kwic_max = 20, kwic_window = 8;
     int case_sensitive = 0, quiet = 0, stats = 0, progress = -1, tokenizer = TALLY_TOKENIZER_UNICODE;
@@ -425,6 +443,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_dict *dict = NULL;
     tally_summary *sum = NULL;
     tally_outfile out = {NULL, NULL, NULL, -1}, docs = {NULL, NULL, NULL, -1}, kw = {NULL, NULL, NULL, -1};
+    tally_outfile voc = {NULL, NULL, NULL, -1};
     tally_status_line status = {0};
     tally_error err;
     memset(&err, 0, sizeof err);
@@ -622,6 +641,31 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case O_VOCAB:
+            vocab = v;
+            break;
+        case O_VOCAB_MIN:
+        case O_VOCAB_TOP:
+            if (parse_long(v, args[i].id == O_VOCAB_MIN ? 1 : 0, 1000000000L, &n) != 0) {
+                tally_cli_usage_error(cmd, "%s: expected a number from %d to 1000000000, not '%s'",
+                                      tally_cli_option_name(cmd, args[i].id), args[i].id == O_VOCAB_MIN ? 1 : 0, v);
+                goto out;
+            }
+            if (args[i].id == O_VOCAB_MIN)
+                opt.vocab_min_count = (uint64_t)n;
+            else
+                opt.vocab_top = (size_t)n;
+            break;
+        case O_MEMORY:
+            if (tally_cli_parse_size(v, &sz) != 0) {
+                tally_cli_usage_error(cmd, "--memory: expected a positive size such as 512M or 2G, not '%s'", v);
+                goto out;
+            }
+            opt.vocab_memory = sz;
+            break;
+        case O_TEMP_DIR:
+            opt.vocab_temp_dir = v;
+            break;
         case O_STATS:
             stats = 1;
             break;
@@ -662,8 +706,12 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                                            : "no INPUT given (use - for standard input)");
         goto out;
     }
-    if (n_terms == 0) {
-        tally_cli_usage_error(cmd, "no terms: give a dictionary (-d FILE) or a keyword (-k TERM)");
+    if (n_terms == 0 && !vocab) {
+        tally_cli_usage_error(cmd, "no terms: give a dictionary (-d FILE) or a keyword (-k TERM), or --vocab FILE");
+        goto out;
+    }
+    if (vocab && strcmp(vocab, "-") == 0 && (!output || strcmp(output, "-") == 0 || (per_doc && strcmp(per_doc, "-") == 0))) {
+        tally_cli_usage_error(cmd, "--vocab - needs the summary elsewhere: add -o FILE");
         goto out;
     }
     opt.by = n_by ? by : NULL;
@@ -691,18 +739,22 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             inputs[n_inputs + n_dicts + k++] = args[i].value;
         else if (args[i].id == O_FILES_FROM)
             inputs[n_inputs + n_dicts + k++] = "-";
+    if (kwic && vocab && strcmp(kwic, "-") == 0 && strcmp(vocab, "-") == 0) {
+        tally_cli_usage_error(cmd, "--kwic - and --vocab - cannot share standard output: give one a FILE");
+        goto out;
+    }
     if (kwic && strcmp(kwic, "-") == 0 && (!output || strcmp(output, "-") == 0 || (per_doc && strcmp(per_doc, "-") == 0))) {
         tally_cli_usage_error(cmd, "--kwic - needs the summary and per-document records elsewhere: add -o FILE");
         goto out;
     }
-    tally_outfile_spec outs[3] = {{output, "-o"}, {per_doc, "--per-doc"}, {kwic, "--kwic"}};
-    int cr = tally_outfile_check(cmd, outs, 3, inputs, n_inputs + n_dicts + n_lists);
+    tally_outfile_spec outs[4] = {{output, "-o"}, {per_doc, "--per-doc"}, {kwic, "--kwic"}, {vocab, "--vocab"}};
+    int cr = tally_outfile_check(cmd, outs, 4, inputs, n_inputs + n_dicts + n_lists);
     if (cr) {
         rc = cr;
         goto out;
     }
     /* a folder walk must not read the run's own outputs (their temporaries are hidden files) */
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (!outs[i].path || strcmp(outs[i].path, "-") == 0)
             continue;
         exclude[n_exclude] = tally_outfile_canonical(outs[i].path);
@@ -713,6 +765,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     }
 
     dict = tally_dict_new(tokenizer, case_sensitive);
+    if (vocab)
+        tally_dict_allow_empty(dict);
     for (size_t i = 0; i < n_args; i++) {
         int r;
         if (args[i].id == 'd')
@@ -780,6 +834,14 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         opt.kwic_max = (size_t)kwic_max;
         opt.kwic_window = (size_t)kwic_window;
     }
+    if (vocab) {
+        if (tally_outfile_open(&voc, vocab) != 0) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(errno));
+            goto out;
+        }
+        opt.vocab = voc.f;
+        opt.vocab_name = strcmp(vocab, "-") == 0 ? "-" : vocab;
+    }
 
     int r;
     if (state.dir) {
@@ -807,6 +869,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                     : strstr(err.message, "bucket specification") ? "--by"
                     : strstr(err.message, "epoch unit")           ? "--epoch"
                     : strstr(err.message, "UTC offset")           ? "--utc-offset"
+                    : strstr(err.message, "temporary folder")     ? "--temp-dir"
                                                                   : "see tally scan --help");
             fprintf(stderr, "Try 'tally scan --help'.\n");
             rc = TALLY_EXIT_USAGE;
@@ -830,6 +893,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         fprintf(stderr, "tally: cannot write the summary%s%s: %s\n", output ? " to " : "", output ? output : "",
                 strerror(errno ? errno : EIO));
         goto out;
+    }
+    if (vocab) {
+        int e = tally_outfile_commit(&voc);
+        if (e) {
+            fprintf(stderr, "tally: cannot write '%s': %s\n", vocab, strerror(e));
+            goto out;
+        }
     }
     if (per_doc) {
         int e = tally_outfile_commit(&docs);
@@ -860,6 +930,7 @@ out:
     if (rc != TALLY_EXIT_DONE && rc != TALLY_EXIT_PARTIAL) {
         tally_outfile_abort(&docs);
         tally_outfile_abort(&kw);
+        tally_outfile_abort(&voc);
         tally_outfile_abort(&out);
     }
     tally_summary_free(sum);
