@@ -129,7 +129,7 @@ static void run_start(run *r, const char *terms, size_t max, size_t window, FILE
     opt.kwic = out;
     opt.kwic_max = max;
     opt.kwic_window = window;
-    tally_acc_env env = {r->d, &opt, NULL, 0};
+    tally_acc_env env = {r->d, &opt, NULL, 0, 0};
     assert_int_equal(tally__kwic_acc_new(&env, &r->acc, &err), 0);
     r->w = r->acc.cls->worker_new(r->acc.state, r->m);
 }
