@@ -448,6 +448,7 @@ typedef struct tally_vocab_merge_options {
     size_t memory;        /* 0 means 1 GiB */
     const char *temp_dir; /* NULL means $TMPDIR, then /tmp */
     size_t top;           /* the top list's length */
+    uint64_t min_count;   /* types counted less often are left out; 0 means the summaries' */
 } tally_vocab_merge_options;
 
 /* After tally_summary_add has added summaries with vocabularies into total: adds their
@@ -457,6 +458,15 @@ typedef struct tally_vocab_merge_options {
  * Returns 0, or a negative TALLY_E* with err naming the file and line. */
 int tally_vocab_merge(tally_summary *total, const char *const *files, const char *const *digests, size_t n_files,
                       FILE *out, const char *out_name, const tally_vocab_merge_options *o, tally_error *err);
+
+/* Opens part i of a merge for reading (the merge closes it), its name for messages in *name and
+ * the digest its content must have in *digest (NULL: not checked); NULL when it cannot be read.
+ * Parts are opened one at a time, in order. */
+typedef FILE *(*tally_part_open_fn)(void *ctx, size_t i, const char **name, const char **digest);
+
+/* tally_vocab_merge with the n parts' vocabularies given by open_part rather than by name. */
+int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn open_part, void *ctx, FILE *out,
+                            const char *out_name, const tally_vocab_merge_options *o, tally_error *err);
 
 #ifdef __cplusplus
 }

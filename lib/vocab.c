@@ -1420,11 +1420,9 @@ static int parse_u64(const char *s, const char *end, uint64_t *out)
 }
 
 /* Reads one part's file into v's table; digest, when not NULL, is what its summary records. */
-static int read_part(vocab *v, const char *path, const char *digest, tally_error *err)
+/* Adds the vocabulary read from f (named path in messages) into v; f is closed. */
+static int read_part_f(vocab *v, FILE *f, const char *path, const char *digest, tally_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s': %s", path, strerror(errno));
     int rc = 0;
     XXH3_state_t *x = xxh_new();
     char *line = NULL;
@@ -1522,6 +1520,45 @@ out:
     return rc;
 }
 
+static int read_part(vocab *v, const char *path, const char *digest, tally_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s': %s", path, strerror(errno));
+    return read_part_f(v, f, path, digest, err);
+}
+
+int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn open_part, void *ctx, FILE *out,
+                            const char *out_name, const tally_vocab_merge_options *o, tally_error *err)
+{
+    tally_svocab *sv = total->vocab;
+    if (!sv)
+        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the summary has no vocabulary");
+    vocab v;
+    memset(&v, 0, sizeof v);
+    int rc = vocab_init(&v, o ? o->memory : 0, o ? o->temp_dir : NULL, 1, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *name = "", *digest = NULL;
+        FILE *f = open_part(ctx, i, &name, &digest);
+        if (!f)
+            rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s'", name);
+        else
+            rc = read_part_f(&v, f, name, digest, err);
+    }
+    tally_svocab res;
+    memset(&res, 0, sizeof res);
+    if (rc == 0)
+        rc = vocab_final(&v, out, o && o->min_count ? o->min_count : sv->min_count, o ? o->top : 100, &res, err);
+    if (rc == 0) {
+        res.file = tally_xstrdup(out_name ? out_name : "");
+        tally__svocab_set(total, &res);
+    }
+    vocab_cleanup(&v);
+    return rc;
+}
+
 int tally_vocab_merge(tally_summary *total, const char *const *files, const char *const *digests, size_t n_files,
                       FILE *out, const char *out_name, const tally_vocab_merge_options *o, tally_error *err)
 {
@@ -1538,7 +1575,7 @@ int tally_vocab_merge(tally_summary *total, const char *const *files, const char
     tally_svocab res;
     memset(&res, 0, sizeof res);
     if (rc == 0)
-        rc = vocab_final(&v, out, sv->min_count, o ? o->top : 100, &res, err);
+        rc = vocab_final(&v, out, o && o->min_count ? o->min_count : sv->min_count, o ? o->top : 100, &res, err);
     if (rc == 0) {
         res.file = tally_xstrdup(out_name ? out_name : "");
         tally__svocab_set(total, &res);

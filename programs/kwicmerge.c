@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "tally.h"
+
 typedef struct kline {
     char *kw, *input; /* decoded, NUL-terminated copies */
     size_t kw_len, input_len;
@@ -59,17 +61,44 @@ static char *copy(const char *s, size_t n)
     return c;
 }
 
-int tally_kwic_merge(char *const *parts, size_t n, size_t max, FILE *out)
+/* Lines kept per keyword so far, for a merge of parts given in input order (in_order): a line
+ * past the first max of its keyword can never be written, so it is not kept. */
+typedef struct kwcount {
+    char *kw; /* borrowed from a kept line */
+    size_t len, n;
+} kwcount;
+
+static uint64_t kw_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The count slot of keyword kw[0,n) in t[0,cap) (cap a power of two, never full). */
+static kwcount *kw_slot(kwcount *t, size_t cap, const char *kw, size_t n)
+{
+    size_t i = kw_hash(kw, n) & (cap - 1);
+    while (t[i].kw && (t[i].len != n || memcmp(t[i].kw, kw, n) != 0))
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
+int tally_kwic_merge_parts(size_t n, tally_part_open_fn open_part, void *ctx, size_t max, int in_order, FILE *out)
 {
     int rc = 2;
     kline *l = NULL;
     size_t nl = 0, cap = 0;
     char *buf = NULL;
     size_t bcap = 0;
+    kwcount *counts = NULL;
+    size_t n_counts = 0, cap_counts = 0;
     for (size_t i = 0; i < n; i++) {
-        FILE *f = fopen(parts[i], "rb");
+        const char *name = "", *digest = NULL;
+        FILE *f = open_part(ctx, i, &name, &digest);
         if (!f) {
-            fprintf(stderr, "tally: cannot read '%s': %s\n", parts[i], strerror(errno));
+            fprintf(stderr, "tally: cannot read '%s': %s\n", name, strerror(errno));
             goto out;
         }
         ssize_t got;
@@ -82,11 +111,33 @@ int tally_kwic_merge(char *const *parts, size_t n, size_t max, FILE *out)
             const char *kw = o ? member(o, "keyword", &kl) : NULL;
             const char *in = o ? member(o, "input", &il) : NULL;
             if (!kw || !in || buf[got - 1] != '\n') {
-                fprintf(stderr, "tally: %s:%zu: not a concordance line (%s)\n", parts[i], no,
+                fprintf(stderr, "tally: %s:%zu: not a concordance line (%s)\n", name, no,
                         !o ? je.text : buf[got - 1] != '\n' ? "no newline at the end" : "no \"keyword\" or \"input\" string");
                 json_decref(o);
                 fclose(f);
                 goto out;
+            }
+            kwcount *c = NULL;
+            if (in_order && max) {
+                if (2 * (n_counts + 1) > cap_counts) {
+                    size_t nc = cap_counts ? 2 * cap_counts : 64;
+                    kwcount *t = calloc(nc, sizeof *t);
+                    if (!t) {
+                        fputs("tally: out of memory\n", stderr);
+                        exit(1);
+                    }
+                    for (size_t k = 0; k < cap_counts; k++)
+                        if (counts[k].kw)
+                            *kw_slot(t, nc, counts[k].kw, counts[k].len) = counts[k];
+                    free(counts);
+                    counts = t;
+                    cap_counts = nc;
+                }
+                c = kw_slot(counts, cap_counts, kw, kl);
+                if (c->kw && c->n >= max) {
+                    json_decref(o);
+                    continue;
+                }
             }
             if (nl == cap) {
                 cap = cap ? 2 * cap : 256;
@@ -98,12 +149,20 @@ int tally_kwic_merge(char *const *parts, size_t n, size_t max, FILE *out)
                 l = g;
             }
             l[nl++] = (kline){copy(kw, kl), copy(in, il), kl, il, i, no, copy(buf, (size_t)got), (size_t)got};
+            if (c) {
+                if (!c->kw) {
+                    c->kw = l[nl - 1].kw;
+                    c->len = kl;
+                    n_counts++;
+                }
+                c->n++;
+            }
             json_decref(o);
         }
         int bad = ferror(f);
         fclose(f);
         if (bad) {
-            fprintf(stderr, "tally: cannot read '%s'\n", parts[i]);
+            fprintf(stderr, "tally: cannot read '%s'\n", name);
             goto out;
         }
     }
@@ -129,5 +188,19 @@ out:
     }
     free(l);
     free(buf);
+    free(counts);
     return rc;
+}
+
+static FILE *open_named(void *ctx, size_t i, const char **name, const char **digest)
+{
+    char *const *parts = ctx;
+    *name = parts[i];
+    *digest = NULL;
+    return fopen(parts[i], "rb");
+}
+
+int tally_kwic_merge(char *const *parts, size_t n, size_t max, FILE *out)
+{
+    return tally_kwic_merge_parts(n, open_named, (void *)parts, max, 0, out);
 }

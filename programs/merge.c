@@ -153,7 +153,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     const char **vparts = NULL;
     char **vfiles = NULL, **vdigests = NULL;
     size_t n_vparts = 0, n_vfiles = 0;
-    tally_vocab_merge_options vo = {0, NULL, 100};
+    tally_vocab_merge_options vo = {0, NULL, 100, 0};
     int r = tally_cli_parse(cmd, argc, argv, &args, &n_args);
     if (r)
         return r < 0 ? TALLY_EXIT_DONE : r;

@@ -40,6 +40,7 @@
 
 #include <jansson.h>
 
+#include "kwicmerge.h"
 #include "outfile.h"
 #include "state.h"
 #include "tally.h"
@@ -49,10 +50,14 @@
 #define META_VERSION 1
 #define MAX_PACK 99999999u
 
+/* The outputs of a part besides its summary, in the order a record holds them. */
+enum { S_PER_DOC, S_VOCAB, S_KWIC, N_SECTIONS };
+static const char *const section_name[N_SECTIONS] = {"per_doc", "vocab", "kwic"};
+
 typedef struct part {
     tally_summary *sum;
-    char *per_doc;
-    size_t per_doc_len;
+    char *sec[N_SECTIONS];    /* per-document records, vocabulary (TSV), concordance lines */
+    size_t sec_len[N_SECTIONS];
     char digest[33]; /* the input's content digest, as its summary says */
 } part;
 
@@ -66,6 +71,7 @@ typedef struct known {
     uint32_t pack;
     uint64_t off, len;
     int in_index;    /* listed by the index (and so in its total) */
+    int in_total;    /* this run: its summary and sections are in the total it starts from */
     int seen;        /* an input of this run matches it unchanged */
 } known;
 
@@ -81,6 +87,8 @@ typedef struct state {
     size_t n_indexed;
     uint32_t index_packs; /* the highest pack the index knew of */
     tally_summary *total; /* the index's total */
+    char *total_sec[N_SECTIONS]; /* its vocabulary and concordance lines (not per-document records) */
+    size_t total_sec_len[N_SECTIONS];
     uint32_t max_pack;    /* the highest pack in the folder */
     /* this run's pack */
     uint32_t my_pack;
@@ -369,13 +377,16 @@ static void index_load(state *st)
     uint64_t body_len, used;
     json_t *hdr = open_record(buf, len, INDEX_MAGIC, &body, &body_len, &used, &why);
     int ok = hdr != NULL;
-    uint64_t n = 0, list_len = 0, sum_len = 0, packs = 0;
+    uint64_t n = 0, list_len = 0, sum_len = 0, packs = 0, sec_len[N_SECTIONS] = {0}, all = 0;
     if (ok) {
         n = get_u64(hdr, "entries", &ok);
         list_len = get_u64(hdr, "list", &ok);
         sum_len = get_u64(hdr, "summary", &ok);
         packs = get_u64(hdr, "packs", &ok);
-        if (!ok || list_len + sum_len != body_len || packs > MAX_PACK)
+        all = list_len + sum_len;
+        for (int i = S_VOCAB; i < N_SECTIONS; i++)
+            all += sec_len[i] = get_u64(hdr, section_name[i], &ok);
+        if (!ok || all != body_len || packs > MAX_PACK)
             ok = 0, why = "its header is incomplete";
     }
     const char *p = body, *end = ok ? body + list_len : body;
@@ -428,6 +439,16 @@ static void index_load(state *st)
         ok = 0, why = "its summary cannot be read";
     if (ok && strcmp(tally_summary_fingerprint(st->total), st->fingerprint) != 0)
         ok = 0, why = "its fingerprint is not the state's";
+    const char *at = end + sum_len;
+    for (int i = S_VOCAB; ok && i < N_SECTIONS; i++) {
+        if (!(st->total_sec[i] = malloc((size_t)sec_len[i] + 1))) {
+            ok = 0, why = "out of memory";
+            break;
+        }
+        memcpy(st->total_sec[i], at, (size_t)sec_len[i]);
+        st->total_sec_len[i] = (size_t)sec_len[i];
+        at += sec_len[i];
+    }
     if (!ok) {
         warn(st, "index", file, why ? why : "unreadable", "reading the packs instead");
         known_free(st);
@@ -533,7 +554,8 @@ static void packs_scan(state *st)
 static void part_free(part *p)
 {
     tally_summary_free(p->sum);
-    free(p->per_doc);
+    for (int i = 0; i < N_SECTIONS; i++)
+        free(p->sec[i]);
     memset(p, 0, sizeof *p);
 }
 
@@ -570,26 +592,36 @@ static int part_load(state *st, const known *k, part *p, const char **why)
     if (got != k->len)
         *why = "its pack is cut short";
     int rc = -1, ok = hdr != NULL;
-    uint64_t sum_len = ok ? get_u64(hdr, "summary", &ok) : 0, doc_len = ok ? get_u64(hdr, "per_doc", &ok) : 0;
+    uint64_t sum_len = ok ? get_u64(hdr, "summary", &ok) : 0, total = sum_len, len[N_SECTIONS] = {0};
+    for (int i = 0; ok && i < N_SECTIONS; i++)
+        total += len[i] = get_u64(hdr, section_name[i], &ok);
     const char *hex = ok ? json_string_value(json_object_get(hdr, "path")) : NULL;
     tally_error err;
     if (!hdr) {
         /* *why is set */
-    } else if (!ok || !hex || strcmp(hex, k->hex) != 0 || sum_len + doc_len != body_len) {
+    } else if (!ok || !hex || strcmp(hex, k->hex) != 0 || total != body_len) {
         *why = "its header does not match the index";
     } else if (tally_summary_read_buffer(body, (size_t)sum_len, &p->sum, &err) != 0) {
         *why = "its summary cannot be read";
     } else if (strcmp(tally_summary_fingerprint(p->sum), st->fingerprint) != 0) {
         *why = "its fingerprint is not the state's";
         part_free(p);
-    } else if (!(p->per_doc = malloc((size_t)doc_len + 1))) {
-        *why = "out of memory";
-        part_free(p);
     } else {
-        memcpy(p->per_doc, body + sum_len, (size_t)doc_len);
-        p->per_doc_len = (size_t)doc_len;
-        memcpy(p->digest, k->digest, 33);
+        const char *at = body + sum_len;
         rc = 0;
+        for (int i = 0; i < N_SECTIONS; i++) {
+            if (!(p->sec[i] = malloc((size_t)len[i] + 1))) {
+                *why = "out of memory";
+                part_free(p);
+                rc = -1;
+                break;
+            }
+            memcpy(p->sec[i], at, (size_t)len[i]);
+            p->sec_len[i] = (size_t)len[i];
+            at += len[i];
+        }
+        if (rc == 0)
+            memcpy(p->digest, k->digest, 33);
     }
     json_decref(hdr);
     free(buf);
@@ -606,19 +638,28 @@ static int part_scan(const state *st, const tally_input_entry *e, part *p)
     o.shard_n = 0;
     o.keep_unchecked = 1;
     o.progress = NULL;
-    FILE *docs = NULL;
-    if (st->opt->per_doc) {
-        docs = open_memstream(&p->per_doc, &p->per_doc_len);
-        if (!docs) {
+    /* each output the run writes, into memory; a part's vocabulary holds every type (the
+     * run's --vocab-min-count applies to the whole) */
+    FILE *f[N_SECTIONS] = {NULL, NULL, NULL};
+    int on[N_SECTIONS] = {st->opt->per_doc != NULL, st->opt->vocab != NULL, st->opt->kwic != NULL};
+    for (int i = 0; i < N_SECTIONS; i++)
+        if (on[i] && !(f[i] = open_memstream(&p->sec[i], &p->sec_len[i]))) {
             fprintf(stderr, "tally: out of memory\n");
+            for (int j = 0; j < i; j++)
+                if (f[j])
+                    fclose(f[j]);
+            part_free(p);
             return TALLY_EIO;
         }
-        o.per_doc = docs;
-    }
+    o.per_doc = f[S_PER_DOC];
+    o.vocab = f[S_VOCAB];
+    o.vocab_min_count = 0;
+    o.kwic = f[S_KWIC];
     tally_error err;
     int rc = tally_scan_run(st->d, NULL, 0, &o, &p->sum, &err);
-    if (docs && fclose(docs) != 0 && rc == 0)
-        rc = TALLY_EIO;
+    for (int i = 0; i < N_SECTIONS; i++)
+        if (f[i] && fclose(f[i]) != 0 && rc == 0)
+            rc = TALLY_EIO;
     if (rc) {
         if (rc != TALLY_EINTR)
             fprintf(stderr, "tally: %s\n", err.message);
@@ -694,10 +735,14 @@ static int part_store(state *st, const char *hex, const tally_input_entry *e, co
     json_object_set_new(hdr, "mtime_nsec", json_integer((json_int_t)e->mtime_nsec));
     json_object_set_new(hdr, "digest", json_string(p->digest));
     json_object_set_new(hdr, "summary", json_integer((json_int_t)sum_len));
-    json_object_set_new(hdr, "per_doc", json_integer((json_int_t)p->per_doc_len));
-    const char *pieces[2] = {sum, p->per_doc ? p->per_doc : ""};
-    size_t lens[2] = {sum_len, p->per_doc_len};
-    char *rec = make_record(PART_MAGIC, hdr, pieces, lens, 2, &rec_len);
+    const char *pieces[1 + N_SECTIONS] = {sum};
+    size_t lens[1 + N_SECTIONS] = {sum_len};
+    for (int i = 0; i < N_SECTIONS; i++) {
+        json_object_set_new(hdr, section_name[i], json_integer((json_int_t)p->sec_len[i]));
+        pieces[1 + i] = p->sec[i] ? p->sec[i] : "";
+        lens[1 + i] = p->sec_len[i];
+    }
+    char *rec = make_record(PART_MAGIC, hdr, pieces, lens, 1 + N_SECTIONS, &rec_len);
     json_decref(hdr);
     free(sum);
     if (!rec)
@@ -730,6 +775,15 @@ static char *settings_of(const tally_summary *empty, const tally_scan_options *o
     json_object_set_new(j, "zstd_window_log_max", json_integer(o->zstd_window_log_max));
     json_object_set_new(j, "binary", json_boolean(o->binary));
     json_object_set_new(j, "per_doc", json_boolean(o->per_doc != NULL));
+    json_object_set_new(j, "vocab", json_boolean(o->vocab != NULL));
+    if (o->kwic) {
+        json_t *k = json_array();
+        json_array_append_new(k, json_integer((json_int_t)o->kwic_max));
+        json_array_append_new(k, json_integer((json_int_t)o->kwic_window));
+        json_object_set_new(j, "kwic", k);
+    } else {
+        json_object_set_new(j, "kwic", json_null());
+    }
     json_t *keep = json_array();
     for (size_t i = 0; i < o->n_keep_fields; i++)
         json_array_append_new(keep, json_string(o->keep_fields[i]));
@@ -836,11 +890,11 @@ static int cmp_hexp(const void *a, const void *b)
     return strcmp((*(const known *const *)a)->hex, (*(const known *const *)b)->hex);
 }
 
-/* Writes the index: the kept parts (kept[0,n), their hex set) and their total. */
-static int index_store(state *st, const tally_summary *total, known **kept, size_t n)
+/* Writes the index: the kept parts (kept[0,n), sorted by hex) and their total: its summary and
+ * its sections (sec[S_VOCAB], sec[S_KWIC]). */
+static int index_store(state *st, const tally_summary *total, known **kept, size_t n, char *const *sec,
+                       const size_t *sec_len)
 {
-    if (n > 1)
-        qsort(kept, n, sizeof *kept, cmp_hexp);
     size_t sum_len, list_len = 0, rec_len = 0;
     char *sum = summary_text(total, &sum_len), *list = NULL;
     FILE *m = open_memstream(&list, &list_len);
@@ -861,9 +915,15 @@ static int index_store(state *st, const tally_summary *total, known **kept, size
     json_object_set_new(hdr, "list", json_integer((json_int_t)list_len));
     json_object_set_new(hdr, "summary", json_integer((json_int_t)sum_len));
     json_object_set_new(hdr, "packs", json_integer((json_int_t)st->max_pack));
-    const char *pieces[2] = {list, sum};
-    size_t lens[2] = {list_len, sum_len};
-    char *rec = make_record(INDEX_MAGIC, hdr, pieces, lens, 2, &rec_len);
+    const char *pieces[2 + N_SECTIONS] = {list, sum};
+    size_t lens[2 + N_SECTIONS] = {list_len, sum_len};
+    size_t np = 2;
+    for (int i = S_VOCAB; i < N_SECTIONS; i++) {
+        json_object_set_new(hdr, section_name[i], json_integer((json_int_t)sec_len[i]));
+        pieces[np] = sec[i] ? sec[i] : "";
+        lens[np++] = sec_len[i];
+    }
+    char *rec = make_record(INDEX_MAGIC, hdr, pieces, lens, np, &rec_len);
     json_decref(hdr);
     free(sum);
     free(list);
@@ -991,6 +1051,142 @@ static int packs_compact(state *st, known **kept, size_t n, int *dirty)
     return rc;
 }
 
+/* ---- vocabularies and concordance lines ------------------------------------------------------ */
+
+/* What a merge of vocabularies or concordance lines reads: buffers, or kept parts in packs. */
+typedef struct source {
+    state *st;
+    int sec;                 /* S_VOCAB or S_KWIC */
+    const char *const *buf;  /* n_buf buffers first */
+    const size_t *len;
+    size_t n_buf;
+    known **parts;           /* then the sections of these parts, read from their packs */
+    part cur;                /* the part read last (its section is being read) */
+    int failed;
+} source;
+
+static FILE *open_bytes(const char *p, size_t n)
+{
+    return n ? fmemopen((void *)p, n, "r") : fopen("/dev/null", "r");
+}
+
+static FILE *source_open(void *ctx, size_t i, const char **name, const char **digest)
+{
+    source *c = ctx;
+    part_free(&c->cur);
+    *digest = NULL;
+    *name = "the state folder";
+    if (i < c->n_buf)
+        return open_bytes(c->buf[i], c->len[i]);
+    known *k = c->parts[i - c->n_buf];
+    const char *why = NULL;
+    if (part_load(c->st, k, &c->cur, &why) != 0) {
+        warn(c->st, "part in pack", c->st->packs_dir, why ? why : "unreadable", "stopping; the next run scans it again");
+        c->failed = 1;
+        return NULL;
+    }
+    return open_bytes(c->cur.sec[c->sec], c->cur.sec_len[c->sec]);
+}
+
+/* Whether every kept path is ASCII: then names sort as the paths' bytes do (hex keeps the order),
+ * and concordance lines of parts taken in that order can be cut to the first N as they come. */
+static int ascii_paths(known **kept, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (const char *h = kept[i]->hex; h[0] && h[1]; h += 2)
+            if (h[0] >= '8')
+                return 0;
+    return 1;
+}
+
+/* The total vocabulary and concordance lines of the kept parts into tsec (and the vocabulary into
+ * acc's summary): the index's total when the run starts from it, and the parts not in it. */
+static int assemble(state *st, tally_summary *acc, int use_total, known **kept, size_t n_kept, char **tsec,
+                    size_t *tsec_len)
+{
+    const tally_scan_options *opt = st->opt;
+    known **todo = calloc(n_kept ? n_kept : 1, sizeof *todo);
+    size_t n_todo = 0;
+    if (!todo)
+        return -1;
+    for (size_t i = 0; i < n_kept; i++)
+        if (!kept[i]->in_total)
+            todo[n_todo++] = kept[i];
+    int rc = 0;
+    for (int sct = S_VOCAB; sct < N_SECTIONS && rc == 0; sct++) {
+        if ((sct == S_VOCAB && !opt->vocab) || (sct == S_KWIC && !opt->kwic))
+            continue;
+        const char *tb[1] = {st->total_sec[sct]};
+        size_t tl[1] = {st->total_sec_len[sct]};
+        source src = {st, sct, tb, tl, use_total ? 1 : 0, todo, {0}, 0};
+        FILE *m = open_memstream(&tsec[sct], &tsec_len[sct]);
+        if (!m) {
+            rc = -1;
+            break;
+        }
+        if (sct == S_VOCAB) {
+            tally_vocab_merge_options vo = {opt->vocab_memory, opt->vocab_temp_dir, opt->vocab_top, 1};
+            tally_error err;
+            if (tally_vocab_merge_parts(acc, src.n_buf + n_todo, source_open, &src, m, opt->vocab_name, &vo, &err) != 0) {
+                if (!src.failed)
+                    fprintf(stderr, "tally: state: %s\n", err.message);
+                rc = -1;
+            }
+        } else {
+            int in_order = !use_total && ascii_paths(todo, n_todo);
+            if (tally_kwic_merge_parts(src.n_buf + n_todo, source_open, &src, opt->kwic_max, in_order, m) != 0)
+                rc = -1;
+        }
+        part_free(&src.cur);
+        if (fclose(m) != 0)
+            rc = -1;
+    }
+    free(todo);
+    return rc;
+}
+
+/* The run's vocabulary and concordance outputs: the kept parts' total and the parts never kept. */
+static int finish_outputs(state *st, tally_summary *acc, char *const *tsec, const size_t *tsec_len,
+                          char **const *fresh_sec, size_t *const *fresh_len, size_t n_fresh)
+{
+    const tally_scan_options *opt = st->opt;
+    for (int sct = S_VOCAB; sct < N_SECTIONS; sct++) {
+        if ((sct == S_VOCAB && !opt->vocab) || (sct == S_KWIC && !opt->kwic))
+            continue;
+        const char **b = calloc(n_fresh + 1, sizeof *b);
+        size_t *l = calloc(n_fresh + 1, sizeof *l);
+        if (!b || !l) {
+            free(b);
+            free(l);
+            return -1;
+        }
+        b[0] = tsec[sct];
+        l[0] = tsec_len[sct];
+        for (size_t i = 0; i < n_fresh; i++) {
+            b[1 + i] = fresh_sec[sct][i];
+            l[1 + i] = fresh_len[sct][i];
+        }
+        source src = {st, sct, b, l, n_fresh + 1, NULL, {0}, 0};
+        int rc = 0;
+        if (sct == S_VOCAB) {
+            tally_vocab_merge_options vo = {opt->vocab_memory, opt->vocab_temp_dir, opt->vocab_top,
+                                            opt->vocab_min_count > 1 ? opt->vocab_min_count : 1};
+            tally_error err;
+            if (tally_vocab_merge_parts(acc, n_fresh + 1, source_open, &src, opt->vocab, opt->vocab_name, &vo, &err) != 0) {
+                fprintf(stderr, "tally: %s\n", err.message);
+                rc = -1;
+            }
+        } else if (tally_kwic_merge_parts(n_fresh + 1, source_open, &src, opt->kwic_max, 0, opt->kwic) != 0) {
+            rc = -1;
+        }
+        free(b);
+        free(l);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- the run ------------------------------------------------------------------------------- */
 
 int tally_state_scan(const tally_state_options *so, const tally_dict *d, const char *const *inputs, size_t n_inputs,
@@ -1011,6 +1207,11 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
     known *mine = NULL;   /* the parts this run made, one slot per input */
     known **kept = NULL;  /* the parts the new index lists */
     size_t n_kept = 0;
+    char **fresh_sec[N_SECTIONS] = {NULL}; /* the vocabularies and lines of parts never kept */
+    size_t *fresh_len[N_SECTIONS] = {NULL};
+    size_t n_fresh = 0;
+    char *tsec[N_SECTIONS] = {NULL};       /* those of the total of the kept parts */
+    size_t tsec_len[N_SECTIONS] = {0};
     tally_error err;
     *out = NULL;
 
@@ -1019,6 +1220,16 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
             fprintf(stderr, "tally: --state needs named inputs: standard input (-) cannot be kept as a part\n");
             return TALLY_EXIT_USAGE;
         }
+    tally_inputs_expand(inputs, n_inputs, opt, &e, &n, &found_any);
+    if (!found_any) {
+        /* nothing to keep: the plain scan says so */
+        tally_inputs_free(e, n);
+        if (tally_scan_run(d, inputs, n_inputs, opt, out, &err) != 0) {
+            fprintf(stderr, "tally: %s\n", err.message);
+            return TALLY_EXIT_FATAL;
+        }
+        return 0;
+    }
     st.packs_dir = path_join(so->dir, "packs");
     if (!st.packs_dir || (mkdir(so->dir, 0755) != 0 && errno != EEXIST) ||
         (mkdir(st.packs_dir, 0755) != 0 && errno != EEXIST)) {
@@ -1034,14 +1245,29 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
 
     /* the checks a scan makes before reading (globs, kept fields), and the fingerprint, from a
      * scan of the whole input list that reads nothing */
-    tally_inputs_expand(inputs, n_inputs, opt, &e, &n, &found_any);
     tally_scan_options o0 = *opt;
     o0.entries = e;
     o0.n_entries = n;
     o0.setup_only = 1;
     o0.per_doc = NULL;
     o0.progress = NULL;
-    int r = tally_scan_run(d, NULL, 0, &o0, &empty, &err);
+    /* its accumulators' outputs (an empty vocabulary, no lines) are not the run's */
+    char *junk[2] = {NULL, NULL};
+    size_t junk_len[2];
+    FILE *jv = opt->vocab ? open_memstream(&junk[0], &junk_len[0]) : NULL;
+    FILE *jk = opt->kwic ? open_memstream(&junk[1], &junk_len[1]) : NULL;
+    o0.vocab = jv;
+    o0.vocab_min_count = 0; /* as the parts: every type; the run's bound applies to the whole */
+    o0.kwic = jk;
+    int r = (opt->vocab && !jv) || (opt->kwic && !jk) ? TALLY_EIO : tally_scan_run(d, NULL, 0, &o0, &empty, &err);
+    if (jv)
+        fclose(jv);
+    if (jk)
+        fclose(jk);
+    free(junk[0]);
+    free(junk[1]);
+    if (r == TALLY_EIO && !empty && ((opt->vocab && !jv) || (opt->kwic && !jk)))
+        snprintf(err.message, sizeof err.message, "out of memory");
     if (r != 0) {
         fprintf(stderr, "tally: %s\n", err.message);
         rc = r == TALLY_EINVAL ? TALLY_EXIT_USAGE : TALLY_EXIT_FATAL;
@@ -1063,7 +1289,13 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
     known **found = calloc(n ? n : 1, sizeof *found);
     mine = calloc(n ? n : 1, sizeof *mine);
     kept = calloc(n ? n : 1, sizeof *kept);
-    if (!hexes || !digests || !found || !mine || !kept) {
+    int sec_oom = 0;
+    for (int sct = 0; sct < N_SECTIONS; sct++) {
+        fresh_sec[sct] = calloc(n ? n : 1, sizeof *fresh_sec[sct]);
+        fresh_len[sct] = calloc(n ? n : 1, sizeof *fresh_len[sct]);
+        sec_oom |= !fresh_sec[sct] || !fresh_len[sct];
+    }
+    if (!hexes || !digests || !found || !mine || !kept || sec_oom) {
         fprintf(stderr, "tally: out of memory\n");
         free(found);
         goto out;
@@ -1148,9 +1380,22 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
             }
             dirty = 1;
         }
-        if (keep)
+        if (keep) {
+            keep->in_total = in_total;
             kept[n_kept++] = keep;
-        if (opt->per_doc && p.per_doc_len && fwrite(p.per_doc, 1, p.per_doc_len, opt->per_doc) != p.per_doc_len) {
+        } else {
+            /* never kept: its vocabulary and lines are added at the end */
+            for (int sct = S_VOCAB; sct < N_SECTIONS; sct++) {
+                if (!p.sec[sct])
+                    continue;
+                fresh_sec[sct][n_fresh] = p.sec[sct];
+                fresh_len[sct][n_fresh] = p.sec_len[sct];
+                p.sec[sct] = NULL;
+            }
+            n_fresh++;
+        }
+        if (opt->per_doc && p.sec_len[S_PER_DOC] &&
+            fwrite(p.sec[S_PER_DOC], 1, p.sec_len[S_PER_DOC], opt->per_doc) != p.sec_len[S_PER_DOC]) {
             fprintf(stderr, "tally: cannot write the per-document output: %s\n", strerror(errno));
             part_free(&p);
             free(found);
@@ -1172,10 +1417,15 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
         part_free(&p);
     }
     free(found);
+    if (n_kept > 1)
+        qsort(kept, n_kept, sizeof *kept, cmp_hexp);
 
+    /* the kept parts' total vocabulary and lines, from the index's and the parts not in it */
+    if ((opt->vocab || opt->kwic) && assemble(&st, acc, use_total, kept, n_kept, tsec, tsec_len) != 0)
+        goto out;
     /* the index of the kept parts and their total, for the next run; then what is never kept */
     int ce = packs_compact(&st, kept, n_kept, &dirty);
-    int te = ce ? ce : dirty ? index_store(&st, acc, kept, n_kept) : 0;
+    int te = ce ? ce : dirty ? index_store(&st, acc, kept, n_kept, tsec, tsec_len) : 0;
     if (te) {
         fprintf(stderr, "tally: cannot write the state's index: %s\n", strerror(te));
         goto out;
@@ -1186,17 +1436,8 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
         fprintf(stderr, "tally: state: cannot add the inputs scanned afresh: %s\n", err.message);
         goto out;
     }
-    if (!found_any && n_inputs > 0) {
-        /* nothing at all was found: the plain scan's error, from a plain scan of nothing */
-        tally_summary *none = NULL;
-        tally_scan_options on = *opt;
-        on.per_doc = NULL;
-        on.progress = NULL;
-        if (tally_scan_run(d, inputs, n_inputs, &on, &none, &err) == 0) {
-            tally_summary_free(acc);
-            acc = none;
-        }
-    }
+    if ((opt->vocab || opt->kwic) && finish_outputs(&st, acc, tsec, tsec_len, fresh_sec, fresh_len, n_fresh) != 0)
+        goto out;
     if (so->report)
         fprintf(stderr, "tally: state: %llu inputs reused, %llu scanned, %llu damaged files replaced\n",
                 (unsigned long long)st.reused, (unsigned long long)st.scanned, (unsigned long long)st.damaged);
@@ -1218,6 +1459,14 @@ out:
     tally_summary_free(fresh);
     tally_summary_free(empty);
     tally_summary_free(st.total);
+    for (int sct = 0; sct < N_SECTIONS; sct++) {
+        free(st.total_sec[sct]);
+        free(tsec[sct]);
+        for (size_t i = 0; fresh_sec[sct] && i < n_fresh; i++)
+            free(fresh_sec[sct][i]);
+        free(fresh_sec[sct]);
+        free(fresh_len[sct]);
+    }
     known_free(&st);
     free(st.settings);
     free(st.packs_dir);

@@ -140,36 +140,74 @@ wait "$first" 2> /dev/null
 # the lock goes with its holder: a killed run leaves none behind
 "$T" scan -q -d dict --format lines arc/speeches/all.lines --state st3 -o y.json || fail "the lock outlived its holder"
 
+# every output at once: buckets, vocabulary and concordance lines come through the parts too,
+# byte for byte, on a first run, a rerun, after new and changed inputs, and from the packs alone
+# (no index). The vocabulary's summary names its file: both runs write files of the same names
+# in their own folders.
+mkdir -p all/plain all/state
+AOPTS="-d ../../dict --by date:month --by @input --vocab words.tsv --vocab-min-count 2 --kwic lines.jsonl --kwic-max 3 --per-doc docs.jsonl"
+allrun() { # NAME [OPTIONS]: both runs from inside their folders, compared
+    name=$1
+    shift
+    (cd all/plain && run_rc 3 "$T" scan -q $AOPTS ../../arc ../../arc/empty -o s.json) || fail "$name: plain scan"
+    (cd all/state && "$T" scan -q $AOPTS ../../arc ../../arc/empty --state ../../stall -o s.json "$@"
+        rc=$?; [ $rc = 3 ] || { echo "exit status $rc" >&2; exit 1; }) || fail "$name: state scan"
+    strip all/plain/s.json > all.a
+    strip all/state/s.json | cmp -s - all.a || { strip all/state/s.json | diff - all.a | head >&2; fail "$name: summaries differ"; }
+    for f in words.tsv lines.jsonl docs.jsonl; do
+        cmp -s all/plain/$f all/state/$f || fail "$name: $f differs from a full scan"
+    done
+}
+allrun all-first
+[ "$(wc -l < all/state/lines.jsonl)" -gt 3 ] || fail "no concordance lines to compare"
+[ "$(wc -l < all/state/words.tsv)" -gt 10 ] || fail "no vocabulary to compare"
+allrun all-again
+"$GEN" --seed 995 --docs 25 --words 40 > arc/2024/02/new2.jsonl
+"$GEN" --seed 996 --docs 14 --words 40 > arc/2024/01/d4.jsonl
+allrun all-changed
+rm stall/index
+allrun all-packs
+run_rc 2 "$T" scan -q -d dict --by date:month --vocab x.tsv --per-doc x.docs arc --state stall -o x.json 2> err
+grep -q "other counting settings or outputs" err || fail "without --kwic: $(cat err)"
+
 # kill -9 at 24 random moments (seeded), each followed by a run that is not killed, over an
 # archive of many files, so that a run lasts long enough to be hit while it writes parts
 mkdir -p big
 for f in $(seq 1 120); do
     "$GEN" --seed $((3000 + f)) --docs 60 --words 60 > "big/f$f.jsonl" || fail gen
 done
-BOPTS="-j 1 -d dict --per-doc"
-run_rc 0 "$T" scan -q $BOPTS big.pdocs big -o big.plain.json
-strip big.plain.json > big.a
+mkdir -p bp bs
+BOPTS="-j 1 -d ../dict --per-doc d.jsonl --vocab v.tsv --kwic k.jsonl --by date:month"
+(cd bp && run_rc 0 "$T" scan -q $BOPTS ../big -o s.json) || fail "big plain scan"
+strip bp/s.json > big.a
+# bigrun [ENV=VALUE...]: the state run in bs, in the foreground
+bigrun() { (cd bs && env "$@" "$T" scan -q $BOPTS ../big --state ../bst -o s.json); }
+# same WHAT: the last state run's outputs are the plain scan's
+same() {
+    strip bs/s.json | cmp -s - big.a || fail "$1: the summary differs from a full scan"
+    for f in d.jsonl v.tsv k.jsonl; do cmp -s bp/$f bs/$f || fail "$1: $f differs from a full scan"; done
+    [ -z "$(find bst -name '.*' -type f)" ] || fail "$1: temporaries left: $(find bst -name '.*')"
+}
 start=$(date +%s%N)
-"$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json || fail "big state run"
+bigrun || fail "big state run"
 full_ms=$((($(date +%s%N) - start) / 1000000 + 1))
+same "first run"
 seed=12345
 hit=0
 for k in $(seq 1 24); do
     seed=$(((seed * 1103515245 + 12345) % 2147483648))
     ms=$((seed % full_ms))
     rm -rf bst # from an empty folder, so that every moment of a run may be hit
-    [ $((k % 4)) = 0 ] && "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json # or a full one
-    "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json 2> /dev/null &
+    [ $((k % 4)) = 0 ] && bigrun # or a full one
+    (cd bs && exec "$T" scan -q $BOPTS ../big --state ../bst -o s.json 2> /dev/null) &
     pid=$!
     sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     kill -0 "$pid" 2> /dev/null && hit=$((hit + 1))
     kill -9 "$pid" 2> /dev/null
     wait "$pid" 2> /dev/null
-    rm -f big.state.json big.sdocs
-    run_rc 0 "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json
-    strip big.state.json | cmp -s - big.a || fail "kill $k at $ms ms: the summary differs from a full scan"
-    cmp -s big.pdocs big.sdocs || fail "kill $k at $ms ms: the per-document records differ"
-    [ -z "$(find bst -name '.*' -type f)" ] || fail "kill $k: temporaries left: $(find bst -name '.*')"
+    rm -f bs/*
+    bigrun || fail "kill $k at $ms ms: the run after it failed"
+    same "kill $k at $ms ms"
 done
 # and at the moments a random kill may miss (the test hook of programs/state.c): half of a part
 # written to the pack, the new index written but not yet in place, the parts being added up
@@ -177,16 +215,15 @@ for at in part:1 part:7 part:120 index:1 add:1 add:60; do
     rm -rf bst
     if [ "$at" = add:60 ]; then
         # a full folder whose index is lost: every part is read and added up
-        "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json
+        bigrun
         rm bst/index
     fi
-    TALLY_STATE_KILL=$at "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json 2> /dev/null
+    bigrun TALLY_STATE_KILL=$at 2> /dev/null
     rc=$?
     [ $rc = 137 ] || fail "TALLY_STATE_KILL=$at: exit status $rc, expected 137 (SIGKILL)"
-    rm -f big.state.json big.sdocs
-    run_rc 0 "$T" scan -q $BOPTS big.sdocs big --state bst -o big.state.json
-    strip big.state.json | cmp -s - big.a || fail "killed at $at: the summary differs from a full scan"
-    cmp -s big.pdocs big.sdocs || fail "killed at $at: the per-document records differ"
+    rm -f bs/*
+    bigrun || fail "killed at $at: the run after it failed"
+    same "killed at $at"
 done
 # the moments are drawn over the length of one run measured before; on a busy machine runs vary,
 # so only a quarter of the kills must land while a run is going

@@ -1,0 +1,2 @@
+build-dev/obj/lib/jarray.o: lib/jarray.c lib/jarray.h
+lib/jarray.h:

@@ -1,0 +1,2 @@
+build-dev/obj/programs/main.o: programs/main.c programs/cli.h
+programs/cli.h:

@@ -1,0 +1,2 @@
+build-dev/obj/programs/table.o: programs/table.c programs/table.h
+programs/table.h:
