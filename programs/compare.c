@@ -294,6 +294,7 @@ static int side_from_vocab(tally_compare_side *s, const char *path, arena *names
             goto out;
         }
         if (prev) {
+            /* < 0 in order: counts descend, equal counts' types ascend */
             int cmp = count < prev_count ? -1 : count > prev_count ? 1 : 0;
             if (cmp == 0) {
                 size_t m = dl < prev_len ? dl : prev_len;
@@ -304,7 +305,6 @@ static int side_from_vocab(tally_compare_side *s, const char *path, arena *names
                             (unsigned long long)lineno, prev);
                     goto out;
                 }
-                cmp = -cmp; /* equal counts: the types ascend */
             }
             if (cmp > 0) {
                 fprintf(stderr, "tally: %s:%llu: out of order: the file must be sorted by count descending, "
