@@ -468,6 +468,47 @@ typedef FILE *(*tally_part_open_fn)(void *ctx, size_t i, const char **name, cons
 int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn open_part, void *ctx, FILE *out,
                             const char *out_name, const tally_vocab_merge_options *o, tally_error *err);
 
+/* ---- keyness: comparing two corpora ------------------------------------------------------
+ *
+ * The statistics of `tally compare` (README "Comparing two corpora"), for an item counted a times
+ * in a first corpus of n1 tokens and b times in a second of n2, and the special functions behind
+ * them, written for tally (no GSL: it is GPL). Pure functions: safe on any number of threads. */
+
+typedef struct tally_keyness {
+    double g2;        /* the log-likelihood G² of the 2×2 table (a, b, n1 − a, n2 − b; 0 ln 0 = 0),
+                       * signed: positive when the item is relatively more frequent in the first
+                       * corpus, negative when in the second */
+    double p;         /* P(χ²(1) ≥ |g2|), computed as a tail (as small as a double holds) */
+    double log_ratio; /* Hardie's Log Ratio log2((a/n1)/(b/n2)), 0.5 in place of a zero count */
+    double lrc;       /* Evert's conservative log ratio: the bound, nearer to equal frequency,
+                       * of the Clopper–Pearson interval for a/(a + b) turned into a log ratio
+                       * (log2(p/(1 − p) · n2/n1)); 0 when the interval holds n1/(n1 + n2) */
+    double pct_diff;  /* %DIFF (Gabrielatos & Marchi): (f1 − f2)·100/f2 of the relative
+                       * frequencies, 0.5 in place of a zero count */
+} tally_keyness;
+
+/* Fills *out for counts a of n1 and b of n2. confidence is that of LRC's interval (0.95);
+ * m the number of items compared, for the Bonferroni correction (the interval is at level
+ * 1 − (1 − confidence)/m, two-sided); 1 for none. Returns 0, or TALLY_EINVAL when n1 or n2 is
+ * 0, a > n1, b > n2, a + b is 0, confidence is not inside (0, 1) or m < 1. */
+int tally_keyness_score(uint64_t a, uint64_t n1, uint64_t b, uint64_t n2, double confidence, double m,
+                        tally_keyness *out);
+
+/* P(X > x) for X of the χ² distribution with 1 degree of freedom (erfc(√(x/2))); 1 for x ≤ 0. */
+double tally_chi2_tail1(double x);
+
+/* The regularized incomplete beta function I_x(a, b), for a, b > 0 and 0 ≤ x ≤ 1 (NaN
+ * otherwise). The smaller of I and 1 − I is computed directly, to about 1e-13 relative. */
+double tally_beta_inc(double a, double b, double x);
+
+/* Its inverse: the x with I_x(a, b) = p, for a, b > 0 and 0 ≤ p ≤ 1 (NaN otherwise). */
+double tally_beta_inc_inv(double a, double b, double p);
+
+/* The two-sided Clopper–Pearson interval [*lo, *hi] for k successes in n trials at the given
+ * confidence (0.95): lo = 0 when k = 0, hi = 1 when k = n. TALLY_EINVAL when k > n, n = 0 or
+ * confidence is not inside (0, 1). */
+int tally_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 /* cli.c — `tally SUBCOMMAND ...`: finds the subcommand and hands it the arguments; each
- * subcommand (scan.c, merge.c, export.c, bench_cmd.c) parses its own options from its own table. Also `tally
+ * subcommand (scan.c, merge.c, export.c, compare.c, bench_cmd.c) parses its own options from its own table. Also `tally
  * --help`, `--version` and the hidden `tally __man`, which writes man/tally.1 from the tables. */
 #include "cli.h"
 
@@ -12,7 +12,7 @@
 #include "tally.h"
 
 static const tally_cli_command *const commands[] = {&tally_scan_command, &tally_merge_command, &tally_export_command,
-                                                    &tally_bench_command};
+                                                    &tally_compare_command, &tally_bench_command};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const tally_cli_option top_options[] = {
@@ -33,6 +33,7 @@ static const tally_cli_command top = {
         "  scan      count dictionary terms in files, folders or standard input\n"
         "  merge     add up summaries of parts of an archive\n"
         "  export    write a summary's tables as CSV or TSV\n"
+        "  compare   compare two corpora: keyness of keywords, groups or word types\n"
         "  bench     measure this machine with tally's own workload\n"
         "  version   print the version\n"
         "  help      list the subcommands; tally help SUBCOMMAND shows one's options\n"
@@ -88,7 +89,7 @@ static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         tally_cli_usage_error(NULL, "no subcommand given: tally SUBCOMMAND [OPTIONS] [INPUT...], "
-                                    "where SUBCOMMAND is scan, merge, export, bench, version or help");
+                                    "where SUBCOMMAND is scan, merge, export, compare, bench, version or help");
         return TALLY_EXIT_USAGE;
     }
     const char *name = argv[1];

@@ -9,6 +9,7 @@ extern const tally_cli_command tally_scan_command;  /* scan.c */
 extern const tally_cli_command tally_bench_command; /* bench_cmd.c */
 extern const tally_cli_command tally_merge_command; /* merge.c */
 extern const tally_cli_command tally_export_command; /* export.c */
+extern const tally_cli_command tally_compare_command; /* compare.c */
 
 /* Parses a size with an optional K/M/G suffix (powers of 1024, an optional B after it); returns
  * 0, or -1 for anything else, zero included. */

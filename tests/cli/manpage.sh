@@ -9,7 +9,7 @@ if ! cmp -s "$W/tally.1" man/tally.1; then
 fi
 
 # every option of every --help, in its roff spelling (\-\-name, \-x)
-for sub in "" scan bench; do
+for sub in "" scan bench compare; do
     # shellcheck disable=SC2086
     "$T" $sub --help > "$W/help" || fail "tally $sub --help"
     grep -o -- '--[a-z][a-z-]*' "$W/help" | sort -u > "$W/longs"
