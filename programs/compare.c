@@ -26,6 +26,7 @@ enum {
     O_TSV,
     O_CSV,
     O_TABLE,
+    O_BUCKET,
 };
 
 static const tally_cli_option options[] = {
@@ -33,6 +34,10 @@ static const tally_cli_option options[] = {
      "Compare every word type instead of the keywords and groups: --vocab A.tsv B.tsv (or --vocab A.tsv "
      "--vocab B.tsv) names the vocabulary files of the two summaries (tally scan --vocab), in their "
      "order. The summaries' counting settings must agree; their dictionaries may differ."},
+    {O_BUCKET, 0, "bucket", "KEY", "Items",
+     "Compare two buckets of one summary scanned with --by: --bucket KEY1 --bucket KEY2 with one "
+     "SUMMARY. A key of several components is written with commas in --by order (2024-01,xinhua); "
+     "inside a component \\, is a comma and \\\\ a backslash; null is the null key, \\null the string."},
     {O_MIN_COUNT, 0, "min-count", "N",
      "Items", "Compare only items counted at least N times in the two corpora together (default 1)."},
     {O_CONFIDENCE, 0, "confidence", "LEVEL", "Scores",
@@ -133,6 +138,137 @@ static void side_from_summary(tally_compare_side *s, const tally_summary *sum)
         tally_summary_group(sum, i, &c, &d);
         side_add(s, "group", tally_summary_group_name(sum, i), c, 0);
     }
+}
+
+/* A bucket key as --bucket writes it, split into its components: comp[i] owned (NULL for the
+ * null key), len[i] its length. Returns the number of components, or 0 with a message printed
+ * for a malformed key (a backslash before anything but a comma, a backslash or "null"). */
+static size_t parse_bucket(const char *key, char ***comp, size_t **len)
+{
+    size_t n = 1;
+    for (const char *p = key; *p; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == ',')
+            n++;
+    }
+    *comp = calloc(n, sizeof **comp);
+    *len = calloc(n, sizeof **len);
+    char *buf = malloc(strlen(key) + 1);
+    if (!*comp || !*len || !buf) {
+        fputs("tally: out of memory\n", stderr);
+        abort();
+    }
+    size_t k = 0, bl = 0;
+    int escaped_null = 0;
+    for (const char *p = key;; p++) {
+        if (*p == ',' || !*p) {
+            if (bl == 4 && memcmp(buf, "null", 4) == 0 && !escaped_null) {
+                (*comp)[k] = NULL;
+            } else {
+                (*comp)[k] = malloc(bl + 1);
+                if (!(*comp)[k]) {
+                    fputs("tally: out of memory\n", stderr);
+                    abort();
+                }
+                memcpy((*comp)[k], buf, bl);
+                (*comp)[k][bl] = 0;
+            }
+            (*len)[k++] = bl;
+            bl = 0;
+            escaped_null = 0;
+            if (!*p)
+                break;
+            continue;
+        }
+        if (*p == '\\') {
+            if (p[1] == ',' || p[1] == '\\') {
+                buf[bl++] = *++p;
+            } else if (bl == 0 && strncmp(p + 1, "null", 4) == 0 && (p[5] == ',' || !p[5])) {
+                escaped_null = 1;
+            } else {
+                fprintf(stderr, "tally: --bucket '%s': a backslash before '%c': write \\, for a comma, \\\\ for a "
+                                "backslash, \\null for the string null\n", key, p[1] ? p[1] : ' ');
+                free(buf);
+                for (size_t i = 0; i < k; i++)
+                    free((*comp)[i]);
+                return 0;
+            }
+            continue;
+        }
+        buf[bl++] = *p;
+    }
+    free(buf);
+    return n;
+}
+
+/* The keywords and groups of bucket KEY of a summary; its label "FILE bucket KEY". Returns 0, or
+ * -1 with a message printed (no buckets, a key of another length, no such bucket). */
+static int side_from_bucket(tally_compare_side *s, const tally_summary *sum, const char *file, const char *key,
+                            char **label)
+{
+    size_t nb = tally_summary_by_count(sum);
+    if (nb == 0) {
+        fprintf(stderr, "tally: %s: the summary has no buckets (scan with --by to count per date or field)\n", file);
+        return -1;
+    }
+    char **comp;
+    size_t *len;
+    size_t n = parse_bucket(key, &comp, &len);
+    int rc = -1;
+    if (n == 0)
+        goto out;
+    if (n != nb) {
+        fprintf(stderr, "tally: --bucket '%s': %zu component%s, but %s is bucketed by %zu (", key, n, n == 1 ? "" : "s",
+                file, nb);
+        for (size_t j = 0; j < nb; j++)
+            fprintf(stderr, "%s%s", j ? ", " : "", tally_summary_by(sum, j));
+        fprintf(stderr, ")\n");
+        goto out;
+    }
+    size_t found = SIZE_MAX;
+    for (size_t i = 0; i < tally_summary_bucket_count(sum) && found == SIZE_MAX; i++) {
+        size_t j = 0;
+        for (; j < nb; j++) {
+            size_t kl;
+            const char *c = tally_summary_bucket_key(sum, i, j, &kl);
+            if (!c != !comp[j] || (c && (kl != len[j] || memcmp(c, comp[j], kl) != 0)))
+                break;
+        }
+        if (j == nb)
+            found = i;
+    }
+    if (found == SIZE_MAX) {
+        fprintf(stderr, "tally: %s has no bucket '%s' (%zu buckets; tally export --table buckets lists them)\n", file,
+                key, tally_summary_bucket_count(sum));
+        goto out;
+    }
+    uint64_t docs;
+    tally_summary_bucket_totals(sum, found, &docs, &s->tokens);
+    for (size_t i = 0; i < tally_summary_keyword_count(sum); i++) {
+        uint64_t c, d;
+        tally_summary_bucket_keyword(sum, found, i, &c, &d);
+        side_add(s, "keyword", tally_summary_keyword_name(sum, i), c, 0);
+    }
+    for (size_t i = 0; i < tally_summary_group_count(sum); i++) {
+        uint64_t c, d;
+        tally_summary_bucket_group(sum, found, i, &c, &d);
+        side_add(s, "group", tally_summary_group_name(sum, i), c, 0);
+    }
+    size_t ll = strlen(file) + strlen(key) + 16;
+    *label = malloc(ll);
+    if (!*label) {
+        fputs("tally: out of memory\n", stderr);
+        abort();
+    }
+    snprintf(*label, ll, "%s bucket %s", file, key);
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(comp[i]);
+    free(comp);
+    free(len);
+    return rc;
 }
 
 /* A vocabulary file's names, kept for the side's lifetime. */
@@ -442,8 +578,9 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     int rc = TALLY_EXIT_USAGE;
     tally_cli_arg *args = NULL;
     size_t n_args = 0;
-    const char *files[2] = {NULL, NULL}, *vocab[2] = {NULL, NULL}, *output = NULL;
-    size_t n_files = 0, n_vocab = 0;
+    const char *files[2] = {NULL, NULL}, *vocab[2] = {NULL, NULL}, *bucket[2] = {NULL, NULL}, *output = NULL;
+    size_t n_files = 0, n_vocab = 0, n_bucket = 0;
+    char *blabel[2] = {NULL, NULL};
     uint64_t min_count = 1, top = 0;
     double confidence = 0.95;
     int bonferroni = 1, format = -1; /* -1: by standard output; else O_TABLE, O_JSON, O_TSV, O_CSV */
@@ -470,6 +607,13 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                 goto out;
             }
             files[n_files++] = v;
+            break;
+        case O_BUCKET:
+            if (n_bucket == 2) {
+                tally_cli_usage_error(cmd, "--bucket: two buckets, no more: --bucket KEY1 --bucket KEY2");
+                goto out;
+            }
+            bucket[n_bucket++] = v;
             break;
         case O_VOCAB:
             if (n_vocab == 2) {
@@ -527,6 +671,20 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             break;
         }
     }
+    if (n_bucket && n_vocab) {
+        tally_cli_usage_error(cmd, "--bucket compares a summary's buckets, which have no vocabulary: not with --vocab");
+        goto out;
+    }
+    if (n_bucket == 1) {
+        tally_cli_usage_error(cmd, "--bucket needs two keys: --bucket KEY1 --bucket KEY2");
+        goto out;
+    }
+    if (n_bucket && n_files != 1) {
+        tally_cli_usage_error(cmd, "--bucket compares two buckets of one SUMMARY, %zu given", n_files);
+        goto out;
+    }
+    if (n_bucket)
+        files[n_files++] = files[0]; /* both sides come from it */
     if (n_files != 2) {
         tally_cli_usage_error(cmd, "two SUMMARY files are needed, %s given", n_files ? "one" : "none");
         goto out;
@@ -539,15 +697,19 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_outfile_spec outs[1] = {{output, "-o"}};
     if ((r = tally_outfile_check(cmd, outs, 1, ins, n_vocab ? 4 : 2)) != 0)
         goto out;
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < (n_bucket ? 1 : 2); k++)
         if (tally_cli_read_summary(files[k], &sum[k]) != 0)
             goto out;
-    if (same_or_explain(files[0], sum[0], files[1], sum[1], n_vocab != 0) != 0)
+    if (!n_bucket && same_or_explain(files[0], sum[0], files[1], sum[1], n_vocab != 0) != 0)
         goto out;
     for (int k = 0; k < 2; k++) {
         side[k].label = files[k];
         side[k].source = n_vocab ? vocab[k] : files[k];
-        if (n_vocab) {
+        if (n_bucket) {
+            if (side_from_bucket(&side[k], sum[0], files[0], bucket[k], &blabel[k]) != 0)
+                goto out;
+            side[k].label = blabel[k];
+        } else if (n_vocab) {
             tally_totals t;
             tally_summary_totals(sum[k], &t);
             side[k].tokens = t.tokens;
@@ -557,7 +719,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             side_from_summary(&side[k], sum[k]);
         }
         if (side[k].tokens == 0) {
-            fprintf(stderr, "tally: %s: the corpus has no tokens: there is nothing to compare\n", files[k]);
+            fprintf(stderr, "tally: %s: the corpus has no tokens: there is nothing to compare\n", side[k].label);
             goto out;
         }
     }
@@ -580,7 +742,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     tally_compare_result res = {
         .first = &side[0],
         .second = &side[1],
-        .mode = n_vocab ? "vocabulary" : "summary",
+        .mode = n_bucket ? "bucket" : n_vocab ? "vocabulary" : "summary",
         .confidence = confidence,
         .bonferroni = bonferroni,
         .compared = n_rows,
@@ -615,6 +777,7 @@ out:
     for (int k = 0; k < 2; k++) {
         free(side[k].items);
         tally_summary_free(sum[k]);
+        free(blabel[k]);
     }
     arena_free(&names);
     free(args);

@@ -203,4 +203,53 @@ expect_grep "missing.tsv: No such file" err
 printf '\357\273\277type\tcount\tdocuments\r\nbe\\tta\t5\t1\r\n' > ok.tsv
 run_rc 0 "$T" compare a.json b.json --vocab va.tsv ok.tsv --tsv > ok.out
 expect_grep 'be\\tta' ok.out
+
+# ---- two buckets of one summary (--bucket) ---------------------------------------------------
+# Sources with a comma, a backslash, the string "null" and a null source: each document's words
+# planted by hand, so a and b come from this table, not from tally.
+cat > bk.jsonl <<'J'
+{"date": "2024-01-05", "source": "Reuters, Ltd", "text": "alpha alpha beta filler"}
+{"date": "2024-01-20", "source": "Reuters, Ltd", "text": "alpha joint building words"}
+{"date": "2024-02-01", "source": "Reuters, Ltd", "text": "beta beta"}
+{"date": "2024-01-09", "source": "back\\slash", "text": "beta alpha filler filler"}
+{"date": "2024-01-10", "source": null, "text": "beta beta beta delta words"}
+{"date": "2024-01-11", "source": "null", "text": "alpha words"}
+J
+run_rc 0 "$T" scan -q -d d.dict --by date:month --by source -o bk.json bk.jsonl
+# bucket 2024-01,Reuters, Ltd: alpha 3, beta 1, joint building 1; 8 tokens
+# bucket 2024-01,null (the null source): beta 3, delta 1; 5 tokens
+run_rc 0 "$T" compare bk.json --bucket '2024-01,Reuters\, Ltd' --bucket 2024-01,null --json > bk.out
+"$PY" - bk.out << 'PYEOF' || fail "--bucket: rows differ from the planted counts"
+import json, math, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["items"] == "bucket", doc["items"]
+n1, n2 = 8, 5
+assert doc["first"]["tokens"] == n1 and doc["second"]["tokens"] == n2, (doc["first"], doc["second"])
+rows = {(r["kind"], r["name"]): (r["a"], r["b"], r["g2"]) for r in doc["rows"]}
+want = {("keyword", "alpha"): (3, 0), ("keyword", "beta"): (1, 3), ("keyword", "delta"): (0, 1),
+        ("keyword", "joint building"): (1, 0), ("group", "pair"): (4, 3), ("group", "phrase"): (1, 0)}
+assert {k: v[:2] for k, v in rows.items()} == want, rows
+for k, (a, b) in want.items():
+    n = n1 + n2
+    cells = [(a, n1 * (a + b) / n), (b, n2 * (a + b) / n), (n1 - a, n1 * (n - a - b) / n), (n2 - b, n2 * (n - a - b) / n)]
+    g2 = 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+    g2 = -g2 if a / n1 < b / n2 else g2
+    assert abs(rows[k][2] - g2) < 1e-9 * max(1, abs(g2)), (k, rows[k][2], g2)
+PYEOF
+# the string "null" is \null; a backslash in a value is \\
+run_rc 0 "$T" compare bk.json --bucket '2024-01,\null' --bucket '2024-01,back\\slash' --csv > bk2.csv
+expect_eq "--bucket \\null and \\\\" "$(grep '^keyword,alpha,' bk2.csv | cut -d, -f3,4)" "1,1"
+# refusals: one key, three, of another length, not there, a bad escape, with --vocab, no buckets
+run_rc 2 "$T" compare bk.json --bucket 2024-01,null 2> err
+expect_grep "needs two keys" err
+run_rc 2 "$T" compare bk.json --bucket 2024-01 --bucket 2024-02 2> err
+expect_grep "1 component, but bk.json is bucketed by 2 (date:month, source)" err
+run_rc 2 "$T" compare bk.json --bucket 2024-03,null --bucket 2024-01,null 2> err
+expect_grep "has no bucket '2024-03,null'" err
+run_rc 2 "$T" compare bk.json --bucket '2024-01,a\b' --bucket 2024-01,null 2> err
+expect_grep "a backslash before 'b'" err
+run_rc 2 "$T" compare bk.json bk.json --bucket 2024-01,null --bucket 2024-02,null 2> err
+expect_grep "two buckets of one SUMMARY" err
+run_rc 2 "$T" compare a.json --bucket x --bucket y 2> err
+expect_grep "the summary has no buckets" err
 exit 0
