@@ -27,6 +27,8 @@ enum {
     O_CSV,
     O_TABLE,
     O_BUCKET,
+    O_BOM,
+    O_CRLF,
 };
 
 static const tally_cli_option options[] = {
@@ -54,6 +56,8 @@ static const tally_cli_option options[] = {
     {O_JSON, 0, "json", NULL, "Output", "JSON (the default otherwise)."},
     {O_TSV, 0, "tsv", NULL, "Output", "Tab-separated values, escaped as tally export escapes them."},
     {O_CSV, 0, "csv", NULL, "Output", "Comma-separated values, RFC 4180 quoting."},
+    {O_BOM, 0, "bom", NULL, "Output", "With --csv or --tsv: start with a UTF-8 byte order mark, for Excel."},
+    {O_CRLF, 0, "crlf", NULL, "Output", "With --csv or --tsv: end rows with CR LF instead of LF."},
     {'o', 'o', "output", "FILE", "Output", "Write to FILE (default standard output), replaced atomically."},
     {'h', 'h', "help", NULL, "Running", "This help."},
     {'V', 'V', "version", NULL, "Running", "Print the version."},
@@ -583,7 +587,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     char *blabel[2] = {NULL, NULL};
     uint64_t min_count = 1, top = 0;
     double confidence = 0.95;
-    int bonferroni = 1, format = -1; /* -1: by standard output; else O_TABLE, O_JSON, O_TSV, O_CSV */
+    int bonferroni = 1, format = -1, bom = 0, crlf = 0; /* -1: by standard output; else O_TABLE, O_JSON, O_TSV, O_CSV */
     tally_summary *sum[2] = {NULL, NULL};
     tally_compare_side side[2] = {{0}, {0}};
     arena names = {0};
@@ -669,7 +673,17 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         case 'o':
             output = v;
             break;
+        case O_BOM:
+            bom = 1;
+            break;
+        case O_CRLF:
+            crlf = 1;
+            break;
         }
+    }
+    if ((bom || crlf) && format != O_CSV && format != O_TSV) {
+        tally_cli_usage_error(cmd, "%s goes with --csv or --tsv", bom ? "--bom" : "--crlf");
+        goto out;
     }
     if (n_bucket && n_vocab) {
         tally_cli_usage_error(cmd, "--bucket compares a summary's buckets, which have no vocabulary: not with --vocab");
@@ -763,7 +777,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     else if (format == O_JSON)
         tally_compare_write_json(&res, out.f);
     else
-        tally_compare_write_delim(&res, out.f, format == O_TSV ? TALLY_TABLE_TSV : TALLY_TABLE_CSV);
+        tally_compare_write_delim(&res, out.f, format == O_TSV ? TALLY_TABLE_TSV : TALLY_TABLE_CSV, crlf, bom);
     int e = tally_outfile_commit(&out);
     if (e) {
         fprintf(stderr, "tally: cannot write the comparison: %s\n", strerror(e));

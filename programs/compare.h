@@ -48,8 +48,8 @@ typedef struct tally_compare_result {
 
 void tally_compare_write_text(const tally_compare_result *r, FILE *f);
 void tally_compare_write_json(const tally_compare_result *r, FILE *f);
-/* format: TALLY_TABLE_CSV or TALLY_TABLE_TSV (table.h) */
-void tally_compare_write_delim(const tally_compare_result *r, FILE *f, int format);
+/* format: TALLY_TABLE_CSV or TALLY_TABLE_TSV (table.h); crlf and bom as for tally export */
+void tally_compare_write_delim(const tally_compare_result *r, FILE *f, int format, int crlf, int bom);
 
 /* The significance mark of a G² (its absolute value against 3.84, 6.63, 10.83, 15.13: "*" to
  * "****" for p < .05, .01, .001, .0001 at one degree of freedom), "" below. */

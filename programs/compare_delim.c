@@ -3,12 +3,12 @@
 #include "compare.h"
 #include "table.h"
 
-void tally_compare_write_delim(const tally_compare_result *r, FILE *f, int format)
+void tally_compare_write_delim(const tally_compare_result *r, FILE *f, int format, int crlf, int bom)
 {
     static const char *const cols[] = {"kind", "name", "a", "b", "per_10k_a", "per_10k_b",
                                        "g2", "p", "log_ratio", "lrc", "pct_diff"};
     tally_table t;
-    tally_table_begin(&t, f, format, 0, 0);
+    tally_table_begin(&t, f, format, crlf, bom);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         tally_table_text(&t, cols[i]);
     tally_table_end_row(&t);

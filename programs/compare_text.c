@@ -52,8 +52,11 @@ void tally_compare_write_text(const tally_compare_result *r, FILE *f)
             if (strlen(cells[i][c]) > w[c])
                 w[c] = strlen(cells[i][c]);
     }
-    fprintf(f, "first: %s (%llu tokens)   second: %s (%llu tokens)\n", r->first->source,
-            (unsigned long long)r->first->tokens, r->second->source, (unsigned long long)r->second->tokens);
+    /* a bucket is named by its key; a summary or vocabulary by the file its counts came from */
+    int bucket = strcmp(r->mode, "bucket") == 0;
+    fprintf(f, "first: %s (%llu tokens)   second: %s (%llu tokens)\n", bucket ? r->first->label : r->first->source,
+            (unsigned long long)r->first->tokens, bucket ? r->second->label : r->second->source,
+            (unsigned long long)r->second->tokens);
     fprintf(f, "%zu %s compared; LRC at %g%% confidence%s\n\n", r->compared,
             r->compared == 1 ? "item" : "items", r->confidence * 100,
             r->bonferroni && r->compared > 1 ? ", Bonferroni-corrected" : "");

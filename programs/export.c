@@ -21,15 +21,31 @@ enum {
     O_BOM,
     O_CRLF,
     O_FILL,
+    /* --table compare: as tally compare's */
+    O_VOCAB,
+    O_BUCKET,
+    O_MIN_COUNT,
+    O_CONFIDENCE,
+    O_NO_BONFERRONI,
+    O_SORT,
+    O_TOP,
 };
 
 static const tally_cli_option options[] = {
     {O_TABLE, 0, "table", "NAME", "Tables",
      "The table to write: corpus, keywords (the default), groups, members (group, keyword), inputs, "
-     "errors, warnings or buckets (a scan with --by)."},
+     "errors, warnings, buckets (a scan with --by) or compare (the keyness table of tally compare: "
+     "two SUMMARY files, or one with --bucket KEY1 --bucket KEY2)."},
     {O_FILL, 0, "fill", NULL, "Tables",
      "With --table buckets: add the dates missing between the first and the last date bucket as "
      "rows of zeros, for every combination of the other key components."},
+    {O_VOCAB, 0, "vocab", "FILE", "Compare", "With --table compare: as tally compare --vocab (twice, or FILE FILE)."},
+    {O_BUCKET, 0, "bucket", "KEY", "Compare", "With --table compare: as tally compare --bucket (twice)."},
+    {O_MIN_COUNT, 0, "min-count", "N", "Compare", "With --table compare: as tally compare --min-count."},
+    {O_CONFIDENCE, 0, "confidence", "LEVEL", "Compare", "With --table compare: as tally compare --confidence."},
+    {O_NO_BONFERRONI, 0, "no-bonferroni", NULL, "Compare", "With --table compare: as tally compare --no-bonferroni."},
+    {O_SORT, 0, "sort", "KEY", "Compare", "With --table compare: as tally compare --sort."},
+    {O_TOP, 0, "top", "N", "Compare", "With --table compare: as tally compare --top."},
     {O_CSV, 0, "csv", NULL, "Format", "Comma-separated values, RFC 4180 quoting (the default)."},
     {O_TSV, 0, "tsv", NULL, "Format",
      "Tab-separated values; a tab, CR, LF or backslash in a cell is written \\t, \\r, \\n or \\\\."},
@@ -56,7 +72,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv);
 
 const tally_cli_command tally_export_command = {
     .name = "export",
-    .synopsis = "[OPTIONS] SUMMARY",
+    .synopsis = "[OPTIONS] SUMMARY [SUMMARY2]",
     .summary = "write a summary's tables as CSV or TSV",
     .description =
         "Write one table of a summary in long form with a header row. Numbers are written as in\n"
@@ -71,7 +87,10 @@ const tally_cli_command tally_export_command = {
         "  warnings   input, line, message\n"
         "  buckets    one column per --by component (empty for null), kind (keyword or\n"
         "             group), name, count, documents, per_10k, bucket_documents,\n"
-        "             bucket_tokens (one row per bucket and keyword or group)\n",
+        "             bucket_tokens (one row per bucket and keyword or group)\n"
+        "  compare    kind, name, a, b, per_10k_a, per_10k_b, g2, p, log_ratio, lrc, pct_diff:\n"
+        "             tally compare's table of two SUMMARY files (or, with --bucket KEY1\n"
+        "             --bucket KEY2, of two buckets of one)\n",
     .options = options,
     .n_options = sizeof options / sizeof options[0],
     .statuses = statuses,
@@ -82,7 +101,52 @@ const tally_cli_command tally_export_command = {
 };
 
 static const char *const tables[] = {"corpus", "keywords", "groups", "members", "inputs", "errors", "warnings",
-                                     "buckets"};
+                                     "buckets", "compare"};
+#define TABLE_COMPARE 8
+
+/* --table compare: the same table as tally compare --csv or --tsv, made by it from the same
+ * arguments (its checks and messages included). */
+static int export_compare(const tally_cli_arg *args, size_t n_args, int format, int bom, int crlf, const char *output)
+{
+    static const struct {
+        int id;
+        const char *flag;
+    } pass[] = {{O_VOCAB, "--vocab"}, {O_BUCKET, "--bucket"}, {O_MIN_COUNT, "--min-count"},
+                {O_CONFIDENCE, "--confidence"}, {O_NO_BONFERRONI, "--no-bonferroni"}, {O_SORT, "--sort"},
+                {O_TOP, "--top"}};
+    char **av = calloc(2 * n_args + 8, sizeof *av);
+    if (!av) {
+        fputs("tally: out of memory\n", stderr);
+        return TALLY_EXIT_FATAL;
+    }
+    int ac = 0;
+    av[ac++] = (char *)"compare";
+    for (size_t i = 0; i < n_args; i++) {
+        for (size_t k = 0; k < sizeof pass / sizeof pass[0]; k++)
+            if (pass[k].id == args[i].id) {
+                av[ac++] = (char *)pass[k].flag;
+                if (args[i].value)
+                    av[ac++] = (char *)args[i].value;
+            }
+    }
+    av[ac++] = (char *)(format == TALLY_TABLE_TSV ? "--tsv" : "--csv");
+    if (bom)
+        av[ac++] = (char *)"--bom";
+    if (crlf)
+        av[ac++] = (char *)"--crlf";
+    if (output) {
+        av[ac++] = (char *)"-o";
+        av[ac++] = (char *)output;
+    }
+    /* the summaries last, after "--": a file may be named like an option */
+    av[ac++] = (char *)"--";
+    for (size_t i = 0; i < n_args; i++)
+        if (args[i].id == TALLY_CLI_INPUT)
+            av[ac++] = (char *)args[i].value;
+    int rc = tally_compare_command.run(&tally_compare_command, ac, av);
+    free(av);
+    return rc;
+}
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
 static void header(tally_table *t, const char *const *cols, size_t n)
@@ -402,6 +466,8 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
     size_t n_args = 0;
     const char *file = NULL, *output = NULL;
     int which = 1, format = TALLY_TABLE_CSV, bom = 0, crlf = 0, fill = 0;
+    size_t n_files = 0;
+    const char *compare_opt = NULL;
     tally_summary *s = NULL;
     tally_outfile out = {0};
     int r = tally_cli_parse(cmd, argc, argv, &args, &n_args);
@@ -411,11 +477,18 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
         const char *v = args[i].value;
         switch (args[i].id) {
         case TALLY_CLI_INPUT:
-            if (file) {
-                tally_cli_usage_error(cmd, "one SUMMARY at a time (merge them first with tally merge)");
-                goto out;
-            }
-            file = v;
+            n_files++;
+            if (!file)
+                file = v;
+            break;
+        case O_VOCAB:
+        case O_BUCKET:
+        case O_MIN_COUNT:
+        case O_CONFIDENCE:
+        case O_NO_BONFERRONI:
+        case O_SORT:
+        case O_TOP:
+            compare_opt = tally_cli_option_name(cmd, args[i].id);
             break;
         case O_TABLE: {
             which = -1;
@@ -423,7 +496,7 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
                 if (strcmp(v, tables[k]) == 0)
                     which = (int)k;
             if (which < 0) {
-                tally_cli_usage_error(cmd, "--table: expected corpus, keywords, groups, members, inputs, errors, warnings or buckets, not '%s'", v);
+                tally_cli_usage_error(cmd, "--table: expected corpus, keywords, groups, members, inputs, errors, warnings, buckets or compare, not '%s'", v);
                 goto out;
             }
             break;
@@ -447,6 +520,22 @@ static int run(const tally_cli_command *cmd, int argc, char **argv)
             output = v;
             break;
         }
+    }
+    if (which == TABLE_COMPARE) {
+        if (fill) {
+            tally_cli_usage_error(cmd, "--fill goes with --table buckets");
+            goto out;
+        }
+        rc = export_compare(args, n_args, format, bom, crlf, output);
+        goto out;
+    }
+    if (compare_opt) {
+        tally_cli_usage_error(cmd, "%s goes with --table compare", compare_opt);
+        goto out;
+    }
+    if (n_files > 1) {
+        tally_cli_usage_error(cmd, "one SUMMARY at a time (merge them first with tally merge), or two with --table compare");
+        goto out;
     }
     if (!file) {
         tally_cli_usage_error(cmd, "no SUMMARY given");

@@ -252,4 +252,21 @@ run_rc 2 "$T" compare bk.json bk.json --bucket 2024-01,null --bucket 2024-02,nul
 expect_grep "two buckets of one SUMMARY" err
 run_rc 2 "$T" compare a.json --bucket x --bucket y 2> err
 expect_grep "the summary has no buckets" err
+
+# ---- tally export --table compare: compare's table, with export's format options --------------
+run_rc 0 "$T" compare a.json b.json --csv --sort a > c1.csv
+run_rc 0 "$T" export --table compare a.json b.json --sort a > e1.csv
+cmp -s c1.csv e1.csv || fail "export --table compare differs from compare --csv"
+run_rc 0 "$T" export --tsv --bom --crlf --table compare bk.json --bucket '2024-01,Reuters\, Ltd' --bucket 2024-01,null -o e2.tsv
+head -c 3 e2.tsv | od -An -tx1 | tr -d ' \n' | grep -q '^efbbbf$' || fail "export --table compare --bom: no byte order mark"
+[ "$(head -1 e2.tsv | od -An -c | tr -d ' \n' | tail -c 4)" = '\r\n' ] || fail "export --table compare --crlf"
+tail -c +4 e2.tsv | tr -d '\r' > e2.lf
+run_rc 0 "$T" compare bk.json --bucket '2024-01,Reuters\, Ltd' --bucket 2024-01,null --tsv > c2.tsv
+cmp -s c2.tsv e2.lf || fail "export --table compare --tsv differs from compare --tsv"
+run_rc 2 "$T" export --table keywords a.json --bucket x 2> err
+expect_grep "bucket goes with --table compare" err
+run_rc 2 "$T" export a.json b.json 2> err
+expect_grep "or two with --table compare" err
+run_rc 2 "$T" compare a.json b.json --bom 2> err
+expect_grep "goes with --csv or --tsv" err
 exit 0
