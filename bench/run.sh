@@ -262,6 +262,25 @@ for target in 100 1000; do
     echo "rss $target $((n * NEWS_SIZE)) $m" >> "$RES"
 done
 rm -f "$FIFO" "$D/perdoc.jsonl"
+# the same with every kind of count on (issue 12): buckets, the vocabulary (within --memory 64M)
+# and concordance lines; the vocabulary of N copies has the types of one, so memory stays flat
+for target in 100 1000; do
+    if [ $target = 100 ]; then
+        n=$(( (target * 1000000 + NEWS_SIZE / 2) / NEWS_SIZE ))
+    else
+        n=$(( (target * 1000000 + NEWS_SIZE - 1) / NEWS_SIZE ))
+    fi
+    [ $n -ge 1 ] || n=1
+    rm -f "$FIFO" && mkfifo "$FIFO"
+    ( i=0; while [ $i -lt $n ]; do cat "$NEWS"; i=$((i + 1)); done > "$FIFO" ) &
+    feeder=$!
+    say "peak memory, every count on: streaming $n x $NEWS_SIZE bytes through a pipe"
+    m=$("$BT" -i "$FIFO" -- $TALLY scan -q -j2 --format jsonl -d "$D/news100.dict" --per-doc "$D/perdoc.jsonl" \
+        --by date:month --by source --vocab "$D/all.vocab" --memory 64M --kwic "$D/all.kwic" -o "$D/all.json" -)
+    wait $feeder
+    echo "rssall $target $((n * NEWS_SIZE)) $m" >> "$RES"
+done
+rm -f "$FIFO" "$D/perdoc.jsonl" "$D/all.vocab" "$D/all.kwic" "$D/all.json"
 
 # ---- peak memory of tally merge: 10, 100 and 1,000 summaries of a 10,000-term dictionary -------
 # Each summary counts one tiny input (4 lines of the KJV, a few hundred bytes), so it is almost
@@ -355,6 +374,15 @@ awk '$1 == "mergerss" { kb[$2] = $4; sec[$2] = $3; st[$2] = $5 }
         if (100 in kb)
             printf "| &nbsp;&nbsp; 100 summaries; time for 10 / 100 / 1,000 | %s | | | %.2f× | — | |\n",
                 mib(kb[100]) " · " sprintf("%.2f / %.2f / %.2f s", sec[10], sec[100], sec[1000]), kb[100] / kb[10]
+    }' "$RES" >> "$O/table.md"
+# peak memory with every kind of count on (results: rssall TARGET BYTES SECONDS MAXRSS_KB STATUS)
+awk '$1 == "rssall" { b[$2] = $3; kb[$2] = $5; st[$2] = $6 }
+    END {
+        if (!(100 in kb) || !(1000 in kb)) exit
+        x = kb[1000] / kb[100]
+        printf "| 12. peak RSS with --by, --vocab (--memory 64M), --kwic, --per-doc: %.0f MB vs %.0f MB via a pipe | %.1f MiB / %.1f MiB | | | %.2f× | ≤ 1.10× | %s |\n",
+            b[1000] / 1e6, b[100] / 1e6, kb[1000] / 1024, kb[100] / 1024, x,
+            (x <= 1.10 && st[100] == 0 && st[1000] == 0) ? "**PASS**" : "**MISS**"
     }' "$RES" >> "$O/table.md"
 # the nightly-run rows (results: statebench WHAT SECONDS MAXRSS_KB STATUS), medians
 awk -v nnew="$n_new" '$1 == "statebench" { t[$2, ++n[$2]] = $3; if ($5 != 0) bad[$2] = 1 }
