@@ -91,7 +91,7 @@ static void arena_clear(arena *a)
 typedef struct vent {
     uint64_t k0, k1;    /* the type's first 16 bytes, zero past its end */
     uint32_t len;
-    uint32_t spare;
+    uint32_t keyed;     /* key != 0: with len, one word that the fast path compares to its length */
     uint64_t key;       /* 0: whole documents; else the split document this piece belongs to */
     uint64_t count;
     uint64_t last_doc;  /* workers: the last document that counted this entry (0: none) */
@@ -100,8 +100,11 @@ typedef struct vent {
     const uint8_t *p;   /* the type's bytes (in the table's arena) */
 } vent;
 
-/* Open addressing over dense entries: a slot holds the high half of the hash and the entry's
- * index + 1 (0 = empty), so a slot of another type is passed over without reading its entry. */
+/* Open addressing over dense entries: a slot holds a tag, the high half of the hash with its top
+ * bit set, and the entry's index; 0 is an empty slot, which no tag matches. A slot of another
+ * type is passed over without reading its entry. */
+#define TAG(h) (((h) | 0x8000000000000000ull) & 0xFFFFFFFF00000000ull)
+#define TAG_CMP(h) ((h) | 0x8000000000000000ull) /* TAG but for the half compared: (s ^ it) >> 32 */
 typedef struct vtab {
     vent *e;
     size_t n, cap;
@@ -115,13 +118,19 @@ typedef struct vtab {
     size_t share;
 } vtab;
 
-static void vtab_init(vtab *t)
+/* An empty table with room for cap entries (a power of two, at least 256). */
+static void vtab_init_cap(vtab *t, size_t cap)
 {
     memset(t, 0, sizeof *t);
-    t->cap = 256;
+    t->cap = cap;
     t->e = tally_xmalloc(t->cap * sizeof *t->e);
-    t->mask = 511;
+    t->mask = 2 * cap - 1;
     t->slot = tally_xcalloc(t->mask + 1, sizeof *t->slot);
+}
+
+static void vtab_init(vtab *t)
+{
+    vtab_init_cap(t, 256);
 }
 
 static void vtab_cleanup(vtab *t)
@@ -137,31 +146,40 @@ static size_t vtab_bytes(const vtab *t)
     return t->cap * sizeof(vent) + (t->mask + 1) * sizeof(uint64_t) + t->ar.bytes;
 }
 
-/* mask_lo[m], mask_hi[m]: the bytes of the first and the second word that a string of m = 0..16
- * bytes fills */
-static const uint64_t mask_lo[17] = {
+/* mask_lo[m], mask_hi[m]: the bytes of the first and the second word that a string of m = 0..63
+ * bytes fills (all of both from 16 on: a block's tokens index them without a bound) */
+#define ONES8 ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull
+static const uint64_t mask_lo[64] = {
     0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull,
-    ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull,
+    ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8,
 };
-static const uint64_t mask_hi[17] = {
+static const uint64_t mask_hi[64] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull,
-    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8,
 };
+#undef ONES8
 
 #define HK0 0x9E3779B97F4A7C15ull
 #define HK1 0xC2B2AE3D27D4EB4Full
 
-/* The type hash of p[0,n), given its first two words k0, k1 as vent holds them: two
- * multiplications up to 16 bytes, one more per 8 bytes after. */
+/* The hash of the bytes after a type's first 16 (n > 0 of them). */
+static __attribute__((noinline)) uint64_t vhash_rest(const uint8_t *p, size_t n)
+{
+    uint64_t h = HK1;
+    for (size_t i = 0; i < n; i += 8) {
+        size_t r = n - i;
+        h = tally__mix64(h ^ tally__load_le(p + i, r < 8 ? r : 8), HK0);
+    }
+    return h;
+}
+
+/* The type hash of p[0,n), given its first two words k0, k1 as vent holds them: one
+ * multiplication of the two (mixed with constants) for a type of up to 16 bytes. */
 static inline uint64_t vhash(const uint8_t *p, size_t n, uint64_t k0, uint64_t k1)
 {
-    uint64_t h = tally__mix64(k0 ^ HK1 ^ (n * HK0), HK0) ^ k1;
     if (__builtin_expect(n > 16, 0))
-        for (size_t i = 16; i < n; i += 8) {
-            size_t r = n - i;
-            h = tally__mix64(h, HK0) ^ tally__load_le(p + i, r < 8 ? r : 8);
-        }
-    return tally__mix64(h, HK1);
+        k1 ^= vhash_rest(p + 16, n - 16);
+    return tally__mix64(k0 ^ (HK1 + n), k1 ^ HK0);
 }
 
 /* k0 and k1 of p[0,n) without reading past p[n-1] */
@@ -181,6 +199,19 @@ static uint64_t entry_hash(const vent *e)
     return key_hash(vhash(e->p, e->len, e->k0, e->k1), e->key);
 }
 
+/* Puts every entry into the slots again (after they grew, or entries changed key). */
+static void vtab_rehash(vtab *t)
+{
+    memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+    for (size_t i = 0; i < t->n; i++) {
+        uint64_t h = entry_hash(&t->e[i]);
+        size_t j = h & t->mask;
+        while (t->slot[j])
+            j = (j + 1) & t->mask;
+        t->slot[j] = TAG(h) | i;
+    }
+}
+
 static __attribute__((noinline)) void vtab_grow(vtab *t)
 {
     if (t->n == t->cap) {
@@ -190,15 +221,9 @@ static __attribute__((noinline)) void vtab_grow(vtab *t)
     if (2 * (t->n + 1) > t->mask + 1) {
         size_t ns = 2 * (t->mask + 1);
         free(t->slot);
-        t->slot = tally_xcalloc(ns, sizeof *t->slot);
+        t->slot = tally_xmalloc(ns * sizeof *t->slot);
         t->mask = ns - 1;
-        for (size_t i = 0; i < t->n; i++) {
-            uint64_t h = entry_hash(&t->e[i]);
-            size_t j = h & t->mask;
-            while (t->slot[j])
-                j = (j + 1) & t->mask;
-            t->slot[j] = (h & 0xFFFFFFFF00000000ull) | (i + 1);
-        }
+        vtab_rehash(t);
     }
 }
 
@@ -217,13 +242,13 @@ static inline __attribute__((always_inline)) vent *vtab_find(vtab *t, const uint
                                                              uint64_t k1, uint64_t h, uint64_t key)
 {
     size_t j = h & t->mask;
-    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    uint64_t tag = TAG(h);
     for (;;) {
         uint64_t s = t->slot[j];
         if (__builtin_expect(!s, 0))
             break;
         if ((s & 0xFFFFFFFF00000000ull) == tag) {
-            vent *e = &t->e[(uint32_t)s - 1];
+            vent *e = &t->e[(uint32_t)s];
             if (((e->k0 ^ k0) | (e->k1 ^ k1) | (e->len ^ n) | (e->key ^ key)) == 0 && tail_eq(e->p, p, n))
                 return e;
         }
@@ -249,11 +274,11 @@ static __attribute__((noinline)) vent *vtab_insert(vtab *t, const uint8_t *p, si
     e->k0 = k0;
     e->k1 = k1;
     e->len = (uint32_t)n;
-    e->spare = 0;
+    e->keyed = key != 0;
     e->key = key;
     e->count = e->docs = e->last_doc = e->doc_count = 0;
     e->p = arena_put(&t->ar, p, n);
-    t->slot[j] = (h & 0xFFFFFFFF00000000ull) | ++t->n;
+    t->slot[j] = TAG(h) | t->n++;
     return e;
 }
 
@@ -685,11 +710,15 @@ static void split_doc(vworker *w)
     vtab *t = &w->tab;
     void (*full)(void *) = t->full;
     t->full = NULL; /* the records go into this table, which may grow but not spill meanwhile */
-    size_t n = t->n;
+    size_t n = t->n, whole = 0;
     for (size_t i = 0; i < n; i++) {
         vent *e = &t->e[i];
         if (e->key || e->last_doc != w->cur_doc || !e->doc_count)
             continue;
+        if (e->count == e->doc_count) {
+            whole++; /* only this document counted it: the entry itself becomes the record, below */
+            continue;
+        }
         uint64_t c = e->doc_count;
         e->count -= c;
         e->docs--;
@@ -701,6 +730,21 @@ static void split_doc(vworker *w)
         vent *s = vtab_get(t, p, len, w->split);
         s->count += c;
         s->docs = 1;
+    }
+    if (whole) {
+        /* a document as large as the batch (one text file) has all of them: re-keying the entries
+         * and placing them again costs less than a record beside each */
+        for (size_t i = 0; i < n; i++) {
+            vent *e = &t->e[i];
+            if (e->key || e->last_doc != w->cur_doc || !e->doc_count || e->count != e->doc_count)
+                continue;
+            e->key = w->split;
+            e->keyed = 1;
+            e->docs = 1;
+            e->last_doc = 0;
+            e->doc_count = 0;
+        }
+        vtab_rehash(t);
     }
     t->full = full;
 }
@@ -722,23 +766,42 @@ static void worker_full(void *ctx)
     worker_spill(ctx);
 }
 
-static void worker_tab_init(vworker *w)
+/* The worker's table, with room for cap entries (the last batch's table had as many). */
+static void worker_tab_init(vworker *w, size_t cap)
 {
-    vtab_init(&w->tab);
+    vtab_init_cap(&w->tab, cap);
     w->tab.full = worker_full;
     w->tab.full_ctx = w;
     w->tab.share = w->v->share_worker;
 }
 
-/* Counts one occurrence in the current document, without a branch on whether it is the
- * entry's first there. */
-static inline __attribute__((always_inline)) void bump(vworker *w, vent *e)
+/* Counts one occurrence in document cur, without a branch on whether it is the entry's first
+ * there. */
+static inline __attribute__((always_inline)) void bump(vent *e, uint64_t cur)
 {
-    uint64_t seen = e->last_doc == w->cur_doc;
-    e->docs += seen ^ 1;
-    e->doc_count = (e->doc_count & (0 - seen)) + 1;
-    e->last_doc = w->cur_doc;
+    uint64_t fresh = e->last_doc != cur;
+    e->docs += fresh;
+    e->doc_count = (e->doc_count & (fresh - 1)) + 1;
+    e->last_doc = cur;
     e->count++;
+}
+
+/* What the fast path's lookups read of the worker's table, copied where the compiler can keep it
+ * in registers (stores into entries cannot change it); loaded again after anything that may have
+ * made an entry. */
+typedef struct vlook {
+    vent *e;
+    const uint64_t *slot;
+    size_t mask;
+    uint64_t cur;
+} vlook;
+
+static inline void look_load(vlook *l, const vworker *w)
+{
+    l->e = w->tab.e;
+    l->slot = w->tab.slot;
+    l->mask = w->tab.mask;
+    l->cur = w->cur_doc;
 }
 
 /* Counts the type p[0,n), read without going past p[n-1]. */
@@ -746,7 +809,7 @@ static void count_type(vworker *w, const uint8_t *p, size_t n)
 {
     uint64_t k0, k1;
     words_of(p, n, &k0, &k1);
-    bump(w, vtab_find(&w->tab, p, n, k0, k1, vhash(p, n, k0, k1), 0));
+    bump(vtab_find(&w->tab, p, n, k0, k1, vhash(p, n, k0, k1), 0), w->cur_doc);
 }
 
 /* Is s[0,n) (starting with '_') made of underscores only? Such a segment is not a token. */
@@ -758,19 +821,48 @@ static int underscores_only(const uint8_t *s, size_t n)
     return 1;
 }
 
-/* Counts the fast path's segment p[0,n) (n > 0, in its compared form), where 16 bytes can be read
- * from p: two loads and masks give the words the entry holds. */
-static inline __attribute__((always_inline)) void count_fast(vworker *w, const uint8_t *p, size_t n)
+/* count_fast's tokens of more than 16 bytes, and those starting with '_' */
+static __attribute__((noinline)) void count_rare(vworker *w, const uint8_t *p, size_t n)
+{
+    if (!(p[0] == '_' && underscores_only(p, n)))
+        count_type(w, p, n);
+}
+
+/* Counts the fast path's segment p[0,n) (n > 0, in its compared form; in_block: n < 64), where 16
+ * bytes can be read from p: two loads and masks give the words the entry holds; one test sends the rare tokens (a
+ * type longer than the entry holds, a segment that may be underscores only) elsewhere. */
+static inline __attribute__((always_inline)) void count_fast(vworker *w, vlook *l, const uint8_t *p, size_t n,
+                                                             const int in_block)
 {
     uint64_t k0, k1;
     memcpy(&k0, p, 8);
     memcpy(&k1, p + 8, 8);
-    size_t m = n < 16 ? n : 16;
+    size_t m = in_block ? n : n < 63 ? n : 63; /* in a block n < 64 */
     k0 &= mask_lo[m];
     k1 &= mask_hi[m];
-    if (__builtin_expect((k0 & 0xFF) == '_', 0) && underscores_only(p, n))
+    if (__builtin_expect(n > 16 || (k0 & 0xFF) == '_', 0)) {
+        count_rare(w, p, n);
+        look_load(l, w);
         return;
-    bump(w, vtab_find(&w->tab, p, n, k0, k1, vhash(p, n, k0, k1), 0));
+    }
+    uint64_t h = tally__mix64(k0 ^ (HK1 + n), k1 ^ HK0), tag = TAG_CMP(h); /* vhash for n <= 16 */
+    size_t j = h & l->mask;
+    vent *e;
+    for (;;) {
+        uint64_t s = l->slot[j];
+        if (__builtin_expect(((s ^ tag) >> 32) == 0, 1)) {
+            e = &l->e[(uint32_t)s];
+            uint64_t lk = (uint64_t)e->keyed << 32 | e->len;
+            if (((e->k0 ^ k0) | (e->k1 ^ k1) | (lk ^ n)) == 0)
+                break;
+        } else if (!s) {
+            e = vtab_insert(&w->tab, p, n, k0, k1, h, 0, j);
+            look_load(l, w);
+            break;
+        }
+        j = (j + 1) & l->mask;
+    }
+    bump(e, l->cur);
 }
 
 /* ---- tokens ----------------------------------------------------------------------------------- */
@@ -839,7 +931,9 @@ static __attribute__((noinline)) void count_open(vworker *w, const uint8_t *s, s
         return;
     }
     tally__fold_fast(s, n, w->fold);
-    count_fast(w, w->fold, n);
+    vlook l;
+    look_load(&l, w);
+    count_fast(w, &l, w->fold, n, 0);
 }
 
 #define VCHUNK 16 /* blocks of 64 bytes classified at once */
@@ -859,7 +953,7 @@ typedef struct vscan {
  * so the ASCII loop tests neither. */
 static inline __attribute__((always_inline)) void vblocks(vworker *vw, const uint8_t *t, size_t end, size_t lim,
                                                           const tally_ablk *blk, size_t nblk, const uint8_t *low,
-                                                          vscan *sc, const int fold, const int hi)
+                                                          vscan *sc, vlook *l, const int fold, const int hi)
 {
     size_t b = sc->b, open = sc->open;
     const size_t c0 = b;
@@ -895,10 +989,12 @@ static inline __attribute__((always_inline)) void vblocks(vworker *vw, const uin
             if (stop == 0)
                 continue; /* the segment covers the whole block */
             size_t e = b + (size_t)__builtin_ctzll(stop);
-            if (fold && !hi && open >= c0)
-                count_fast(vw, low + (open - c0), e - open);
-            else
+            if (fold && !hi && open >= c0) {
+                count_fast(vw, l, low + (open - c0), e - open, 0);
+            } else {
                 count_open(vw, t + open, e - open, fold);
+                look_load(l, vw);
+            }
             open = SIZE_MAX;
         }
         while (starts) {
@@ -911,15 +1007,17 @@ static inline __attribute__((always_inline)) void vblocks(vworker *vw, const uin
             }
             size_t n = (size_t)__builtin_ctzll(z); /* < 64 - s */
             if (!fold) {
-                if (__builtin_expect(lim - (b + s) >= 16, 1))
-                    count_fast(vw, bt + s, n);
-                else
+                if (__builtin_expect(lim - (b + s) >= 16, 1)) {
+                    count_fast(vw, l, bt + s, n, 1);
+                } else {
                     count_open(vw, bt + s, n, 0);
+                    look_load(l, vw);
+                }
             } else if (hi && ((l2 >> s) & ((1ull << n) - 1))) {
                 tally__fold_fast(bt + s, n, vw->fold);
-                count_fast(vw, vw->fold, n);
+                count_fast(vw, l, vw->fold, n, 1);
             } else {
-                count_fast(vw, bl + s, n);
+                count_fast(vw, l, bl + s, n, 1);
             }
         }
     }
@@ -945,6 +1043,8 @@ static void fast(vworker *w, const uint8_t *t, size_t i, size_t end, size_t lim)
     tally_ablk blk[VCHUNK];
     uint8_t pad[64];
     uint8_t low[VCHUNK * 64 + 16];
+    vlook l;
+    look_load(&l, w);
     while (sc.b < end || sc.open != SIZE_MAX) {
         size_t b = sc.b, nblk = b < end ? (end - b) / 64 : 0;
         if (nblk > VCHUNK)
@@ -969,9 +1069,9 @@ static void fast(vworker *w, const uint8_t *t, size_t i, size_t end, size_t lim)
         for (size_t k = 0; k < nblk; k++)
             any_hi |= blk[k].hi;
         if (any_hi)
-            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, 1, 1) : vblocks(w, t, end, lim, blk, nblk, low, &sc, 0, 1);
+            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 1, 1) : vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 0, 1);
         else
-            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, 1, 0) : vblocks(w, t, end, lim, blk, nblk, low, &sc, 0, 0);
+            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 1, 0) : vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 0, 0);
     }
 }
 
@@ -1042,7 +1142,7 @@ static void *vworker_new(void *acc, tally_matcher *m)
     tally__tok_init(&w->tk, v->tokenizer);
     w->norm = tally__norm_new(v->case_sensitive);
     w->classify = tally__matcher_classifier(0);
-    worker_tab_init(w);
+    worker_tab_init(w, 256);
     return w;
 }
 
@@ -1111,7 +1211,7 @@ static void *vtake(void *wp, const tally_batch_ctx *b)
     p->rc = w->rc;
     p->err = w->err;
     p->tab.full = NULL;
-    worker_tab_init(w);
+    worker_tab_init(w, p->tab.cap);
     memset(&w->runs, 0, sizeof w->runs);
     memset(&w->ab, 0, sizeof w->ab);
     w->rc = 0;
