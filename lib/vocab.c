@@ -4,8 +4,11 @@
  * tokenizing them one by one gives the tokens of the whole) and counts each token's compared
  * form in a hash table whose type bytes live in an arena: nothing is allocated per token.
  * ASCII and the matcher's fast characters (Latin-1 letters, Cyrillic, CJK ideographs) are
- * tokenized and case-folded here directly; everything else goes through the general tokenizer
- * and normalizer, between the same hand-over points the matcher uses.
+ * tokenized here 64 bytes at a time from the bit masks of the matcher's classifier, as its fast
+ * path does, and counted with the lower-cased bytes the classifier writes; everything else goes
+ * through the general tokenizer and normalizer, between the same hand-over points the matcher
+ * uses. A worker's table spills when it is full past its share, from within the insertion that
+ * would make it grow, so the hot path tests nothing for it.
  *
  * Document frequency. An entry remembers the last document that used it (last_doc), so a type
  * counts a document once. A document that is cut (its batch ends, or its worker's table is
