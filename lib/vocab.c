@@ -4,8 +4,11 @@
  * tokenizing them one by one gives the tokens of the whole) and counts each token's compared
  * form in a hash table whose type bytes live in an arena: nothing is allocated per token.
  * ASCII and the matcher's fast characters (Latin-1 letters, Cyrillic, CJK ideographs) are
- * tokenized and case-folded here directly; everything else goes through the general tokenizer
- * and normalizer, between the same hand-over points the matcher uses.
+ * tokenized here 64 bytes at a time from the bit masks of the matcher's classifier, as its fast
+ * path does, and counted with the lower-cased bytes the classifier writes; everything else goes
+ * through the general tokenizer and normalizer, between the same hand-over points the matcher
+ * uses. A worker's table spills when it is full past its share, from within the insertion that
+ * would make it grow, so the hot path tests nothing for it.
  *
  * Document frequency. An entry remembers the last document that used it (last_doc), so a type
  * counts a document once. A document that is cut (its batch ends, or its worker's table is
@@ -33,9 +36,6 @@
 
 #include <xxhash.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "hash.h"
 #include "summary_vocab.h"
@@ -89,34 +89,51 @@ static void arena_clear(arena *a)
 
 /* ---- the table -------------------------------------------------------------------------------- */
 
+/* An entry: what a token's lookup compares comes first, then what counting it updates, so a
+ * token of up to 16 bytes is counted without reading the arena. */
 typedef struct vent {
-    const uint8_t *p;   /* the type's bytes (in the table's arena) */
-    uint64_t hash;
-    uint64_t count;
-    uint64_t docs;
+    uint64_t k0, k1;    /* the type's first 16 bytes, zero past its end */
+    uint32_t len;
+    uint32_t keyed;     /* key != 0: with len, one word that the fast path compares to its length */
     uint64_t key;       /* 0: whole documents; else the split document this piece belongs to */
+    uint64_t count;
     uint64_t last_doc;  /* workers: the last document that counted this entry (0: none) */
     uint64_t doc_count; /* workers: occurrences in that document */
-    uint64_t head;      /* the first min(len, 8) bytes as tally__load_le gives them: most types
-                         * are compared without reading their bytes */
-    uint32_t len;
+    uint64_t docs;
+    const uint8_t *p;   /* the type's bytes (in the table's arena) */
 } vent;
 
+/* Open addressing over dense entries: a slot holds a tag, the high half of the hash with its top
+ * bit set, and the entry's index; 0 is an empty slot, which no tag matches. A slot of another
+ * type is passed over without reading its entry. */
+#define TAG(h) (((h) | 0x8000000000000000ull) & 0xFFFFFFFF00000000ull)
+#define TAG_CMP(h) ((h) | 0x8000000000000000ull) /* TAG but for the half compared: (s ^ it) >> 32 */
 typedef struct vtab {
     vent *e;
     size_t n, cap;
-    uint32_t *slot; /* entry index + 1; 0 = empty */
+    uint64_t *slot;
     size_t mask;
     arena ar;
+    /* workers: called when the table is full and past share, before it grows; it spills and
+     * empties the table (NULL: the table only grows) */
+    void (*full)(void *ctx);
+    void *full_ctx;
+    size_t share;
 } vtab;
+
+/* An empty table with room for cap entries (a power of two, at least 256). */
+static void vtab_init_cap(vtab *t, size_t cap)
+{
+    memset(t, 0, sizeof *t);
+    t->cap = cap;
+    t->e = tally_xmalloc(t->cap * sizeof *t->e);
+    t->mask = 2 * cap - 1;
+    t->slot = tally_xcalloc(t->mask + 1, sizeof *t->slot);
+}
 
 static void vtab_init(vtab *t)
 {
-    memset(t, 0, sizeof *t);
-    t->cap = 256;
-    t->e = tally_xmalloc(t->cap * sizeof *t->e);
-    t->mask = 511;
-    t->slot = tally_xcalloc(t->mask + 1, sizeof *t->slot);
+    vtab_init_cap(t, 256);
 }
 
 static void vtab_cleanup(vtab *t)
@@ -129,7 +146,73 @@ static void vtab_cleanup(vtab *t)
 
 static size_t vtab_bytes(const vtab *t)
 {
-    return t->cap * sizeof(vent) + (t->mask + 1) * sizeof(uint32_t) + t->ar.bytes;
+    return t->cap * sizeof(vent) + (t->mask + 1) * sizeof(uint64_t) + t->ar.bytes;
+}
+
+/* mask_lo[m], mask_hi[m]: the bytes of the first and the second word that a string of m = 0..63
+ * bytes fills (all of both from 16 on: a block's tokens index them without a bound) */
+#define ONES8 ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull
+static const uint64_t mask_lo[64] = {
+    0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull,
+    ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8,
+};
+static const uint64_t mask_hi[64] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8,
+};
+#undef ONES8
+
+#define HK0 0x9E3779B97F4A7C15ull
+#define HK1 0xC2B2AE3D27D4EB4Full
+
+/* The hash of the bytes after a type's first 16 (n > 0 of them). */
+static __attribute__((noinline)) uint64_t vhash_rest(const uint8_t *p, size_t n)
+{
+    uint64_t h = HK1;
+    for (size_t i = 0; i < n; i += 8) {
+        size_t r = n - i;
+        h = tally__mix64(h ^ tally__load_le(p + i, r < 8 ? r : 8), HK0);
+    }
+    return h;
+}
+
+/* The type hash of p[0,n), given its first two words k0, k1 as vent holds them: one
+ * multiplication of the two (mixed with constants) for a type of up to 16 bytes. */
+static inline uint64_t vhash(const uint8_t *p, size_t n, uint64_t k0, uint64_t k1)
+{
+    if (__builtin_expect(n > 16, 0))
+        k1 ^= vhash_rest(p + 16, n - 16);
+    return tally__mix64(k0 ^ (HK1 + n), k1 ^ HK0);
+}
+
+/* k0 and k1 of p[0,n) without reading past p[n-1] */
+static inline void words_of(const uint8_t *p, size_t n, uint64_t *k0, uint64_t *k1)
+{
+    *k0 = n ? tally__load_le(p, n < 8 ? n : 8) : 0;
+    *k1 = n > 8 ? tally__load_le(p + 8, n < 16 ? n - 8 : 8) : 0;
+}
+
+static inline uint64_t key_hash(uint64_t h, uint64_t key)
+{
+    return key ? h ^ tally__hash_u64(key) : h;
+}
+
+static uint64_t entry_hash(const vent *e)
+{
+    return key_hash(vhash(e->p, e->len, e->k0, e->k1), e->key);
+}
+
+/* Puts every entry into the slots again (after they grew, or entries changed key). */
+static void vtab_rehash(vtab *t)
+{
+    memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+    for (size_t i = 0; i < t->n; i++) {
+        uint64_t h = entry_hash(&t->e[i]);
+        size_t j = h & t->mask;
+        while (t->slot[j])
+            j = (j + 1) & t->mask;
+        t->slot[j] = TAG(h) | i;
+    }
 }
 
 static __attribute__((noinline)) void vtab_grow(vtab *t)
@@ -141,71 +224,72 @@ static __attribute__((noinline)) void vtab_grow(vtab *t)
     if (2 * (t->n + 1) > t->mask + 1) {
         size_t ns = 2 * (t->mask + 1);
         free(t->slot);
-        t->slot = tally_xcalloc(ns, sizeof *t->slot);
+        t->slot = tally_xmalloc(ns * sizeof *t->slot);
         t->mask = ns - 1;
-        for (size_t i = 0; i < t->n; i++) {
-            size_t j = t->e[i].hash & t->mask;
-            while (t->slot[j])
-                j = (j + 1) & t->mask;
-            t->slot[j] = (uint32_t)(i + 1);
-        }
+        vtab_rehash(t);
     }
 }
 
-static inline uint64_t key_hash(uint64_t h, uint64_t key)
+/* Do the bytes after the first 16 of two types of n bytes agree? */
+static inline int tail_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
-    return key ? h ^ tally__hash_u64(key) : h;
+    return n <= 16 || memcmp(a + 16, b + 16, n - 16) == 0;
 }
 
-/* The entry of (p[0,n), key) with hash h (key_hash of tally__hash), made with zero counts when
- * it is new. */
-static inline uint64_t head_of(const uint8_t *p, size_t n)
-{
-    return n ? tally__load_le(p, n < 8 ? n : 8) : 0;
-}
+static vent *vtab_insert(vtab *t, const uint8_t *p, size_t n, uint64_t k0, uint64_t k1, uint64_t h,
+                         uint64_t key, size_t j);
 
-static __attribute__((noinline)) vent *vtab_insert(vtab *t, const uint8_t *p, size_t n, uint64_t h, uint64_t key,
-                                                   uint64_t head, size_t j);
-
-static inline __attribute__((always_inline)) vent *vtab_get_head(vtab *t, const uint8_t *p, size_t n, uint64_t h,
-                                                                 uint64_t key, uint64_t head)
+/* The entry of (p[0,n), key), k0 and k1 its first words, h its hash (key_hash of vhash), made
+ * with zero counts when it is new. */
+static inline __attribute__((always_inline)) vent *vtab_find(vtab *t, const uint8_t *p, size_t n, uint64_t k0,
+                                                             uint64_t k1, uint64_t h, uint64_t key)
 {
     size_t j = h & t->mask;
+    uint64_t tag = TAG(h);
     for (;;) {
-        uint32_t s = t->slot[j];
-        if (!s)
+        uint64_t s = t->slot[j];
+        if (__builtin_expect(!s, 0))
             break;
-        vent *e = &t->e[s - 1];
-        if (e->hash == h && e->head == head && e->len == n && e->key == key &&
-            (n <= 8 || memcmp(e->p + 8, p + 8, n - 8) == 0))
-            return e;
+        if ((s & 0xFFFFFFFF00000000ull) == tag) {
+            vent *e = &t->e[(uint32_t)s];
+            if (((e->k0 ^ k0) | (e->k1 ^ k1) | (e->len ^ n) | (e->key ^ key)) == 0 && tail_eq(e->p, p, n))
+                return e;
+        }
         j = (j + 1) & t->mask;
     }
-    return vtab_insert(t, p, n, h, key, head, j);
+    return vtab_insert(t, p, n, k0, k1, h, key, j);
 }
 
-static vent *vtab_insert(vtab *t, const uint8_t *p, size_t n, uint64_t h, uint64_t key, uint64_t head, size_t j)
+static __attribute__((noinline)) vent *vtab_insert(vtab *t, const uint8_t *p, size_t n, uint64_t k0, uint64_t k1,
+                                                   uint64_t h, uint64_t key, size_t j)
 {
+    if (t->n == t->cap && t->full && vtab_bytes(t) > t->share) {
+        t->full(t->full_ctx); /* empties the table: p is not in it */
+        j = h & t->mask;
+    }
     if (t->n == t->cap || 2 * (t->n + 1) > t->mask + 1) {
         vtab_grow(t);
         j = h & t->mask;
-        while (t->slot[j])
-            j = (j + 1) & t->mask;
     }
+    while (t->slot[j])
+        j = (j + 1) & t->mask;
     vent *e = &t->e[t->n];
-    e->p = arena_put(&t->ar, p, n);
-    e->hash = h;
-    e->count = e->docs = e->last_doc = e->doc_count = 0;
-    e->key = key;
-    e->head = head;
+    e->k0 = k0;
+    e->k1 = k1;
     e->len = (uint32_t)n;
-    t->slot[j] = (uint32_t)(++t->n);
+    e->keyed = key != 0;
+    e->key = key;
+    e->count = e->docs = e->last_doc = e->doc_count = 0;
+    e->p = arena_put(&t->ar, p, n);
+    t->slot[j] = TAG(h) | t->n++;
     return e;
 }
 
-static inline vent *vtab_get(vtab *t, const uint8_t *p, size_t n, uint64_t h, uint64_t key)
+static inline vent *vtab_get(vtab *t, const uint8_t *p, size_t n, uint64_t key)
 {
-    return vtab_get_head(t, p, n, h, key, head_of(p, n));
+    uint64_t k0, k1;
+    words_of(p, n, &k0, &k1);
+    return vtab_find(t, p, n, k0, k1, key_hash(vhash(p, n, k0, k1), key), key);
 }
 
 /* Empties t, keeping its arrays. */
@@ -601,6 +685,7 @@ typedef struct vworker {
     vocab *v;
     tally_tokenizer tk;
     tally_normalizer *norm;
+    tally_classify_fn classify; /* the matcher's block classifier (AVX2 where the CPU has it) */
     vtab tab;
     runs runs;             /* spilled by this worker in the current batch */
     aborted ab;            /* split documents dropped in the current batch */
@@ -608,7 +693,7 @@ typedef struct vworker {
     int in_doc;
     int rc;                /* a spill failed: reported by the next merge */
     tally_error err;
-    uint8_t fold[256 + 8];
+    uint8_t fold[256 + 16]; /* a token folded here has 16 bytes readable from its start */
 } vworker;
 
 typedef struct vpart {
@@ -626,11 +711,17 @@ static void split_doc(vworker *w)
     if (!w->split)
         w->split = (w->id << 40) | ++w->n_split;
     vtab *t = &w->tab;
-    size_t n = t->n;
+    void (*full)(void *) = t->full;
+    t->full = NULL; /* the records go into this table, which may grow but not spill meanwhile */
+    size_t n = t->n, whole = 0;
     for (size_t i = 0; i < n; i++) {
         vent *e = &t->e[i];
         if (e->key || e->last_doc != w->cur_doc || !e->doc_count)
             continue;
+        if (e->count == e->doc_count) {
+            whole++; /* only this document counted it: the entry itself becomes the record, below */
+            continue;
+        }
         uint64_t c = e->doc_count;
         e->count -= c;
         e->docs--;
@@ -639,14 +730,29 @@ static void split_doc(vworker *w)
         /* e may move when the table grows: copy what is needed first */
         const uint8_t *p = e->p;
         size_t len = e->len;
-        uint64_t h = key_hash(e->hash, w->split);
-        vent *s = vtab_get(t, p, len, h, w->split);
+        vent *s = vtab_get(t, p, len, w->split);
         s->count += c;
         s->docs = 1;
     }
+    if (whole) {
+        /* a document as large as the batch (one text file) has all of them: re-keying the entries
+         * and placing them again costs less than a record beside each */
+        for (size_t i = 0; i < n; i++) {
+            vent *e = &t->e[i];
+            if (e->key || e->last_doc != w->cur_doc || !e->doc_count || e->count != e->doc_count)
+                continue;
+            e->key = w->split;
+            e->keyed = 1;
+            e->docs = 1;
+            e->last_doc = 0;
+            e->doc_count = 0;
+        }
+        vtab_rehash(t);
+    }
+    t->full = full;
 }
 
-static __attribute__((noinline)) void worker_spill(vworker *w)
+static void worker_spill(vworker *w)
 {
     if (w->in_doc)
         split_doc(w);
@@ -656,20 +762,110 @@ static __attribute__((noinline)) void worker_spill(vworker *w)
         vtab_reset(&w->tab);
 }
 
-static inline void count_type(vworker *w, const uint8_t *p, size_t n)
+/* the worker table's full hook: called by vtab_insert, before the entry of the token being
+ * counted is made */
+static void worker_full(void *ctx)
 {
-    uint64_t head = head_of(p, n);
-    uint64_t h = n <= 8 && n ? tally__hash_word(head, n) : tally__hash(p, n);
-    vent *e = vtab_get_head(&w->tab, p, n, h, 0, head);
-    if (e->last_doc != w->cur_doc) {
-        e->last_doc = w->cur_doc;
-        e->doc_count = 0;
-        e->docs++;
-    }
+    worker_spill(ctx);
+}
+
+/* The worker's table, with room for cap entries (the last batch's table had as many). */
+static void worker_tab_init(vworker *w, size_t cap)
+{
+    vtab_init_cap(&w->tab, cap);
+    w->tab.full = worker_full;
+    w->tab.full_ctx = w;
+    w->tab.share = w->v->share_worker;
+}
+
+/* Counts one occurrence in document cur, without a branch on whether it is the entry's first
+ * there. */
+static inline __attribute__((always_inline)) void bump(vent *e, uint64_t cur)
+{
+    uint64_t fresh = e->last_doc != cur;
+    e->docs += fresh;
+    e->doc_count = (e->doc_count & (fresh - 1)) + 1;
+    e->last_doc = cur;
     e->count++;
-    e->doc_count++;
-    if (__builtin_expect(w->tab.n == w->tab.cap, 0) && vtab_bytes(&w->tab) > w->v->share_worker)
-        worker_spill(w);
+}
+
+/* What the fast path's lookups read of the worker's table, copied where the compiler can keep it
+ * in registers (stores into entries cannot change it); loaded again after anything that may have
+ * made an entry. */
+typedef struct vlook {
+    vent *e;
+    const uint64_t *slot;
+    size_t mask;
+    uint64_t cur;
+} vlook;
+
+static inline void look_load(vlook *l, const vworker *w)
+{
+    l->e = w->tab.e;
+    l->slot = w->tab.slot;
+    l->mask = w->tab.mask;
+    l->cur = w->cur_doc;
+}
+
+/* Counts the type p[0,n), read without going past p[n-1]. */
+static void count_type(vworker *w, const uint8_t *p, size_t n)
+{
+    uint64_t k0, k1;
+    words_of(p, n, &k0, &k1);
+    bump(vtab_find(&w->tab, p, n, k0, k1, vhash(p, n, k0, k1), 0), w->cur_doc);
+}
+
+/* Is s[0,n) (starting with '_') made of underscores only? Such a segment is not a token. */
+static int underscores_only(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* count_fast's tokens of more than 16 bytes, and those starting with '_' */
+static __attribute__((noinline)) void count_rare(vworker *w, const uint8_t *p, size_t n)
+{
+    if (!(p[0] == '_' && underscores_only(p, n)))
+        count_type(w, p, n);
+}
+
+/* Counts the fast path's segment p[0,n) (n > 0, in its compared form; in_block: n < 64), where 16
+ * bytes can be read from p: two loads and masks give the words the entry holds; one test sends the rare tokens (a
+ * type longer than the entry holds, a segment that may be underscores only) elsewhere. */
+static inline __attribute__((always_inline)) void count_fast(vworker *w, vlook *l, const uint8_t *p, size_t n,
+                                                             const int in_block)
+{
+    uint64_t k0, k1;
+    memcpy(&k0, p, 8);
+    memcpy(&k1, p + 8, 8);
+    size_t m = in_block ? n : n < 63 ? n : 63; /* in a block n < 64 */
+    k0 &= mask_lo[m];
+    k1 &= mask_hi[m];
+    if (__builtin_expect(n > 16 || (k0 & 0xFF) == '_', 0)) {
+        count_rare(w, p, n);
+        look_load(l, w);
+        return;
+    }
+    uint64_t h = tally__mix64(k0 ^ (HK1 + n), k1 ^ HK0), tag = TAG_CMP(h); /* vhash for n <= 16 */
+    size_t j = h & l->mask;
+    vent *e;
+    for (;;) {
+        uint64_t s = l->slot[j];
+        if (__builtin_expect(((s ^ tag) >> 32) == 0, 1)) {
+            e = &l->e[(uint32_t)s];
+            uint64_t lk = (uint64_t)e->keyed << 32 | e->len;
+            if (((e->k0 ^ k0) | (e->k1 ^ k1) | (lk ^ n)) == 0)
+                break;
+        } else if (!s) {
+            e = vtab_insert(&w->tab, p, n, k0, k1, h, 0, j);
+            look_load(l, w);
+            break;
+        }
+        j = (j + 1) & l->mask;
+    }
+    bump(e, l->cur);
 }
 
 /* ---- tokens ----------------------------------------------------------------------------------- */
@@ -687,7 +883,13 @@ static void general(vworker *w, const uint8_t *t, size_t n)
 }
 
 enum { C_LETTER = 1, C_DIGIT = 2, C_USCORE = 4, C_MIDL = 8, C_MIDN = 16, C_SPACE = 32 };
+#define C_WORD (C_LETTER | C_DIGIT | C_USCORE)
 
+#define L16(x)                                                                                   \
+    [x] = C_LETTER, [x + 1] = C_LETTER, [x + 2] = C_LETTER, [x + 3] = C_LETTER,                  \
+    [x + 4] = C_LETTER, [x + 5] = C_LETTER, [x + 6] = C_LETTER, [x + 7] = C_LETTER,              \
+    [x + 8] = C_LETTER, [x + 9] = C_LETTER, [x + 10] = C_LETTER, [x + 11] = C_LETTER,            \
+    [x + 12] = C_LETTER, [x + 13] = C_LETTER, [x + 14] = C_LETTER, [x + 15] = C_LETTER
 static const uint8_t vcls[256] = {
     ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE,
     [' '] = C_SPACE, ['\''] = C_MIDL | C_MIDN, ['.'] = C_MIDL | C_MIDN, [':'] = C_MIDL,
@@ -699,153 +901,180 @@ static const uint8_t vcls[256] = {
     L('M'), L('N'), L('O'), L('P'), L('Q'), L('R'), L('S'), L('T'), L('U'), L('V'), L('W'), L('X'),
     L('Y'), L('Z'),
 #undef L
-    /* the fast path's two-byte letters (tally__fast_char): Latin-1, Cyrillic */
+    /* in a fast stretch these bytes are only ever parts of the two-byte letters (tally__fast_char:
+     * Latin-1, Cyrillic) as far as the joins of mid punctuation ask: the masks tell the
+     * ideographs' continuation bytes apart */
     [0xC3] = C_LETTER, [0xD0] = C_LETTER, [0xD1] = C_LETTER,
+    L16(0x80), L16(0x90), L16(0xA0), L16(0xB0),
 };
+#undef L16
 
-#define H8 0x8080808080808080ull
-#define L8 0x0101010101010101ull
-
-/* A token of the fast path: s[0,n) of ASCII and fast characters (hi: some of them non-ASCII),
- * which are their own NFKC; case folding keeps the byte length. */
-static inline void fast_emit(vworker *w, const uint8_t *s, size_t n, int hi)
+/* Does mid punctuation q[0] join q[-1] and q[1] (WB6/7: letters; WB11/12: digits)? */
+static inline int joins(const uint8_t *q)
 {
-    if (w->v->case_sensitive) {
-        count_type(w, s, n);
+    unsigned m = vcls[q[0]], a = vcls[q[-1]], c = vcls[q[1]];
+    return ((m & C_MIDL) && (a & c & C_LETTER)) || ((m & C_MIDN) && (a & c & C_DIGIT));
+}
+
+/* A segment that runs on past its chunk, or past its block with the chunk holding non-ASCII bytes:
+ * t[s,s+n) folded from the text. */
+static __attribute__((noinline)) void count_open(vworker *w, const uint8_t *s, size_t n, int fold)
+{
+    if (!fold) {
+        if (!(s[0] == '_' && underscores_only(s, n)))
+            count_type(w, s, n);
         return;
     }
-    if (n > sizeof w->fold - 8) {
+    if (n > sizeof w->fold - 16) {
+        if (s[0] == '_' && underscores_only(s, n))
+            return;
         size_t nl;
         const uint8_t *nb = tally__norm_token(w->norm, s, n, &nl);
         count_type(w, nb, nl);
         return;
     }
-    if (hi) {
-        tally__fold_fast(s, n, w->fold);
-    } else {
-        /* ASCII letters lower-cased 8 at a time; the last word is loaded with tally__load_le,
-         * so no byte past s[n-1] is read (the fold buffer has room for the whole word) */
-        for (size_t j = 0; j < n; j += 8) {
-            uint64_t x = n - j >= 8 ? tally__load_le(s + j, 8) : tally__load_le(s + j, n - j), lo;
-            lo = x | (0x20 * L8);
-            uint64_t letters = ((lo + (0x80 - 'a') * L8) & ~(lo + (0x80 - 'z' - 1) * L8)) & H8;
-            x |= letters >> 2;
-            memcpy(w->fold + j, &x, 8);
-        }
-    }
-    count_type(w, w->fold, n);
+    tally__fold_fast(s, n, w->fold);
+    vlook l;
+    look_load(&l, w);
+    count_fast(w, &l, w->fold, n, 0);
 }
 
-/* Skips the ASCII letters and digits at t[i,b), 16 at a time; *last becomes the class of the
- * last one skipped, *alnum 1 when one was. */
-static inline size_t skip_ascii_alnum(const uint8_t *t, size_t i, size_t b, unsigned *last, unsigned *alnum)
-{
-    size_t i0 = i;
-#ifdef __SSE2__
-    const __m128i case_bit = _mm_set1_epi8(0x20), bias_a = _mm_set1_epi8((char)(0x80 - 'a')),
-                  lim_a = _mm_set1_epi8((char)(-128 + 26)), bias_0 = _mm_set1_epi8((char)(0x80 - '0')),
-                  lim_0 = _mm_set1_epi8((char)(-128 + 10));
-    while (i + 16 <= b) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-        __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(c, case_bit), bias_a), lim_a);
-        __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, bias_0), lim_0);
-        unsigned other = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit)) & 0xffffu;
-        if (other) {
-            i += (size_t)__builtin_ctz(other);
-            goto done;
-        }
-        i += 16;
-    }
-#endif
-    while (i < b && t[i] < 0x80 && (vcls[t[i]] & (C_LETTER | C_DIGIT)))
-        i++;
-#ifdef __SSE2__
-done:
-#endif
-    if (i > i0) {
-        *last = vcls[t[i - 1]];
-        *alnum = 1;
-    }
-    return i;
-}
+#define VCHUNK 16 /* blocks of 64 bytes classified at once */
 
-/* The first position at or after i (< b) holding a letter, digit, '_' or a byte >= 0x80. */
-static inline size_t skip_separators(const uint8_t *t, size_t i, size_t b)
-{
-#ifdef __SSE2__
-    const __m128i case_bit = _mm_set1_epi8(0x20), bias_a = _mm_set1_epi8((char)(0x80 - 'a')),
-                  lim_a = _mm_set1_epi8((char)(-128 + 26)), bias_0 = _mm_set1_epi8((char)(0x80 - '0')),
-                  lim_0 = _mm_set1_epi8((char)(-128 + 10)), us = _mm_set1_epi8('_');
-    while (i + 16 <= b) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-        __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(c, case_bit), bias_a), lim_a);
-        __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, bias_0), lim_0);
-        __m128i any = _mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(_mm_cmpeq_epi8(c, us), c));
-        unsigned m = (unsigned)_mm_movemask_epi8(any);
-        if (m)
-            return i + (size_t)__builtin_ctz(m);
-        i += 16;
-    }
-#endif
-    while (i < b && t[i] < 0x80 && !(vcls[t[i]] & (C_LETTER | C_DIGIT | C_USCORE)))
-        i++;
-    return i;
-}
+/* Where the fast path stands between chunks (as in match.c's fast_scan). */
+typedef struct vscan {
+    size_t b;               /* start of the next block */
+    size_t open;            /* start of a segment that runs on into the next block, or SIZE_MAX */
+    uint64_t wprev, tprev;  /* bit 63 of the previous block's word and segment masks */
+    uint64_t l2prev, iprev; /* ... of its two-byte letter leads and its ideograph bytes */
+} vscan;
 
-/* Tokenizes t[i,b), made of ASCII and fast characters only, where i and b are hand-over points
- * (or the piece's ends): UAX #29 restricted to these characters. Letters (ASCII, Latin-1,
- * Cyrillic), digits and '_' hold together (WB5, WB8-WB10, WB13a/b); ' . : join two letters
- * (WB6/7); ' . , ; join two digits (WB11/12); an ideograph is a token of its own (Word_Break
- * Other); a segment of underscores only is no token. */
-static void fast(vworker *w, const uint8_t *t, size_t i, size_t b)
+/* The segments of nblk classified blocks from sc->b (low: the same bytes, ASCII letters
+ * lower-cased, + 16 readable bytes), counted: the masks give each segment's start and end, the
+ * lower-cased bytes its compared form (ideographs are their own; a two-byte letter is folded by
+ * tally__fold_fast). fold and hi (the chunk may hold non-ASCII bytes) are constants in each copy,
+ * so the ASCII loop tests neither. */
+static inline __attribute__((always_inline)) void vblocks(vworker *vw, const uint8_t *t, size_t end, size_t lim,
+                                                          const tally_ablk *blk, size_t nblk, const uint8_t *low,
+                                                          vscan *sc, vlook *l, const int fold, const int hi)
 {
-    while (i < b) {
-        unsigned c = t[i], k = vcls[c];
-        if (c >= 0x80 && !(k & C_LETTER)) {
-            fast_emit(w, t + i, 3, 1);
-            i += 3;
-            continue;
+    size_t b = sc->b, open = sc->open;
+    const size_t c0 = b;
+    uint64_t wprev = sc->wprev, tprev = sc->tprev, l2prev = sc->l2prev, iprev = sc->iprev;
+    for (size_t k = 0; k < nblk; k++, b += 64) {
+        uint64_t w = blk[k].word, ideo = 0, brk = 0, l2 = 0;
+        if (hi) {
+            /* two-byte letters join the word bytes; each ideograph is a token of its own, and
+             * a word byte right after one starts a new token */
+            uint64_t l3 = blk[k].hi ? blk[k].lead3 : 0;
+            l2 = blk[k].hi ? blk[k].lead2 : 0;
+            uint64_t letter2 = l2 | (l2 << 1) | l2prev;
+            ideo = blk[k].hi & ~letter2;
+            w |= letter2;
+            brk = l3 | (w & ((ideo << 1) | iprev));
+            l2prev = l2 >> 63;
+            iprev = ideo >> 63;
         }
-        if (!(k & (C_LETTER | C_DIGIT | C_USCORE))) {
-            i = skip_separators(t, i + 1, b);
-            continue;
+        uint64_t w64 = b + 64 < end && (vcls[t[b + 64]] & C_WORD);
+        uint64_t cand = blk[k].mid & ((w << 1) | wprev) & ((w >> 1) | (w64 << 63)), jn = 0;
+        while (cand) {
+            unsigned j = (unsigned)__builtin_ctzll(cand);
+            cand &= cand - 1;
+            jn |= (uint64_t)joins(t + b + j) << j;
         }
-        size_t start = i;
-        unsigned alnum = 0, hi = 0, last = 0;
-        while (i < b) {
-            i = skip_ascii_alnum(t, i, b, &last, &alnum);
-            if (i >= b)
+        uint64_t tm = w | jn | ideo; /* bytes inside a segment */
+        uint64_t starts = (tm & ~((tm << 1) | tprev)) | brk;
+        uint64_t stop = ~tm | brk;
+        wprev = w >> 63;
+        tprev = tm >> 63;
+        const uint8_t *bl = low + (b - c0), *bt = t + b;
+        if (open != SIZE_MAX) {
+            if (stop == 0)
+                continue; /* the segment covers the whole block */
+            size_t e = b + (size_t)__builtin_ctzll(stop);
+            if (fold && !hi && open >= c0) {
+                count_fast(vw, l, low + (open - c0), e - open, 0);
+            } else {
+                count_open(vw, t + open, e - open, fold);
+                look_load(l, vw);
+            }
+            open = SIZE_MAX;
+        }
+        while (starts) {
+            size_t s = (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            uint64_t z = hi ? (stop >> s) & ~1ull : ~tm >> s;
+            if (z == 0) {
+                open = b + s;
                 break;
-            c = t[i];
-            k = vcls[c];
-            if (k & (C_LETTER | C_DIGIT)) {
-                if (c >= 0x80) {
-                    hi = 1;
-                    i += 2;
+            }
+            size_t n = (size_t)__builtin_ctzll(z); /* < 64 - s */
+            if (!fold) {
+                if (__builtin_expect(lim - (b + s) >= 16, 1)) {
+                    count_fast(vw, l, bt + s, n, 1);
                 } else {
-                    i++;
+                    count_open(vw, bt + s, n, 0);
+                    look_load(l, vw);
                 }
-                last = k;
-                alnum = 1;
-                continue;
+            } else if (hi && ((l2 >> s) & ((1ull << n) - 1))) {
+                tally__fold_fast(bt + s, n, vw->fold);
+                count_fast(vw, l, vw->fold, n, 1);
+            } else {
+                count_fast(vw, l, bl + s, n, 1);
             }
-            if (k & C_USCORE) {
-                i++;
-                last = C_USCORE;
-                continue;
-            }
-            if ((k & (C_MIDL | C_MIDN)) && i + 1 < b) {
-                unsigned nk = vcls[t[i + 1]] & (C_LETTER | C_DIGIT);
-                if (((k & C_MIDL) && last == C_LETTER && nk == C_LETTER) ||
-                    ((k & C_MIDN) && last == C_DIGIT && nk == C_DIGIT)) {
-                    i++;
-                    continue;
-                }
-            }
-            break;
         }
-        if (alnum)
-            fast_emit(w, t + start, i - start, (int)hi);
+    }
+    sc->b = b;
+    sc->open = open;
+    sc->wprev = wprev;
+    sc->tprev = tprev;
+    sc->l2prev = l2prev;
+    sc->iprev = iprev;
+}
+
+/* Tokenizes and counts t[i,end), made of ASCII and fast characters only (tally__find_nonfast),
+ * where i and end are hand-over points or the piece's ends, so no segment runs across them; bytes
+ * up to lim (the piece's end) may be read. UAX #29 restricted to these characters, as the
+ * matcher's fast path has it: letters (ASCII, Latin-1, Cyrillic), digits and '_' hold together
+ * (WB5, WB8-WB10, WB13a/b); ' . : join two letters (WB6/7); ' . , ; join two digits (WB11/12); an
+ * ideograph is a token of its own (Word_Break Other); a segment of underscores only is no
+ * token. */
+static void fast(vworker *w, const uint8_t *t, size_t i, size_t end, size_t lim)
+{
+    const int fold = !w->v->case_sensitive;
+    vscan sc = {i, SIZE_MAX, 0, 0, 0, 0};
+    tally_ablk blk[VCHUNK];
+    uint8_t pad[64];
+    uint8_t low[VCHUNK * 64 + 16];
+    vlook l;
+    look_load(&l, w);
+    while (sc.b < end || sc.open != SIZE_MAX) {
+        size_t b = sc.b, nblk = b < end ? (end - b) / 64 : 0;
+        if (nblk > VCHUNK)
+            nblk = VCHUNK;
+        if (nblk) {
+            w->classify(t + b, nblk, blk, low);
+        } else { /* the last bytes, followed by spaces */
+            memset(pad, ' ', sizeof pad);
+            if (b < end)
+                memcpy(pad, t + b, end - b);
+            w->classify(pad, 1, blk, low);
+            nblk = 1;
+        }
+        memset(low + nblk * 64, 0, 16);
+        /* taken as non-ASCII when the chunk has bytes >= 0x80 or the segment open from before
+         * has some in its first bytes: a two-byte letter or an ideograph cut by the chunk's start
+         * puts its later bytes in this chunk or is the open segment's head (see match.c) */
+        uint64_t any_hi = 0;
+        if (sc.open != SIZE_MAX)
+            for (size_t j = sc.open; j < sc.b && j < sc.open + 8; j++)
+                any_hi |= t[j] & 0x80;
+        for (size_t k = 0; k < nblk; k++)
+            any_hi |= blk[k].hi;
+        if (any_hi)
+            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 1, 1) : vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 0, 1);
+        else
+            fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 1, 0) : vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 0, 0);
     }
 }
 
@@ -889,7 +1118,7 @@ static void vfield(void *wp, const uint8_t *text, size_t len, int cont, const ta
     while (pos < len) {
         size_t k = pos + tally__find_nonfast(text + pos, len - pos, 0);
         if (k == len) {
-            fast(w, text, pos, len);
+            fast(w, text, pos, len, len);
             break;
         }
         size_t q0 = k;
@@ -897,7 +1126,7 @@ static void vfield(void *wp, const uint8_t *text, size_t len, int cont, const ta
             while (q0 > pos && !(q0 < k && handover(text, q0)))
                 q0--;
         if (q0 > pos)
-            fast(w, text, pos, q0);
+            fast(w, text, pos, q0, len);
         size_t q1 = next_handover(text, k + 1, len);
         general(w, text + q0, q1 - q0);
         pos = q1;
@@ -915,7 +1144,8 @@ static void *vworker_new(void *acc, tally_matcher *m)
     w->id = ++v->next_worker; /* worker_new runs on the loop thread */
     tally__tok_init(&w->tk, v->tokenizer);
     w->norm = tally__norm_new(v->case_sensitive);
-    vtab_init(&w->tab);
+    w->classify = tally__matcher_classifier(0);
+    worker_tab_init(w, 256);
     return w;
 }
 
@@ -983,7 +1213,8 @@ static void *vtake(void *wp, const tally_batch_ctx *b)
     p->ab = w->ab;
     p->rc = w->rc;
     p->err = w->err;
-    vtab_init(&w->tab);
+    p->tab.full = NULL;
+    worker_tab_init(w, p->tab.cap);
     memset(&w->runs, 0, sizeof w->runs);
     memset(&w->ab, 0, sizeof w->ab);
     w->rc = 0;
@@ -1017,7 +1248,7 @@ static int vmerge(void *acc, void *pp, const tally_batch_ctx *b, tally_error *er
         const vent *e = &p->tab.e[i];
         if (!e->count)
             continue;
-        vent *g = vtab_get(&v->tab, e->p, e->len, e->hash, e->key);
+        vent *g = vtab_get(&v->tab, e->p, e->len, e->key);
         g->count += e->count;
         g->docs = e->key ? 1 : g->docs + e->docs;
     }
@@ -1109,7 +1340,6 @@ static int csort_add(csort *s, const uint8_t *p, size_t n, uint64_t count, uint6
     vent *e = &t->e[t->n++];
     e->p = arena_put(&t->ar, p, n);
     e->len = (uint32_t)n;
-    e->head = head_of(p, n);
     e->count = count;
     e->docs = docs;
     e->key = 0;
@@ -1483,7 +1713,7 @@ static int read_part_f(vocab *v, FILE *f, const char *path, const char *digest, 
             }
             type[k++] = (uint8_t)u;
         }
-        vent *e = vtab_get(&v->tab, type, k, tally__hash(type, k), 0);
+        vent *e = vtab_get(&v->tab, type, k, 0);
         e->count += count;
         e->docs += docs;
         if (vtab_bytes(&v->tab) > v->share_main) {
