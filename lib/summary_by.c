@@ -171,7 +171,8 @@ static void put_u64(tally_buf *o, uint64_t v)
 /* %.10g of v when 1e-4 <= v < 1e10, without printf (a summary may hold millions of rates):
  * v scaled to ten integer digits, which is exact but for one rounding, far below the margin
  * kept from a tie or a power of ten. Returns 0 where it cannot be sure (the caller uses
- * snprintf then), else the length written to b (without ".0"). */
+ * snprintf then), else the length written to b (at most 16 bytes, with ".0" for a whole
+ * number, as jansson writes it). */
 static int real_fast(double v, char *b)
 {
     static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13};
@@ -211,8 +212,11 @@ static int real_fast(double v, char *b)
             if (i == e && i < last)
                 b[k++] = '.';
         }
+        if (last <= e) {
+            b[k++] = '.';
+            b[k++] = '0';
+        }
     }
-    b[k] = '\0';
     return k;
 }
 
@@ -220,16 +224,13 @@ static int real_fast(double v, char *b)
  * as an integer, no '+' or leading zeros in the exponent */
 void tally__put_real10(tally_buf *o, double v)
 {
-    char b[48];
-    int n = real_fast(v, b);
+    tally__buf_reserve(o, 16);
+    int n = real_fast(v, (char *)o->data + o->len);
     if (n) {
-        if (!memchr(b, '.', (size_t)n)) {
-            memcpy(b + n, ".0", 3);
-            n += 2;
-        }
-        tally__buf_append(o, b, (size_t)n);
+        o->len += (size_t)n;
         return;
     }
+    char b[48];
     n = snprintf(b, sizeof b - 2, "%.10g", v);
     if (!strchr(b, '.') && !strchr(b, 'e')) {
         memcpy(b + n, ".0", 3);
