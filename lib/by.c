@@ -6,6 +6,11 @@
  * summary's "buckets". Everything is keyed by the key's bytes, so the result does not depend on
  * the order batches finish in.
  *
+ * A worker keeps its keys and its dense rows from batch to batch (until they grow large), and
+ * notes which rows and cells a batch touched: take copies only those into the part and zeroes
+ * them, so a batch costs what it counted, not (keys seen) × (keywords and groups). Most batches
+ * of an archive fall into buckets an earlier batch has seen.
+ *
  * The values come from the JSON scanner's kept values (jsonl.h): the pipeline appends this
  * accumulator's paths to the scanner's kept list, and a value arrives exactly as written. */
 #include "by.h"
@@ -96,6 +101,7 @@ typedef struct row {
     size_t off, len;        /* the key in the table's arena */
     uint64_t hash;
     uint64_t documents, tokens;
+    size_t part;            /* a worker's row: its index in the batch's part, during take */
 } row;
 
 typedef struct cell {
@@ -128,11 +134,17 @@ typedef struct table {
     size_t n_cells, cap_cells; /* cap_cells: a power of two */
 } table;
 
+/* the cells per dense row of a table for width keywords and groups; 0: sparse */
+static size_t dense_width(size_t width)
+{
+    return width <= DENSE_MAX_WIDTH ? width : 0;
+}
+
 static void table_init(table *t, size_t width)
 {
     memset(t, 0, sizeof *t);
     tally__buf_init(&t->keys);
-    t->width = width <= DENSE_MAX_WIDTH ? width : 0;
+    t->width = dense_width(width);
 }
 
 static void table_cleanup(table *t)
@@ -305,9 +317,34 @@ typedef struct byacc {
     size_t n_und, cap_und;
 } byacc;
 
+/* A worker's table is dropped after a batch past these many rows or dense cells, so that a
+ * worker holds no more than a few batches' worth of keys (`--by id` gives every document its
+ * own key and nothing to reuse). */
+#define WORKER_MAX_ROWS 16384
+#define WORKER_MAX_CELLS ((size_t)1 << 20)
+
+/* A field's value as written to its encoded key component, remembered for the next documents
+ * with the same value: sources, outlets and languages take a few values each, and a value
+ * written with \u escapes (as Python's json writes any non-ASCII text) costs far more to
+ * decode than to compare. Direct-mapped by the value's hash; short values only. */
+#define VC_SLOTS 64
+#define VC_RAW 62
+#define VC_ENC 128
+
+typedef struct vcache {
+    uint8_t raw_len, enc_len;   /* raw_len 0: empty (a JSON value is never empty) */
+    uint8_t raw[VC_RAW];
+    uint8_t enc[VC_ENC];
+} vcache;
+
 typedef struct byworker {
     const byacc *a;
-    table t;
+    table t;                    /* the keys seen (kept across batches) and this batch's counts */
+    uint32_t *trows;            /* the rows this batch touched (documents went from 0) */
+    size_t n_trows, cap_trows;
+    size_t n_tcells;            /* dense: cells this batch touched (documents went from 0) */
+    uint64_t *bits;             /* dense: those cells, a bit per cell, bwords words per row */
+    size_t bwords, cap_bits;    /* cap_bits: the rows bits has room for */
     tally_buf key;              /* the current document's key */
     tally_buf val;              /* a decoded value */
     undated und[TALLY_MAX_UNDATED_LISTED];
@@ -315,10 +352,21 @@ typedef struct byworker {
     const char *und_input;      /* the input of the listed undated documents (borrowed) */
     size_t input_at;            /* @input: the input whose name is in input_key; SIZE_MAX none */
     tally_buf input_key;
+    struct vcache *vc;          /* VC_SLOTS per component, for C_FIELD components */
 } byworker;
 
+/* One nonzero cell of a part: the part's row, keyword id or n_kws + group id. */
+typedef struct pcell {
+    uint32_t row, id;
+    uint64_t count, documents;
+} pcell;
+
 typedef struct bypart {
-    table t;
+    tally_buf keys;             /* the rows' keys */
+    row *rows;                  /* off, len, hash, documents, tokens */
+    size_t n_rows;
+    pcell *cells;
+    size_t n_cells;
     undated *und;
     size_t n_und;
     const char *input;
@@ -388,10 +436,12 @@ static void *w_new(void *acc, tally_matcher *m)
     byworker *w = tally_xcalloc(1, sizeof *w);
     w->a = acc;
     table_init(&w->t, w->a->width);
+    w->bwords = (w->t.width + 63) / 64;
     tally__buf_init(&w->key);
     tally__buf_init(&w->val);
     tally__buf_init(&w->input_key);
     w->input_at = SIZE_MAX;
+    w->vc = tally_xcalloc(w->a->n_comps * VC_SLOTS, sizeof *w->vc);
     return w;
 }
 
@@ -401,9 +451,12 @@ static void w_free(void *p)
     if (!w)
         return;
     table_cleanup(&w->t);
+    free(w->trows);
+    free(w->bits);
     tally__buf_cleanup(&w->key);
     tally__buf_cleanup(&w->val);
     tally__buf_cleanup(&w->input_key);
+    free(w->vc);
     undated_free(w->und, w->n_und);
     free(w);
 }
@@ -554,8 +607,23 @@ static void doc_end(void *p, const tally_doc_ctx *c)
         int is_str = kind == '"', is_num = kind == '-' || (kind >= '0' && kind <= '9');
         if (k->kind == C_FIELD) {
             if (is_str) {
+                vcache *vc = NULL;
+                if (v->len <= VC_RAW) {
+                    vc = &w->vc[i * VC_SLOTS + (tally__hash(v->ptr, v->len) & (VC_SLOTS - 1))];
+                    if (vc->raw_len == v->len && memcmp(vc->raw, v->ptr, v->len) == 0) {
+                        tally__buf_append(&w->key, vc->enc, vc->enc_len);
+                        continue;
+                    }
+                }
+                size_t at = w->key.len;
                 decode_string(v->ptr, v->len, &w->val);
                 tally__by_key_put(&w->key, w->val.data ? w->val.data : (const uint8_t *)"", w->val.len);
+                if (vc && w->key.len - at <= VC_ENC) {
+                    vc->raw_len = (uint8_t)v->len;
+                    memcpy(vc->raw, v->ptr, v->len);
+                    vc->enc_len = (uint8_t)(w->key.len - at);
+                    memcpy(vc->enc, w->key.data + at, vc->enc_len);
+                }
             } else if (is_num) {
                 tally__by_key_put(&w->key, v->ptr, v->len);
             } else {
@@ -566,8 +634,14 @@ static void doc_end(void *p, const tally_doc_ctx *c)
         char out[16];
         size_t n = 0;
         if (is_str) {
-            decode_string(v->ptr, v->len, &w->val);
-            n = tally__date_key(&k->date, (const char *)w->val.data, w->val.len, 0, out);
+            /* a date without escapes (they all are) is read where it is */
+            const uint8_t *q = memchr(v->ptr + 1, '\\', v->len - 2);
+            if (q) {
+                decode_string(v->ptr, v->len, &w->val);
+                n = tally__date_key(&k->date, (const char *)w->val.data, w->val.len, 0, out);
+            } else {
+                n = tally__date_key(&k->date, (const char *)v->ptr + 1, v->len - 2, 0, out);
+            }
         } else if (is_num) {
             n = tally__date_key(&k->date, (const char *)v->ptr, v->len, 1, out);
         }
@@ -578,22 +652,42 @@ static void doc_end(void *p, const tally_doc_ctx *c)
         }
     }
     size_t r = table_row(&w->t, w->key.data, w->key.len, tally__hash(w->key.data, w->key.len));
-    w->t.rows[r].documents++;
+    if (w->t.rows[r].documents++ == 0) {
+        if (w->n_trows == w->cap_trows) {
+            w->cap_trows = w->cap_trows ? 2 * w->cap_trows : 64;
+            w->trows = tally_xrealloc(w->trows, w->cap_trows * sizeof *w->trows);
+        }
+        w->trows[w->n_trows++] = (uint32_t)r;
+    }
     w->t.rows[r].tokens += tally__matcher_doc_tokens(c->m);
     const uint32_t *ids;
     size_t n;
     tally__matcher_doc_keywords(c->m, &ids, &n);
     if (w->t.width) {
-        dcell *d = &w->t.dense[r * w->t.width];
-        for (size_t i = 0; i < n; i++) {
-            d[ids[i]].count += tally__matcher_doc_keyword_count(c->m, ids[i]);
-            d[ids[i]].documents++;
+        if (r >= w->cap_bits) {
+            size_t cap = w->t.cap_dense;
+            w->bits = tally_xrealloc(w->bits, cap * w->bwords * sizeof *w->bits);
+            memset(w->bits + w->cap_bits * w->bwords, 0, (cap - w->cap_bits) * w->bwords * sizeof *w->bits);
+            w->cap_bits = cap;
         }
-        d += a->n_kws;
+        dcell *d = &w->t.dense[r * w->t.width];
+        uint64_t *bits = &w->bits[r * w->bwords];
+        for (size_t i = 0; i < n; i++) {
+            uint32_t id = ids[i];
+            d[id].count += tally__matcher_doc_keyword_count(c->m, id);
+            if (d[id].documents++ == 0) {
+                bits[id >> 6] |= (uint64_t)1 << (id & 63);
+                w->n_tcells++;
+            }
+        }
         tally__matcher_doc_groups(c->m, &ids, &n);
         for (size_t i = 0; i < n; i++) {
-            d[ids[i]].count += tally__matcher_doc_group_count(c->m, ids[i]);
-            d[ids[i]].documents++;
+            uint32_t id = a->n_kws + ids[i];
+            d[id].count += tally__matcher_doc_group_count(c->m, ids[i]);
+            if (d[id].documents++ == 0) {
+                bits[id >> 6] |= (uint64_t)1 << (id & 63);
+                w->n_tcells++;
+            }
         }
         return;
     }
@@ -639,13 +733,78 @@ static void perdoc(void *p, tally_buf *o)
     tally__buf_append(o, "]", 1);
 }
 
+/* the index of x's lowest set bit (x != 0) */
+static inline uint32_t low_bit(uint64_t x)
+{
+#if defined(__GNUC__)
+    return (uint32_t)__builtin_ctzll(x);
+#else
+    uint32_t i = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
+
+/* Moves what the batch counted into a part: its touched rows and their nonzero cells, copied,
+ * and zeroed in the worker, whose keys stay for the next batch. The cells go row by row in id
+ * order, so that merge adds along a row of the scan's table instead of all over it. */
 static void *take(void *p, const tally_batch_ctx *b)
 {
     byworker *w = p;
     (void)b;
+    table *t = &w->t;
     bypart *part = tally_xcalloc(1, sizeof *part);
-    part->t = w->t;
-    table_init(&w->t, w->a->width);
+    tally__buf_init(&part->keys);
+    part->n_rows = w->n_trows;
+    part->rows = tally_xmalloc((w->n_trows ? w->n_trows : 1) * sizeof *part->rows);
+    size_t key_bytes = 0;
+    for (size_t i = 0; i < w->n_trows; i++)
+        key_bytes += t->rows[w->trows[i]].len;
+    tally__buf_reserve(&part->keys, key_bytes ? key_bytes : 1);
+    for (size_t i = 0; i < w->n_trows; i++) {
+        row *r = &t->rows[w->trows[i]];
+        part->rows[i] = *r;
+        part->rows[i].off = part->keys.len;
+        tally__buf_append(&part->keys, t->keys.data + r->off, r->len);
+        r->part = i;
+        r->documents = r->tokens = 0;
+    }
+    if (t->width) {
+        size_t wd = t->width;
+        part->cells = tally_xmalloc((w->n_tcells ? w->n_tcells : 1) * sizeof *part->cells);
+        for (size_t i = 0; i < w->n_trows; i++) {
+            dcell *d = &t->dense[w->trows[i] * wd];
+            uint64_t *bits = &w->bits[w->trows[i] * w->bwords];
+            for (size_t k = 0; k < w->bwords; k++)
+                for (; bits[k]; bits[k] &= bits[k] - 1) {
+                    uint32_t id = (uint32_t)(k * 64) + low_bit(bits[k]);
+                    part->cells[part->n_cells++] = (pcell){(uint32_t)i, id, d[id].count, d[id].documents};
+                    d[id].count = d[id].documents = 0;
+                }
+        }
+    } else {
+        part->cells = tally_xmalloc((t->n_cells ? t->n_cells : 1) * sizeof *part->cells);
+        size_t pos = 0, r;
+        uint32_t id;
+        uint64_t count, docs;
+        while (cell_next(t, &pos, &r, &id, &count, &docs))
+            part->cells[part->n_cells++] = (pcell){(uint32_t)t->rows[r].part, id, count, docs};
+        if (t->cap_cells)
+            memset(t->cells, 0, t->cap_cells * sizeof *t->cells);
+        t->n_cells = 0;
+    }
+    w->n_trows = w->n_tcells = 0;
+    /* a table that turned sparse in the batch gets its dense rows back, too */
+    if (t->n_rows > WORKER_MAX_ROWS || t->n_rows * t->width > WORKER_MAX_CELLS || t->width != dense_width(w->a->width)) {
+        table_cleanup(t);
+        table_init(t, w->a->width);
+        free(w->bits);
+        w->bits = NULL;
+        w->cap_bits = 0;
+    }
     if (w->n_und) {
         part->und = tally_xmalloc(w->n_und * sizeof *part->und);
         memcpy(part->und, w->und, w->n_und * sizeof *part->und);
@@ -661,7 +820,9 @@ static void part_free(void *p)
     bypart *part = p;
     if (!part)
         return;
-    table_cleanup(&part->t);
+    tally__buf_cleanup(&part->keys);
+    free(part->rows);
+    free(part->cells);
     undated_free(part->und, part->n_und);
     free(part->und);
     free(part);
@@ -695,10 +856,10 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
     bypart *part = p;
     (void)b;
     int rc = 0;
-    size_t *map = tally_xmalloc((part->t.n_rows ? part->t.n_rows : 1) * sizeof *map);
-    for (size_t r = 0; r < part->t.n_rows; r++) {
-        const row *pr = &part->t.rows[r];
-        size_t g = table_row(&a->t, part->t.keys.data + pr->off, pr->len, pr->hash);
+    size_t *map = tally_xmalloc((part->n_rows ? part->n_rows : 1) * sizeof *map);
+    for (size_t r = 0; r < part->n_rows; r++) {
+        const row *pr = &part->rows[r];
+        size_t g = table_row(&a->t, part->keys.data + pr->off, pr->len, pr->hash);
         a->t.rows[g].documents += pr->documents;
         a->t.rows[g].tokens += pr->tokens;
         map[r] = g;
@@ -708,23 +869,18 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
             goto out;
         }
     }
-    if (part->t.width && a->t.width) {
-        /* row by row: the loop thread's share of the work stays a few adds per cell */
-        size_t wd = a->t.width;
-        for (size_t r = 0; r < part->t.n_rows; r++) {
-            const dcell *from = &part->t.dense[r * wd];
-            dcell *to = &a->t.dense[map[r] * wd];
-            for (size_t id = 0; id < wd; id++) {
-                to[id].count += from[id].count;
-                to[id].documents += from[id].documents;
-            }
+    if (a->t.width) {
+        for (size_t i = 0; i < part->n_cells; i++) {
+            const pcell *c = &part->cells[i];
+            dcell *d = &a->t.dense[map[c->row] * a->t.width + c->id];
+            d->count += c->count;
+            d->documents += c->documents;
         }
     } else {
-        size_t pos = 0, r;
-        uint32_t id;
-        uint64_t count, docs;
-        while (cell_next(&part->t, &pos, &r, &id, &count, &docs))
-            cell_add(&a->t, map[r], id, count, docs);
+        for (size_t i = 0; i < part->n_cells; i++) {
+            const pcell *c = &part->cells[i];
+            cell_add(&a->t, map[c->row], c->id, c->count, c->documents);
+        }
     }
     if (part->n_und) {
         char *name = tally__utf8_sanitize(part->input);
@@ -811,7 +967,12 @@ static int finish(void *acc, tally_summary *sum, tally_error *err)
     }
     for (size_t i = 0; i < bk->n_rows; i++) {
         tally_brow *br = &bk->rows[i];
-        qsort(br->cells, br->n_cells, sizeof *br->cells, cmp_cell);
+        /* dense rows come out in id order already */
+        size_t k = 1;
+        while (k < br->n_cells && br->cells[k - 1].id < br->cells[k].id)
+            k++;
+        if (k < br->n_cells)
+            qsort(br->cells, br->n_cells, sizeof *br->cells, cmp_cell);
         for (size_t j = 0; a->has_date && j < a->n_comps; j++)
             if (a->comps[j].kind == C_DATE && tally__by_key_get(br->key, br->key_len, j, NULL) == 1) {
                 bk->undated += br->documents;

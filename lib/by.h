@@ -71,6 +71,9 @@ int tally__by_key_cmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
 
 void tally__buckets_free(tally_buckets *b);
 
+/* Appends v as jansson writes a real with JSON_REAL_PRECISION(10) (the summary's per_10k). */
+void tally__put_real10(tally_buf *o, double v);
+
 /* Fills r->comp and r->comp_len from r->key (the accessors read them). */
 void tally__brow_decode(tally_brow *r, size_t n_by);
 

@@ -5,7 +5,6 @@
 #include "date.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +60,31 @@ static int64_t floor_div(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* Writes v (0 to 10^k - 1) as k digits at p; returns p + k. (Not snprintf: a key is made for
+ * every document.) */
+static char *put_digits(char *p, int v, int k)
+{
+    for (int i = k - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + k;
+}
+
+/* The day, month or year key of a valid date of years 0000 to 9999. */
+static size_t key_of_date(const tally_date_spec *spec, int y, int m, int d, char out[16])
+{
+    char *p = put_digits(out, y, 4);
+    if (spec->unit != TALLY_DATE_YEAR) {
+        *p++ = '-';
+        p = put_digits(p, m, 2);
+    }
+    if (spec->unit == TALLY_DATE_DAY) {
+        *p++ = '-';
+        p = put_digits(p, d, 2);
+    }
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
 /* The key of day number z. */
 static size_t key_of_day(const tally_date_spec *spec, int64_t z, char out[16])
 {
@@ -69,13 +93,12 @@ static size_t key_of_day(const tally_date_spec *spec, int64_t z, char out[16])
     civil_from_days(z, &y, &m, &d);
     if (y < 0 || y > 9999)
         return 0;
+    char *p = out;
     switch (spec->unit) {
     case TALLY_DATE_DAY:
-        return (size_t)snprintf(out, 16, "%04d-%02d-%02d", (int)y, m, d);
     case TALLY_DATE_MONTH:
-        return (size_t)snprintf(out, 16, "%04d-%02d", (int)y, m);
     case TALLY_DATE_YEAR:
-        return (size_t)snprintf(out, 16, "%04d", (int)y);
+        return key_of_date(spec, (int)y, m, d, out);
     default: {
         /* ISO 8601: the week's Thursday decides its year */
         int64_t wd = ((z % 7) + 7 + 3) % 7; /* Monday 0: 1970-01-01 was a Thursday */
@@ -86,7 +109,12 @@ static size_t key_of_day(const tally_date_spec *spec, int64_t z, char out[16])
         if (ty < 0 || ty > 9999)
             return 0;
         int64_t week = (thu - tally__days_from_civil(ty, 1, 1)) / 7 + 1;
-        return (size_t)snprintf(out, 16, "%04d-W%02d", (int)ty, (int)week);
+        p = put_digits(p, (int)ty, 4);
+        *p++ = '-';
+        *p++ = 'W';
+        p = put_digits(p, (int)week, 2);
+        *p = '\0';
+        return (size_t)(p - out);
     }
     }
 }
@@ -193,6 +221,8 @@ size_t tally__date_key(const tally_date_spec *spec, const char *v, size_t n, int
     }
     if (i != n)
         return 0;
+    if (!has_time && spec->unit != TALLY_DATE_WEEK)
+        return key_of_date(spec, y, mo, d, out); /* a calendar date is its own day */
     int64_t day = tally__days_from_civil(y, mo, d);
     if (has_time) {
         int64_t t = day * 86400 + h * 3600 + mi * 60 + s - (int64_t)zone * 60 + (int64_t)spec->offset_min * 60;

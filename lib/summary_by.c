@@ -168,12 +168,70 @@ static void put_u64(tally_buf *o, uint64_t v)
     tally__buf_append(o, b + i, sizeof b - i);
 }
 
+/* %.10g of v when 1e-4 <= v < 1e10, without printf (a summary may hold millions of rates):
+ * v scaled to ten integer digits, which is exact but for one rounding, far below the margin
+ * kept from a tie or a power of ten. Returns 0 where it cannot be sure (the caller uses
+ * snprintf then), else the length written to b (at most 16 bytes, with ".0" for a whole
+ * number, as jansson writes it). */
+static int real_fast(double v, char *b)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13};
+    static const double low[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (!(v >= 1e-4 && v < 1e10))
+        return 0;
+    int e = 0; /* v's decimal exponent: 10^e <= v < 10^(e+1), up to the rounding of low[] */
+    while (e < 9 && v >= low[e + 5])
+        e++;
+    while (e > -4 && v < low[e + 4])
+        e--;
+    double x = v * p10[9 - e]; /* one rounding: within 2e-6 of the exact product */
+    if (x < 1e9 + 1 || x > 1e10 - 1)
+        return 0;
+    uint64_t n = (uint64_t)x;
+    double frac = x - (double)n;
+    if (frac > 0.5 - 1e-5 && frac < 0.5 + 1e-5)
+        return 0;
+    n += frac > 0.5;
+    char d[10];
+    for (int i = 9; i >= 0; i--, n /= 10)
+        d[i] = (char)('0' + n % 10);
+    int last = 9; /* the last digit kept: trailing zeros of the fraction go */
+    while (last > e && last > 0 && d[last] == '0')
+        last--;
+    int k = 0;
+    if (e < 0) {
+        b[k++] = '0';
+        b[k++] = '.';
+        for (int i = -1; i > e; i--)
+            b[k++] = '0';
+        for (int i = 0; i <= last; i++)
+            b[k++] = d[i];
+    } else {
+        for (int i = 0; i <= last; i++) {
+            b[k++] = d[i];
+            if (i == e && i < last)
+                b[k++] = '.';
+        }
+        if (last <= e) {
+            b[k++] = '.';
+            b[k++] = '0';
+        }
+    }
+    return k;
+}
+
 /* jansson's form of a real with JSON_REAL_PRECISION(10): %.10g, ".0" when it would read back
  * as an integer, no '+' or leading zeros in the exponent */
-static void put_real(tally_buf *o, double v)
+void tally__put_real10(tally_buf *o, double v)
 {
+    tally__buf_reserve(o, 16);
+    int n = real_fast(v, (char *)o->data + o->len);
+    if (n) {
+        o->len += (size_t)n;
+        return;
+    }
     char b[48];
-    int n = snprintf(b, sizeof b - 2, "%.10g", v);
+    n = snprintf(b, sizeof b - 2, "%.10g", v);
     if (!strchr(b, '.') && !strchr(b, 'e')) {
         memcpy(b + n, ".0", 3);
         n += 2;
@@ -227,7 +285,45 @@ static void put_string(tally_buf *o, const char *s, size_t n)
     tally__buf_append(o, "\"", 1);
 }
 
-static void put_cells(tally_buf *o, const tally_summary *s, const tally_brow *r, int groups)
+/* Each cell's name written once: `"name":{"count":` for every keyword and group id, at
+ * off[id] in text (ids as tally_bcell numbers them). */
+typedef struct cell_names {
+    tally_buf text;
+    size_t *off;        /* n_kws + n_groups + 1 */
+} cell_names;
+
+static void cell_names_init(cell_names *cn, const tally_summary *s)
+{
+    size_t n = s->n_kws + s->n_groups;
+    tally__buf_init(&cn->text);
+    cn->off = tally_xmalloc((n + 1) * sizeof *cn->off);
+    for (size_t id = 0; id < n; id++) {
+        const char *name = id < s->n_kws ? s->kw_names[id] : s->group_names[id - s->n_kws];
+        cn->off[id] = cn->text.len;
+        put_string(&cn->text, name, strlen(name));
+        tally__buf_append(&cn->text, ":{\"count\":", 10);
+    }
+    cn->off[n] = cn->text.len;
+}
+
+static void cell_names_free(cell_names *cn)
+{
+    tally__buf_cleanup(&cn->text);
+    free(cn->off);
+}
+
+static char *put_u64_at(char *p, uint64_t v)
+{
+    char b[24];
+    size_t i = sizeof b;
+    do
+        b[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    memcpy(p, b + i, sizeof b - i);
+    return p + (sizeof b - i);
+}
+
+static void put_cells(tally_buf *o, const tally_summary *s, const cell_names *cn, const tally_brow *r, int groups)
 {
     int first = 1;
     tally__buf_append(o, groups ? ",\"groups\":{" : ",\"keywords\":{", groups ? 11 : 13);
@@ -235,17 +331,21 @@ static void put_cells(tally_buf *o, const tally_summary *s, const tally_brow *r,
         const tally_bcell *x = &r->cells[c];
         if (x->count == 0 || (x->id >= s->n_kws) != groups)
             continue;
-        const char *name = groups ? s->group_names[x->id - s->n_kws] : s->kw_names[x->id];
+        size_t name_len = cn->off[x->id + 1] - cn->off[x->id];
+        /* the name, two numbers of up to 20 digits, their labels, the rate's own bound */
+        tally__buf_reserve(o, name_len + 1 + 20 + 13 + 20 + 11 + 1);
+        char *p = (char *)o->data + o->len;
         if (!first)
-            tally__buf_append(o, ",", 1);
+            *p++ = ',';
         first = 0;
-        put_string(o, name, strlen(name));
-        tally__buf_append(o, ":{\"count\":", 10);
-        put_u64(o, x->count);
-        tally__buf_append(o, ",\"documents\":", 13);
-        put_u64(o, x->documents);
-        tally__buf_append(o, ",\"per_10k\":", 11);
-        put_real(o, r->tokens ? (double)x->count * 10000.0 / (double)r->tokens : 0.0);
+        memcpy(p, cn->text.data + cn->off[x->id], name_len);
+        p += name_len;
+        p = put_u64_at(p, x->count);
+        memcpy(p, ",\"documents\":", 13);
+        p = put_u64_at(p + 13, x->documents);
+        memcpy(p, ",\"per_10k\":", 11);
+        o->len = (size_t)(p + 11 - (char *)o->data);
+        tally__put_real10(o, r->tokens ? (double)x->count * 10000.0 / (double)r->tokens : 0.0);
         tally__buf_append(o, "}", 1);
     }
     tally__buf_append(o, "}", 1);
@@ -267,6 +367,8 @@ int tally__buckets_write(const tally_summary *s, FILE *f)
     bad |= fputs(", \"rows\": [", f) == EOF;
     tally_buf o;
     tally__buf_init(&o);
+    cell_names cn;
+    cell_names_init(&cn, s);
     for (size_t i = 0; i < b->n_rows && !bad; i++) {
         const tally_brow *r = &b->rows[i];
         o.len = 0;
@@ -283,12 +385,13 @@ int tally__buckets_write(const tally_summary *s, FILE *f)
         put_u64(&o, r->documents);
         tally__buf_append(&o, ",\"tokens\":", 10);
         put_u64(&o, r->tokens);
-        put_cells(&o, s, r, 0);
-        put_cells(&o, s, r, 1);
+        put_cells(&o, s, &cn, r, 0);
+        put_cells(&o, s, &cn, r, 1);
         tally__buf_append(&o, "}", 1);
         bad |= fwrite(o.data, 1, o.len, f) != o.len;
     }
     tally__buf_cleanup(&o);
+    cell_names_free(&cn);
     bad |= fputs(b->n_rows ? "\n  ]}" : "]}", f) == EOF;
     return bad ? -1 : 0;
 }

@@ -2,16 +2,19 @@
  * key encoding against a naive component-by-component comparison; specifications accepted and
  * refused; the accumulator driven as the pipeline drives it (scanner, matcher, doc_end, take,
  * merge in any order, finish) against buckets computed by a naive reference from the same
- * documents; and the buckets through write, read and add. */
+ * documents; and the buckets through write, read and add. The rates are written as jansson
+ * writes them (compared with jansson itself). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "accum.h"
 #include "by.h"
@@ -279,12 +282,196 @@ static void test_accumulator(void **state)
     tally_dict_free(d);
 }
 
+/* ---- many keys, wide dictionaries: the worker's kept keys, its reset, sparse cells ---- */
+
+/* Documents {"text": words w0..w{n_words-1}, "k": "kN"} with N < n_keys, through the accumulator
+ * in batches of batch documents (the parts merged in reverse); checks every bucket's documents,
+ * tokens and keyword counts against sums over the documents; returns the buckets as JSON. */
+static char *run_keys(const tally_dict *dict, size_t n_words, size_t n_docs, uint32_t n_keys, size_t batch)
+{
+    static const char *const by[] = {"k"};
+    static const char *const fields[] = {"text"};
+    tally_scan_options o;
+    tally_scan_options_init(&o);
+    o.by = by;
+    o.n_by = 1;
+    tally_acc_env env = {dict, &o, fields, 1, 0};
+    tally_acc acc;
+    tally_error err;
+    assert_int_equal(tally__by_acc_new(&env, &acc, &err), 0);
+    tally_jsonl_spec *spec = tally__jsonl_spec_new_keep(fields, 1, NULL, acc.keep, acc.n_keep);
+    tally_jsonl_result jr;
+    tally__jsonl_result_init(&jr, spec);
+    tally_matcher *m = tally__matcher_new(dict);
+    void *w = acc.cls->worker_new(acc.state, m);
+    size_t n_parts = 0, cap_parts = n_docs / batch + 2;
+    void **parts = calloc(cap_parts, sizeof *parts);
+    /* the reference: per key, documents, tokens and counts of each word */
+    uint64_t *docs = calloc(n_keys, sizeof *docs), *toks = calloc(n_keys, sizeof *toks);
+    uint64_t *cnt = calloc((size_t)n_keys * n_words, sizeof *cnt);
+    uint64_t seed = rng;
+    for (size_t i = 0; i < n_docs; i++) {
+        char line[1024];
+        uint32_t key = rnd(n_keys);
+        int n = 1 + (int)rnd(6);
+        char *p = line + sprintf(line, "{\"k\":\"k%u\",\"text\":\"", key);
+        for (int j = 0; j < n; j++) {
+            uint32_t wd = rnd((uint32_t)n_words);
+            cnt[(size_t)key * n_words + wd]++;
+            p += sprintf(p, "w%u ", wd);
+        }
+        sprintf(p, "\"}");
+        docs[key]++;
+        toks[key] += (uint64_t)n;
+        assert_int_equal(tally__jsonl_scan(spec, (const uint8_t *)line, strlen(line), &jr, &err), 0);
+        tally__matcher_doc_begin(m);
+        const tally_jstr *s = &jr.strings[jr.fields[0].first];
+        tally__matcher_field(m, s->ptr, s->len, 0);
+        tally__matcher_doc_end(m);
+        tally_doc_ctx c = {&jr, 0, "in.jsonl", i + 1, m};
+        acc.cls->doc_end(w, &c);
+        if ((i + 1) % batch == 0 || i + 1 == n_docs) {
+            tally_batch_ctx bc = {0, n_parts};
+            parts[n_parts++] = acc.cls->take(w, &bc);
+        }
+    }
+    rng = seed; /* every batching sees the same documents */
+    tally_summary *sum = tally__summary_new(dict, 0);
+    for (size_t k = n_parts; k-- > 0;) {
+        tally_batch_ctx bc = {0, k};
+        assert_int_equal(acc.cls->merge(acc.state, parts[k], &bc, &err), 0);
+    }
+    assert_int_equal(acc.cls->finish(acc.state, sum, &err), 0);
+    size_t rows = 0;
+    for (uint32_t k = 0; k < n_keys; k++)
+        rows += docs[k] != 0;
+    assert_int_equal(tally_summary_bucket_count(sum), rows);
+    for (size_t r = 0; r < rows; r++) {
+        size_t l;
+        const char *key = tally_summary_bucket_key(sum, r, 0, &l);
+        uint32_t k = (uint32_t)strtoul(key + 1, NULL, 10);
+        uint64_t d, t;
+        tally_summary_bucket_totals(sum, r, &d, &t);
+        if (d != docs[k] || t != toks[k])
+            fail_msg("bucket %s: %llu documents, %llu tokens; the documents say %llu, %llu", key, (unsigned long long)d,
+                     (unsigned long long)t, (unsigned long long)docs[k], (unsigned long long)toks[k]);
+        for (size_t wd = 0; wd < n_words; wd++) {
+            uint64_t c, cd;
+            tally_summary_bucket_keyword(sum, r, wd, &c, &cd);
+            if (c != cnt[(size_t)k * n_words + wd])
+                fail_msg("bucket %s, w%zu: %llu, the documents say %llu", key, wd, (unsigned long long)c,
+                         (unsigned long long)cnt[(size_t)k * n_words + wd]);
+        }
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(tally__buckets_write(sum, f), 0);
+    fclose(f);
+    acc.cls->worker_free(w);
+    acc.cls->free(acc.state);
+    tally__matcher_free(m);
+    tally__jsonl_result_cleanup(&jr);
+    tally__jsonl_spec_free(spec);
+    tally_summary_free(sum);
+    free(parts);
+    free(docs);
+    free(toks);
+    free(cnt);
+    return text;
+}
+
+static tally_dict *words_dict(size_t n)
+{
+    tally_error err;
+    tally_dict *d = tally_dict_new(TALLY_TOKENIZER_UNICODE, 0);
+    char *text = malloc(n * 12 + 1), *p = text;
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "w%zu\n", i);
+    assert_int_equal(tally_dict_add_text(d, "t", text, (size_t)(p - text), &err), 0);
+    assert_int_equal(tally_dict_compile(d, &err), 0);
+    free(text);
+    return d;
+}
+
+static void test_many_keys(void **state)
+{
+    (void)state;
+    /* more keys than a worker keeps (dropped and met again), in small and large batches */
+    tally_dict *d = words_dict(40);
+    char *a = run_keys(d, 40, 60000, 30000, 20000), *b = run_keys(d, 40, 60000, 30000, 997);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    /* a few keys over many batches: the kept keys come back in every batch */
+    a = run_keys(d, 40, 5000, 5, 5000), b = run_keys(d, 40, 5000, 5, 3);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    tally_dict_free(d);
+    /* a dictionary too wide for dense rows: sparse cells in the worker and the scan */
+    d = words_dict(600);
+    a = run_keys(d, 600, 4000, 40, 4000), b = run_keys(d, 600, 4000, 40, 7);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    tally_dict_free(d);
+}
+
+/* ---- per_10k written as jansson writes a real of precision 10 ---- */
+
+static void check_real(double v)
+{
+    tally_buf o;
+    tally__buf_init(&o);
+    tally__put_real10(&o, v);
+    json_t *j = json_real(v);
+    char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    if (o.len != strlen(want) || memcmp(o.data, want, o.len) != 0)
+        fail_msg("%.17g: wrote %.*s, jansson %s", v, (int)o.len, (const char *)o.data, want);
+    free(want);
+    tally__buf_cleanup(&o);
+}
+
+static void test_rates(void **state)
+{
+    (void)state;
+    /* rates as the buckets make them, counts and tokens from small to large */
+    for (int i = 0; i < 200000; i++) {
+        uint64_t tokens = 1 + rnd(i % 3 == 0 ? 100 : i % 3 == 1 ? 100000 : 2000000000);
+        uint64_t count = 1 + rnd((uint32_t)(tokens < 100000 ? tokens : 100000));
+        if (count > tokens)
+            count = tokens;
+        check_real((double)count * 10000.0 / (double)tokens);
+    }
+    /* powers of ten and their neighbours, ties at the tenth digit, every exponent */
+    static const double fixed[] = {0, 1, 10, 100, 1e4, 1e9, 1e10, 1e11, 1e-4, 1e-5, 0.001, 0.1, 9999.999999,
+                                   99999.999995, 9.9999999995, 9.99999999949, 1.00000000005, 1.23456789015,
+                                   0.000123456789, 0.0001234567895, 12.5, 1.5e-7, 3.0e15, 2.5e-300};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        check_real(fixed[i]);
+        check_real(nextafter(fixed[i], 0));
+        check_real(nextafter(fixed[i], 1e308));
+    }
+    /* decimal ties in a double: n.5 at the eleventh digit, exact in binary */
+    for (int e = 0; e < 10; e++)
+        for (int k = 0; k < 200; k++) {
+            double v = (1000000000.0 + rnd(1000000000u) * 8.0 + 0.5) / pow(10, 9 - e);
+            check_real(v);
+            check_real(nextafter(v, 0));
+            check_real(nextafter(v, 1e308));
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_order),
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_accumulator),
+        cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

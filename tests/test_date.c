@@ -131,6 +131,25 @@ static void test_against_libc(void **state)
         assert_true(tally__date_key(&sw, num, strlen(num), 1, got) > 0);
         if (strcmp(got, want_week) != 0)
             fail_msg("%s s offset %d: week %s, libc %s", num, offset, got, want_week);
+        /* the shifted day as a calendar date: every unit keys it as it is, whatever the offset */
+        static const int units[4] = {D, W, M, Y};
+        char date[16];
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+        for (int u = 0; u < 4; u++) {
+            char want[32];
+            if (u == 0)
+                strftime(want, sizeof want, "%Y-%m-%d", &tm);
+            else if (u == 1)
+                strftime(want, sizeof want, "%G-W%V", &tm);
+            else if (u == 2)
+                strftime(want, sizeof want, "%Y-%m", &tm);
+            else
+                strftime(want, sizeof want, "%Y", &tm);
+            tally_date_spec su = {units[u], TALLY_EPOCH_AUTO, offset};
+            assert_true(tally__date_key(&su, date, strlen(date), 0, got) > 0);
+            if (strcmp(got, want) != 0)
+                fail_msg("%s offset %d, unit %d: got %s, libc %s", date, offset, u, got, want);
+        }
         /* as an ISO string in UTC, converted to the offset */
         time_t ut = (time_t)t;
         struct tm u;
