@@ -1235,10 +1235,12 @@ int tally_state_scan(const tally_state_options *so, const tally_dict *d, const c
         (mkdir(st.packs_dir, 0755) != 0 && errno != EEXIST)) {
         fprintf(stderr, "tally: cannot make the state folder '%s': %s\n", so->dir, strerror(errno));
         free(st.packs_dir);
+        tally_inputs_free(e, n);
         return TALLY_EXIT_USAGE;
     }
     if ((rc = lock_folder(so->dir)) != 0) {
         free(st.packs_dir);
+        tally_inputs_free(e, n);
         return rc;
     }
     rc = TALLY_EXIT_FATAL;
