@@ -6,10 +6,14 @@
  * summary's "buckets". Everything is keyed by the key's bytes, so the result does not depend on
  * the order batches finish in.
  *
- * A worker keeps its keys and its dense rows from batch to batch (until they grow large), and
- * notes which rows and cells a batch touched: take copies only those into the part and zeroes
- * them, so a batch costs what it counted, not (keys seen) × (keywords and groups). Most batches
- * of an archive fall into buckets an earlier batch has seen.
+ * A worker keeps its keys from batch to batch (until they grow many) and numbers the rows a
+ * batch touched, so a batch costs what it counted, not (keys seen) × (keywords and groups); most
+ * batches of an archive fall into buckets an earlier batch has seen. With a dense dictionary a
+ * worker holds no cells at all: each document appends its (row, id, count) to the batch's log,
+ * written in order, and merge adds the log into the scan's dense rows. Documents land in random
+ * buckets, and a batch's text pushes a table of cells out of the cache, so adding to a worker's
+ * own cells and then moving them into the part cost two or three cache misses per cell where
+ * the log costs one, in merge.
  *
  * The values come from the JSON scanner's kept values (jsonl.h): the pipeline appends this
  * accumulator's paths to the scanner's kept list, and a value arrives exactly as written. */
@@ -101,7 +105,7 @@ typedef struct row {
     size_t off, len;        /* the key in the table's arena */
     uint64_t hash;
     uint64_t documents, tokens;
-    size_t part;            /* a worker's row: its index in the batch's part, during take */
+    size_t part;            /* a worker's row touched in the batch: its index in the batch's part */
 } row;
 
 typedef struct cell {
@@ -337,14 +341,20 @@ typedef struct vcache {
     uint8_t enc[VC_ENC];
 } vcache;
 
+/* A document's count for one keyword or group: the part's row, keyword id or n_kws + group id.
+ * The document is one of the cell's documents. */
+typedef struct lcell {
+    uint32_t row, id, count;
+} lcell;
+
 typedef struct byworker {
     const byacc *a;
-    table t;                    /* the keys seen (kept across batches) and this batch's counts */
+    table t;                    /* the keys seen (kept across batches); sparse: this batch's cells */
     uint32_t *trows;            /* the rows this batch touched (documents went from 0) */
     size_t n_trows, cap_trows;
-    size_t n_tcells;            /* dense: cells this batch touched (documents went from 0) */
-    uint64_t *bits;             /* dense: those cells, a bit per cell, bwords words per row */
-    size_t bwords, cap_bits;    /* cap_bits: the rows bits has room for */
+    int log;                    /* the dictionary is dense: the batch's counts go to the log */
+    lcell *cells;               /* log: this batch's documents' counts */
+    size_t n_cells, cap_cells;
     tally_buf key;              /* the current document's key */
     tally_buf val;              /* a decoded value */
     undated und[TALLY_MAX_UNDATED_LISTED];
@@ -365,8 +375,10 @@ typedef struct bypart {
     tally_buf keys;             /* the rows' keys */
     row *rows;                  /* off, len, hash, documents, tokens */
     size_t n_rows;
-    pcell *cells;
+    pcell *cells;               /* sparse */
     size_t n_cells;
+    lcell *log;                 /* dense: the worker's log */
+    size_t n_log;
     undated *und;
     size_t n_und;
     const char *input;
@@ -435,8 +447,8 @@ static void *w_new(void *acc, tally_matcher *m)
     (void)m;
     byworker *w = tally_xcalloc(1, sizeof *w);
     w->a = acc;
-    table_init(&w->t, w->a->width);
-    w->bwords = (w->t.width + 63) / 64;
+    w->log = dense_width(w->a->width) != 0;
+    table_init(&w->t, 0);
     tally__buf_init(&w->key);
     tally__buf_init(&w->val);
     tally__buf_init(&w->input_key);
@@ -452,7 +464,7 @@ static void w_free(void *p)
         return;
     table_cleanup(&w->t);
     free(w->trows);
-    free(w->bits);
+    free(w->cells);
     tally__buf_cleanup(&w->key);
     tally__buf_cleanup(&w->val);
     tally__buf_cleanup(&w->input_key);
@@ -657,38 +669,29 @@ static void doc_end(void *p, const tally_doc_ctx *c)
             w->cap_trows = w->cap_trows ? 2 * w->cap_trows : 64;
             w->trows = tally_xrealloc(w->trows, w->cap_trows * sizeof *w->trows);
         }
+        w->t.rows[r].part = w->n_trows;
         w->trows[w->n_trows++] = (uint32_t)r;
     }
     w->t.rows[r].tokens += tally__matcher_doc_tokens(c->m);
     const uint32_t *ids;
     size_t n;
     tally__matcher_doc_keywords(c->m, &ids, &n);
-    if (w->t.width) {
-        if (r >= w->cap_bits) {
-            size_t cap = w->t.cap_dense;
-            w->bits = tally_xrealloc(w->bits, cap * w->bwords * sizeof *w->bits);
-            memset(w->bits + w->cap_bits * w->bwords, 0, (cap - w->cap_bits) * w->bwords * sizeof *w->bits);
-            w->cap_bits = cap;
+    if (w->log) {
+        const uint32_t *gids;
+        size_t ng;
+        tally__matcher_doc_groups(c->m, &gids, &ng);
+        if (w->n_cells + n + ng > w->cap_cells) {
+            w->cap_cells = 2 * (w->n_cells + n + ng) + 256;
+            w->cells = tally_xrealloc(w->cells, w->cap_cells * sizeof *w->cells);
         }
-        dcell *d = &w->t.dense[r * w->t.width];
-        uint64_t *bits = &w->bits[r * w->bwords];
-        for (size_t i = 0; i < n; i++) {
-            uint32_t id = ids[i];
-            d[id].count += tally__matcher_doc_keyword_count(c->m, id);
-            if (d[id].documents++ == 0) {
-                bits[id >> 6] |= (uint64_t)1 << (id & 63);
-                w->n_tcells++;
-            }
-        }
-        tally__matcher_doc_groups(c->m, &ids, &n);
-        for (size_t i = 0; i < n; i++) {
-            uint32_t id = a->n_kws + ids[i];
-            d[id].count += tally__matcher_doc_group_count(c->m, ids[i]);
-            if (d[id].documents++ == 0) {
-                bits[id >> 6] |= (uint64_t)1 << (id & 63);
-                w->n_tcells++;
-            }
-        }
+        lcell *o = w->cells + w->n_cells;
+        uint32_t pr = (uint32_t)w->t.rows[r].part;
+        for (size_t i = 0; i < n; i++)
+            o[i] = (lcell){pr, ids[i], tally__matcher_doc_keyword_count(c->m, ids[i])};
+        o += n;
+        for (size_t i = 0; i < ng; i++)
+            o[i] = (lcell){pr, a->n_kws + gids[i], tally__matcher_doc_group_count(c->m, gids[i])};
+        w->n_cells += n + ng;
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -733,24 +736,8 @@ static void perdoc(void *p, tally_buf *o)
     tally__buf_append(o, "]", 1);
 }
 
-/* the index of x's lowest set bit (x != 0) */
-static inline uint32_t low_bit(uint64_t x)
-{
-#if defined(__GNUC__)
-    return (uint32_t)__builtin_ctzll(x);
-#else
-    uint32_t i = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        i++;
-    }
-    return i;
-#endif
-}
-
-/* Moves what the batch counted into a part: its touched rows and their nonzero cells, copied,
- * and zeroed in the worker, whose keys stay for the next batch. The cells go row by row in id
- * order, so that merge adds along a row of the scan's table instead of all over it. */
+/* Moves what the batch counted into a part: its touched rows and their cells (the log, or the
+ * nonzero sparse cells, copied and zeroed in the worker), whose keys stay for the next batch. */
 static void *take(void *p, const tally_batch_ctx *b)
 {
     byworker *w = p;
@@ -769,22 +756,16 @@ static void *take(void *p, const tally_batch_ctx *b)
         part->rows[i] = *r;
         part->rows[i].off = part->keys.len;
         tally__buf_append(&part->keys, t->keys.data + r->off, r->len);
-        r->part = i;
         r->documents = r->tokens = 0;
     }
-    if (t->width) {
-        size_t wd = t->width;
-        part->cells = tally_xmalloc((w->n_tcells ? w->n_tcells : 1) * sizeof *part->cells);
-        for (size_t i = 0; i < w->n_trows; i++) {
-            dcell *d = &t->dense[w->trows[i] * wd];
-            uint64_t *bits = &w->bits[w->trows[i] * w->bwords];
-            for (size_t k = 0; k < w->bwords; k++)
-                for (; bits[k]; bits[k] &= bits[k] - 1) {
-                    uint32_t id = (uint32_t)(k * 64) + low_bit(bits[k]);
-                    part->cells[part->n_cells++] = (pcell){(uint32_t)i, id, d[id].count, d[id].documents};
-                    d[id].count = d[id].documents = 0;
-                }
-        }
+    if (w->log) {
+        /* the worker starts the next batch's log as large as this one's, within bounds */
+        part->log = w->cells;
+        part->n_log = w->n_cells;
+        if (w->cap_cells > WORKER_MAX_CELLS)
+            w->cap_cells = WORKER_MAX_CELLS;
+        w->cells = tally_xmalloc((w->cap_cells ? w->cap_cells : 1) * sizeof *w->cells);
+        w->n_cells = 0;
     } else {
         part->cells = tally_xmalloc((t->n_cells ? t->n_cells : 1) * sizeof *part->cells);
         size_t pos = 0, r;
@@ -796,14 +777,10 @@ static void *take(void *p, const tally_batch_ctx *b)
             memset(t->cells, 0, t->cap_cells * sizeof *t->cells);
         t->n_cells = 0;
     }
-    w->n_trows = w->n_tcells = 0;
-    /* a table that turned sparse in the batch gets its dense rows back, too */
-    if (t->n_rows > WORKER_MAX_ROWS || t->n_rows * t->width > WORKER_MAX_CELLS || t->width != dense_width(w->a->width)) {
+    w->n_trows = 0;
+    if (t->n_rows > WORKER_MAX_ROWS || t->cap_cells > WORKER_MAX_CELLS) {
         table_cleanup(t);
-        table_init(t, w->a->width);
-        free(w->bits);
-        w->bits = NULL;
-        w->cap_bits = 0;
+        table_init(t, 0);
     }
     if (w->n_und) {
         part->und = tally_xmalloc(w->n_und * sizeof *part->und);
@@ -823,6 +800,7 @@ static void part_free(void *p)
     tally__buf_cleanup(&part->keys);
     free(part->rows);
     free(part->cells);
+    free(part->log);
     undated_free(part->und, part->n_und);
     free(part->und);
     free(part);
@@ -870,17 +848,21 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
         }
     }
     if (a->t.width) {
-        for (size_t i = 0; i < part->n_cells; i++) {
-            const pcell *c = &part->cells[i];
+        for (size_t i = 0; i < part->n_log; i++) {
+            const lcell *c = &part->log[i];
             dcell *d = &a->t.dense[map[c->row] * a->t.width + c->id];
             d->count += c->count;
-            d->documents += c->documents;
+            d->documents++;
         }
     } else {
-        for (size_t i = 0; i < part->n_cells; i++) {
-            const pcell *c = &part->cells[i];
-            cell_add(&a->t, map[c->row], c->id, c->count, c->documents);
+        for (size_t i = 0; i < part->n_log; i++) {
+            const lcell *c = &part->log[i];
+            cell_add(&a->t, map[c->row], c->id, c->count, 1);
         }
+    }
+    for (size_t i = 0; i < part->n_cells; i++) {
+        const pcell *c = &part->cells[i];
+        cell_add(&a->t, map[c->row], c->id, c->count, c->documents);
     }
     if (part->n_und) {
         char *name = tally__utf8_sanitize(part->input);
