@@ -49,9 +49,23 @@ $1 == "e2e" { runs[$2, ++cnt[$2]] = $3; if ($5 != 0 && !($2 ~ /^grep/ && $5 == 1
 $1 == "compile" { ckw[$2] = $3; cload[$2] = $4; ccomp[$2] = $5; ctotal[$2] = $6; crss[$2] = $7 }
 $1 == "size" { size[$2] = $3 }
 $1 == "tokens" { tokens[$2] = $3 }
-$1 == "rss" { rbytes[$2] = $3; rsec[$2] = $4; rkb[$2] = $5; rstat[$2] = $6 }
+# peak RSS: several samples per size (which batch slots a run gets to use depends on timing); the
+# median of them, its time with it, any failure kept
+$1 == "rss" { rbytes[$2] = $3; k = ++rn[$2]; rsamp_kb[$2, k] = $5; rsamp_sec[$2, k] = $4; if ($6 != 0) rstat[$2] = $6 }
 
+function rss_median(t,   m, i, j, x, y, a, b) {
+    m = rn[t]
+    for (i = 1; i <= m; i++) { a[i] = rsamp_kb[t, i]; b[i] = rsamp_sec[t, i] }
+    for (i = 2; i <= m; i++) {
+        x = a[i]; y = b[i]
+        for (j = i - 1; j >= 1 && a[j] > x; j--) { a[j + 1] = a[j]; b[j + 1] = b[j] }
+        a[j + 1] = x; b[j + 1] = y
+    }
+    rkb[t] = a[int((m + 1) / 2)]; rsec[t] = b[int((m + 1) / 2)]
+}
 END {
+    if (100 in rn) rss_median(100)
+    if (1000 in rn) rss_median(1000)
     row("benchmark", "median", "MB/s", "ns/token", "ratio", "target", "result")
     row("---", "---:", "---:", "---:", "---:", "---", "---")
     row("**micro** (in memory, one thread)", "", "", "", "", "", "")
