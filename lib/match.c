@@ -934,31 +934,11 @@ static inline __attribute__((always_inline)) void fast_text_t(tally_matcher *m, 
     uint8_t pad[64];
     uint8_t low_buf[FAST_CHUNK * 64 + 8]; /* the chunk lower-cased, + 8 readable bytes */
     while (sc.b < end || sc.open != SIZE_MAX) {
-        size_t b = sc.b, nblk = b < end ? (end - b) / 64 : 0;
-        if (nblk > FAST_CHUNK)
-            nblk = FAST_CHUNK;
-        if (nblk) {
-            m->classify(t + b, nblk, blk, low_buf);
-        } else { /* the last bytes, followed by spaces */
-            memset(pad, ' ', sizeof pad);
-            if (b < end)
-                memcpy(pad, t + b, end - b);
-            m->classify(pad, 1, blk, low_buf);
-            nblk = 1;
-        }
-        memset(low_buf + nblk * 64, 0, 8);
-        /* The chunk is taken as non-ASCII when it holds bytes >= 0x80 or when the segment open
-         * from before has some in its head (all that is read of it: see fast_head). A letter
-         * cut by the chunk's start has its second byte here; an ideograph at the end of the
-         * chunk before is the head of its open segment; so the non-ASCII state of the chunk
+        /* A letter cut by the chunk's start has its second byte here; an ideograph at the end of
+         * the chunk before is the head of its open segment; so the non-ASCII state of the chunk
          * before (l2prev, iprev) is 0 whenever this one is taken as ASCII. */
-        uint64_t any_hi = 0;
-        if (sc.open != SIZE_MAX)
-            for (size_t j = sc.open; j < sc.b && j < sc.open + 8; j++)
-                any_hi |= t[j] & 0x80;
-        for (size_t k = 0; k < nblk; k++)
-            any_hi |= blk[k].hi;
-        const int hi = any_hi != 0;
+        int hi;
+        size_t nblk = tally__fast_chunk(m->classify, t, sc.b, end, FAST_CHUNK, sc.open, blk, low_buf, 8, pad, &hi);
         size_t n_rec;
 #define PASS1(f, p, h) fast_pass1(d, t, end, lim, blk, nblk, low_buf, &sc, rec, f, p, h)
         if (hi)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dict.h"
 #include "normalize.h"
@@ -60,6 +61,38 @@ void tally__fold_fast(const uint8_t *s, size_t n, uint8_t *out);
 /* The classifier for this CPU (AVX2 where it has it), or the portable one when portable = 1;
  * tests compare the two. */
 tally_classify_fn tally__matcher_classifier(int portable);
+
+/* One chunk of a fast path (the matcher's, the vocabulary's): classifies up to max_blk blocks of
+ * t from b into blk and low (the bytes left before end are padded with spaces in pad), zeroes the
+ * low_tail bytes of low after them, and returns the number of blocks. *hi says whether the chunk
+ * is to be taken as non-ASCII: it holds bytes >= 0x80, or the segment open from before (open;
+ * SIZE_MAX for none) has some in its first 8 bytes, all that is read of its head. */
+static inline size_t tally__fast_chunk(tally_classify_fn classify, const uint8_t *t, size_t b, size_t end,
+                                       size_t max_blk, size_t open, tally_ablk *blk, uint8_t *low,
+                                       size_t low_tail, uint8_t *pad, int *hi)
+{
+    size_t nblk = b < end ? (end - b) / 64 : 0;
+    if (nblk > max_blk)
+        nblk = max_blk;
+    if (nblk) {
+        classify(t + b, nblk, blk, low);
+    } else { /* the last bytes, followed by spaces */
+        memset(pad, ' ', 64);
+        if (b < end)
+            memcpy(pad, t + b, end - b);
+        classify(pad, 1, blk, low);
+        nblk = 1;
+    }
+    memset(low + nblk * 64, 0, low_tail);
+    uint64_t any_hi = 0;
+    if (open != SIZE_MAX)
+        for (size_t j = open; j < b && j < open + 8; j++)
+            any_hi |= t[j] & 0x80;
+    for (size_t k = 0; k < nblk; k++)
+        any_hi |= blk[k].hi;
+    *hi = any_hi != 0;
+    return nblk;
+}
 
 typedef struct tally_matcher {
     const tally_dict *d;

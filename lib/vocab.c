@@ -1049,28 +1049,9 @@ static void fast(vworker *w, const uint8_t *t, size_t i, size_t end, size_t lim)
     vlook l;
     look_load(&l, w);
     while (sc.b < end || sc.open != SIZE_MAX) {
-        size_t b = sc.b, nblk = b < end ? (end - b) / 64 : 0;
-        if (nblk > VCHUNK)
-            nblk = VCHUNK;
-        if (nblk) {
-            w->classify(t + b, nblk, blk, low);
-        } else { /* the last bytes, followed by spaces */
-            memset(pad, ' ', sizeof pad);
-            if (b < end)
-                memcpy(pad, t + b, end - b);
-            w->classify(pad, 1, blk, low);
-            nblk = 1;
-        }
-        memset(low + nblk * 64, 0, 16);
-        /* taken as non-ASCII when the chunk has bytes >= 0x80 or the segment open from before
-         * has some in its first bytes: a two-byte letter or an ideograph cut by the chunk's start
-         * puts its later bytes in this chunk or is the open segment's head (see match.c) */
-        uint64_t any_hi = 0;
-        if (sc.open != SIZE_MAX)
-            for (size_t j = sc.open; j < sc.b && j < sc.open + 8; j++)
-                any_hi |= t[j] & 0x80;
-        for (size_t k = 0; k < nblk; k++)
-            any_hi |= blk[k].hi;
+        /* the chunk step of the matcher's fast path (match.h), with 16 readable bytes after it */
+        int any_hi;
+        size_t nblk = tally__fast_chunk(w->classify, t, sc.b, end, VCHUNK, sc.open, blk, low, 16, pad, &any_hi);
         if (any_hi)
             fold ? vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 1, 1) : vblocks(w, t, end, lim, blk, nblk, low, &sc, &l, 0, 1);
         else

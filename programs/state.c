@@ -559,18 +559,25 @@ static void part_free(part *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Makes st->rd_fd the descriptor of pack n, opened for reading (-1 when it cannot be); the
+ * last one opened is kept, parts are mostly read pack by pack. */
+static void pack_open_read(state *st, uint32_t n)
+{
+    if (st->rd_fd >= 0 && st->rd_pack == n)
+        return;
+    if (st->rd_fd >= 0)
+        close(st->rd_fd);
+    char *file = pack_path(st, n);
+    st->rd_fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+    st->rd_pack = n;
+    free(file);
+}
+
 /* Reads the part k into p: 0, or -1 when it is damaged (*why says how). */
 static int part_load(state *st, const known *k, part *p, const char **why)
 {
     memset(p, 0, sizeof *p);
-    if (st->rd_fd < 0 || st->rd_pack != k->pack) {
-        if (st->rd_fd >= 0)
-            close(st->rd_fd);
-        char *file = pack_path(st, k->pack);
-        st->rd_fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
-        st->rd_pack = k->pack;
-        free(file);
-    }
+    pack_open_read(st, k->pack);
     char *buf = k->len < ((uint64_t)1 << 40) ? malloc((size_t)k->len + 1) : NULL;
     if (st->rd_fd < 0 || !buf) {
         free(buf);
@@ -1029,14 +1036,7 @@ static int packs_compact(state *st, known **kept, size_t n, int *dirty)
         char *buf = malloc((size_t)k->len);
         if (!buf)
             break;
-        if (st->rd_fd < 0 || st->rd_pack != k->pack) {
-            if (st->rd_fd >= 0)
-                close(st->rd_fd);
-            char *pf = pack_path(st, k->pack);
-            st->rd_fd = pf ? open(pf, O_RDONLY | O_CLOEXEC) : -1;
-            st->rd_pack = k->pack;
-            free(pf);
-        }
+        pack_open_read(st, k->pack);
         uint64_t off;
         if (st->rd_fd >= 0 && pread(st->rd_fd, buf, (size_t)k->len, (off_t)k->off) == (ssize_t)k->len &&
             (rc = pack_append(st, buf, (size_t)k->len, &off)) == 0) {
