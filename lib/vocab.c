@@ -1731,14 +1731,6 @@ out:
     return rc;
 }
 
-static int read_part(vocab *v, const char *path, const char *digest, tally_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s': %s", path, strerror(errno));
-    return read_part_f(v, f, path, digest, err);
-}
-
 int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn open_part, void *ctx, FILE *out,
                             const char *out_name, const tally_vocab_merge_options *o, tally_error *err)
 {
@@ -1752,9 +1744,11 @@ int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn o
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = "", *digest = NULL;
+        errno = 0;
         FILE *f = open_part(ctx, i, &name, &digest);
         if (!f)
-            rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s'", name);
+            rc = tally__seterr(err, TALLY_EIO, 0, UINT64_MAX, "cannot read the vocabulary '%s': %s", name,
+                               strerror(errno ? errno : EIO));
         else
             rc = read_part_f(&v, f, name, digest, err);
     }
@@ -1770,27 +1764,22 @@ int tally_vocab_merge_parts(tally_summary *total, size_t n, tally_part_open_fn o
     return rc;
 }
 
+/* tally_vocab_merge's parts: files by name, each with the digest its summary records. */
+typedef struct named_parts {
+    const char *const *files, *const *digests;
+} named_parts;
+
+static FILE *open_named(void *ctx, size_t i, const char **name, const char **digest)
+{
+    const named_parts *np = ctx;
+    *name = np->files[i];
+    *digest = np->digests ? np->digests[i] : NULL;
+    return fopen(np->files[i], "rb");
+}
+
 int tally_vocab_merge(tally_summary *total, const char *const *files, const char *const *digests, size_t n_files,
                       FILE *out, const char *out_name, const tally_vocab_merge_options *o, tally_error *err)
 {
-    tally_svocab *sv = total->vocab;
-    if (!sv)
-        return tally__seterr(err, TALLY_EINVAL, 0, UINT64_MAX, "the summary has no vocabulary");
-    vocab v;
-    memset(&v, 0, sizeof v);
-    int rc = vocab_init(&v, o ? o->memory : 0, o ? o->temp_dir : NULL, 1, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n_files && rc == 0; i++)
-        rc = read_part(&v, files[i], digests ? digests[i] : NULL, err);
-    tally_svocab res;
-    memset(&res, 0, sizeof res);
-    if (rc == 0)
-        rc = vocab_final(&v, out, o && o->min_count ? o->min_count : sv->min_count, o ? o->top : 100, &res, err);
-    if (rc == 0) {
-        res.file = tally_xstrdup(out_name ? out_name : "");
-        tally__svocab_set(total, &res);
-    }
-    vocab_cleanup(&v);
-    return rc;
+    named_parts np = {files, digests};
+    return tally_vocab_merge_parts(total, n_files, open_named, &np, out, out_name, o, err);
 }
