@@ -933,19 +933,34 @@ static int finish(void *acc, tally_summary *sum, tally_error *err)
         br->tokens = r->tokens;
         tally__brow_decode(br, a->n_comps);
     }
-    size_t pos = 0, cr;
-    uint32_t cid;
-    uint64_t ccount, cdocs;
-    while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs))
-        bk->rows[at[cr]].n_cells++;
-    for (size_t i = 0; i < bk->n_rows; i++) {
-        bk->rows[i].cells = tally_xmalloc((bk->rows[i].n_cells ? bk->rows[i].n_cells : 1) * sizeof(tally_bcell));
-        bk->rows[i].n_cells = 0;
-    }
-    pos = 0;
-    while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs)) {
-        tally_brow *br = &bk->rows[at[cr]];
-        br->cells[br->n_cells++] = (tally_bcell){cid, ccount, cdocs};
+    if (t->width) {
+        /* dense: each row's cells in id order, read where they lie */
+        for (size_t i = 0; i < bk->n_rows; i++) {
+            const dcell *d = t->dense + order[i].idx * t->width;
+            size_t nz = 0;
+            for (size_t id = 0; id < t->width; id++)
+                nz += d[id].count != 0;
+            tally_brow *br = &bk->rows[i];
+            br->cells = tally_xmalloc((nz ? nz : 1) * sizeof(tally_bcell));
+            for (size_t id = 0; id < t->width; id++)
+                if (d[id].count)
+                    br->cells[br->n_cells++] = (tally_bcell){(uint32_t)id, d[id].count, d[id].documents};
+        }
+    } else {
+        size_t pos = 0, cr;
+        uint32_t cid;
+        uint64_t ccount, cdocs;
+        while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs))
+            bk->rows[at[cr]].n_cells++;
+        for (size_t i = 0; i < bk->n_rows; i++) {
+            bk->rows[i].cells = tally_xmalloc((bk->rows[i].n_cells ? bk->rows[i].n_cells : 1) * sizeof(tally_bcell));
+            bk->rows[i].n_cells = 0;
+        }
+        pos = 0;
+        while (cell_next(t, &pos, &cr, &cid, &ccount, &cdocs)) {
+            tally_brow *br = &bk->rows[at[cr]];
+            br->cells[br->n_cells++] = (tally_bcell){cid, ccount, cdocs};
+        }
     }
     for (size_t i = 0; i < bk->n_rows; i++) {
         tally_brow *br = &bk->rows[i];

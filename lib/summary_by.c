@@ -158,14 +158,41 @@ void tally__buckets_corpus(const tally_summary *s, void *corpus_json)
  * buckets holds millions of cells, and building a value per cell costs more than the scan's
  * own work on them. Numbers come out as jansson writes them elsewhere in the summary. */
 
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes v in decimal at p (at most 20 bytes); returns the end. */
+static char *put_u64_at(char *p, uint64_t v)
+{
+    static const uint64_t p10[] = {10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                   1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+                                   10000000000000u, 100000000000000u, 1000000000000000u,
+                                   10000000000000000u, 100000000000000000u, 1000000000000000000u,
+                                   10000000000000000000u};
+    size_t n = 1;
+    while (n < 20 && v >= p10[n - 1])
+        n++;
+    char *q = p + n;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    return p + n;
+}
+
 static void put_u64(tally_buf *o, uint64_t v)
 {
-    char b[24];
-    size_t i = sizeof b;
-    do
-        b[--i] = (char)('0' + v % 10);
-    while (v /= 10);
-    tally__buf_append(o, b + i, sizeof b - i);
+    tally__buf_reserve(o, 20);
+    o->len = (size_t)(put_u64_at((char *)o->data + o->len, v) - (char *)o->data);
 }
 
 /* %.10g of v when 1e-4 <= v < 1e10, without printf (a summary may hold millions of rates):
@@ -192,10 +219,13 @@ static int real_fast(double v, char *b)
     if (frac > 0.5 - 1e-5 && frac < 0.5 + 1e-5)
         return 0;
     n += frac > 0.5;
+    /* ten digits, two at a time; then the fraction's trailing zeros go */
     char d[10];
-    for (int i = 9; i >= 0; i--, n /= 10)
-        d[i] = (char)('0' + n % 10);
-    int last = 9; /* the last digit kept: trailing zeros of the fraction go */
+    uint32_t hi = (uint32_t)(n / 100000000u), lo = (uint32_t)(n % 100000000u);
+    memcpy(d, digit_pairs + 2 * hi, 2);
+    for (int i = 8; i >= 2; i -= 2, lo /= 100)
+        memcpy(d + i, digit_pairs + 2 * (lo % 100), 2);
+    int last = 9; /* the last digit kept */
     while (last > e && last > 0 && d[last] == '0')
         last--;
     int k = 0;
@@ -204,32 +234,28 @@ static int real_fast(double v, char *b)
         b[k++] = '.';
         for (int i = -1; i > e; i--)
             b[k++] = '0';
-        for (int i = 0; i <= last; i++)
-            b[k++] = d[i];
+        memcpy(b + k, d, (size_t)last + 1);
+        k += last + 1;
+    } else if (last <= e) {
+        memcpy(b, d, (size_t)e + 1);
+        memcpy(b + e + 1, ".0", 2);
+        k = e + 3;
     } else {
-        for (int i = 0; i <= last; i++) {
-            b[k++] = d[i];
-            if (i == e && i < last)
-                b[k++] = '.';
-        }
-        if (last <= e) {
-            b[k++] = '.';
-            b[k++] = '0';
-        }
+        memcpy(b, d, (size_t)e + 1);
+        b[e + 1] = '.';
+        memcpy(b + e + 2, d + e + 1, (size_t)(last - e));
+        k = last + 2;
     }
     return k;
 }
 
-/* jansson's form of a real with JSON_REAL_PRECISION(10): %.10g, ".0" when it would read back
- * as an integer, no '+' or leading zeros in the exponent */
-void tally__put_real10(tally_buf *o, double v)
+/* v as jansson writes a real of precision 10 at p, which has room for 32 bytes; returns the
+ * end */
+static char *put_real10_at(char *p, double v)
 {
-    tally__buf_reserve(o, 16);
-    int n = real_fast(v, (char *)o->data + o->len);
-    if (n) {
-        o->len += (size_t)n;
-        return;
-    }
+    int n = real_fast(v, p);
+    if (n)
+        return p + n;
     char b[48];
     n = snprintf(b, sizeof b - 2, "%.10g", v);
     if (!strchr(b, '.') && !strchr(b, 'e')) {
@@ -248,9 +274,18 @@ void tally__put_real10(tally_buf *o, double v)
             n -= (int)(end - start);
         }
     }
-    tally__buf_append(o, b, (size_t)n);
+    memcpy(p, b, (size_t)n);
+    return p + n;
 }
 
+void tally__put_real10(tally_buf *o, double v)
+{
+    tally__buf_reserve(o, 32);
+    o->len = (size_t)(put_real10_at((char *)o->data + o->len, v) - (char *)o->data);
+}
+
+/* jansson's form of a real with JSON_REAL_PRECISION(10): %.10g, ".0" when it would read back
+ * as an integer, no '+' or leading zeros in the exponent */
 /* A JSON string of valid UTF-8 bytes (the keys are; names come from the dictionary), escaped
  * as jansson escapes: \" \\ \b \f \n \r \t, other controls \u00XX, '/' as it is. */
 static void put_string(tally_buf *o, const char *s, size_t n)
@@ -312,17 +347,6 @@ static void cell_names_free(cell_names *cn)
     free(cn->off);
 }
 
-static char *put_u64_at(char *p, uint64_t v)
-{
-    char b[24];
-    size_t i = sizeof b;
-    do
-        b[--i] = (char)('0' + v % 10);
-    while (v /= 10);
-    memcpy(p, b + i, sizeof b - i);
-    return p + (sizeof b - i);
-}
-
 static void put_cells(tally_buf *o, const tally_summary *s, const cell_names *cn, const tally_brow *r, int groups)
 {
     int first = 1;
@@ -333,7 +357,8 @@ static void put_cells(tally_buf *o, const tally_summary *s, const cell_names *cn
             continue;
         size_t name_len = cn->off[x->id + 1] - cn->off[x->id];
         /* the name, two numbers of up to 20 digits, their labels, the rate's own bound */
-        tally__buf_reserve(o, name_len + 1 + 20 + 13 + 20 + 11 + 1);
+        if (o->cap - o->len < name_len + 1 + 20 + 13 + 20 + 11 + 32 + 1)
+            tally__buf_reserve(o, name_len + 1 + 20 + 13 + 20 + 11 + 32 + 1);
         char *p = (char *)o->data + o->len;
         if (!first)
             *p++ = ',';
@@ -344,9 +369,9 @@ static void put_cells(tally_buf *o, const tally_summary *s, const cell_names *cn
         memcpy(p, ",\"documents\":", 13);
         p = put_u64_at(p + 13, x->documents);
         memcpy(p, ",\"per_10k\":", 11);
-        o->len = (size_t)(p + 11 - (char *)o->data);
-        tally__put_real10(o, r->tokens ? (double)x->count * 10000.0 / (double)r->tokens : 0.0);
-        tally__buf_append(o, "}", 1);
+        p = put_real10_at(p + 11, r->tokens ? (double)x->count * 10000.0 / (double)r->tokens : 0.0);
+        *p++ = '}';
+        o->len = (size_t)(p - (char *)o->data);
     }
     tally__buf_append(o, "}", 1);
 }
@@ -369,9 +394,9 @@ int tally__buckets_write(const tally_summary *s, FILE *f)
     tally__buf_init(&o);
     cell_names cn;
     cell_names_init(&cn, s);
+    /* rows go out a megabyte at a time: a write per row costs a system call per few KB */
     for (size_t i = 0; i < b->n_rows && !bad; i++) {
         const tally_brow *r = &b->rows[i];
-        o.len = 0;
         tally__buf_append(&o, i ? ",\n    {\"key\":[" : "\n    {\"key\":[", i ? 14 : 13);
         for (size_t j = 0; j < b->n_by; j++) {
             if (j)
@@ -388,7 +413,10 @@ int tally__buckets_write(const tally_summary *s, FILE *f)
         put_cells(&o, s, &cn, r, 0);
         put_cells(&o, s, &cn, r, 1);
         tally__buf_append(&o, "}", 1);
-        bad |= fwrite(o.data, 1, o.len, f) != o.len;
+        if (o.len >= ((size_t)1 << 20) || i + 1 == b->n_rows) {
+            bad |= fwrite(o.data, 1, o.len, f) != o.len;
+            o.len = 0;
+        }
     }
     tally__buf_cleanup(&o);
     cell_names_free(&cn);
