@@ -11,7 +11,10 @@
  *                 called by the counting thread, in document order within a batch
  *   hint, batch_begin  (optional) what the loop thread already knows, handed to the batch
  *                 before it is counted, so that it can skip work merge would drop
- *   take          moves what the batch counted into a part (owned by the batch)
+ *   take          moves what the batch counted into a part (owned by the batch); a worker may
+ *                 instead keep adding counts across batches and hand them over later
+ *   flush         (optional) on the loop thread after the last batch, once per worker: a part of
+ *                 what the worker still holds, merged like the batches' parts
  *   merge         on the loop thread, parts of every batch in the order batches finish (not input
  *                 order: a part says where it came from, batch_ctx), so what a merge makes must
  *                 not depend on that order
@@ -76,6 +79,9 @@ typedef struct tally_acc_class {
      * of the document's record to o, each with its leading comma (",\"bucket\":[\"2024-01\"]") */
     void (*perdoc)(void *w, tally_buf *o);
     void *(*take)(void *w, const tally_batch_ctx *b);
+    /* optional: after the last batch, what the worker kept across batches, as a part for merge
+     * (NULL for nothing); merge is then called with a batch_ctx of input SIZE_MAX */
+    void *(*flush)(void *w);
     /* takes the part (frees it, or keeps what it holds); returns 0, or a negative TALLY_E* with
      * err filled: the scan stops with that error and writes nothing (a documented limit) */
     int (*merge)(void *acc, void *part, const tally_batch_ctx *b, tally_error *err);

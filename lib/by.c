@@ -6,14 +6,16 @@
  * summary's "buckets". Everything is keyed by the key's bytes, so the result does not depend on
  * the order batches finish in.
  *
- * A worker keeps its keys from batch to batch (until they grow many) and numbers the rows a
- * batch touched, so a batch costs what it counted, not (keys seen) × (keywords and groups); most
- * batches of an archive fall into buckets an earlier batch has seen. With a dense dictionary a
- * worker holds no cells at all: each document appends its (row, id, count) to the batch's log,
- * written in order, and merge adds the log into the scan's dense rows. Documents land in random
- * buckets, and a batch's text pushes a table of cells out of the cache, so adding to a worker's
- * own cells and then moving them into the part cost two or three cache misses per cell where
- * the log costs one, in merge.
+ * A worker keeps its keys from batch to batch (until they grow many), so most documents fall
+ * into a bucket the worker already has. With a dense dictionary (most are) the worker also keeps
+ * its counts: a document adds into its bucket's row of cells, one per keyword and group, and the
+ * worker hands its whole table over only when it grows past a bound or after the last batch
+ * (flush). Each cell is then touched once per document that has it, on the counting thread,
+ * with nothing written per batch: handing the counts over with every batch (as a log of each
+ * document's cells, or as the batch's nonzero cells) cost a buffer per batch in fresh pages, a
+ * second pass over every cell and most of a bucketed scan's extra time, on the loop thread.
+ * Past the dense width, a worker keeps sparse cells and hands over the nonzero ones (and the
+ * rows the batch touched) with every batch.
  *
  * The values come from the JSON scanner's kept values (jsonl.h): the pipeline appends this
  * accumulator's paths to the scanner's kept list, and a value arrives exactly as written. */
@@ -221,6 +223,21 @@ static int cell_next(const table *t, size_t *pos, size_t *r, uint32_t *id, uint6
     return 1;
 }
 
+/* The bucket of key k[0,n) with hash h, or SIZE_MAX. */
+static size_t table_find(const table *t, const uint8_t *k, size_t n, uint64_t h)
+{
+    if (!t->n_slots)
+        return SIZE_MAX;
+    for (size_t i = h & (t->n_slots - 1);; i = (i + 1) & (t->n_slots - 1)) {
+        uint32_t s = t->slots[i];
+        if (!s)
+            return SIZE_MAX;
+        const row *r = &t->rows[s - 1];
+        if (r->hash == h && r->len == n && memcmp(t->keys.data + r->off, k, n) == 0)
+            return s - 1;
+    }
+}
+
 /* The bucket of key k[0,n) with hash h, added when new. */
 static size_t table_row(table *t, const uint8_t *k, size_t n, uint64_t h)
 {
@@ -341,21 +358,17 @@ typedef struct vcache {
     uint8_t enc[VC_ENC];
 } vcache;
 
-/* A document's count for one keyword or group: the part's row, keyword id or n_kws + group id.
- * The document is one of the cell's documents. */
-typedef struct lcell {
-    uint32_t row, id, count;
-} lcell;
-
 typedef struct byworker {
     const byacc *a;
     table t;                    /* the keys seen (kept across batches); sparse: this batch's cells */
-    uint32_t *trows;            /* the rows this batch touched (documents went from 0) */
+    uint32_t *trows;            /* sparse: the rows this batch touched (documents went from 0) */
     size_t n_trows, cap_trows;
-    int log;                    /* the dictionary is dense: the batch's counts go to the log */
-    lcell *cells;               /* log: this batch's documents' counts */
-    size_t n_cells, cap_cells;
+    int dense;                  /* the table is dense and kept across batches until flushed */
     tally_buf key;              /* the current document's key */
+    uint64_t key_hash;
+    int early;                  /* the key was made at doc_begin */
+    size_t early_row;           /* its row then, or SIZE_MAX (not in the table yet) */
+    uint64_t gen, early_gen;    /* the table's generation: it goes up when the table is replaced */
     tally_buf val;              /* a decoded value */
     undated und[TALLY_MAX_UNDATED_LISTED];
     size_t n_und;
@@ -377,8 +390,8 @@ typedef struct bypart {
     size_t n_rows;
     pcell *cells;               /* sparse */
     size_t n_cells;
-    lcell *log;                 /* dense: the worker's log */
-    size_t n_log;
+    table whole;                /* has_whole: a dense worker's whole table, handed over */
+    int has_whole;
     undated *und;
     size_t n_und;
     const char *input;
@@ -447,8 +460,8 @@ static void *w_new(void *acc, tally_matcher *m)
     (void)m;
     byworker *w = tally_xcalloc(1, sizeof *w);
     w->a = acc;
-    w->log = dense_width(w->a->width) != 0;
-    table_init(&w->t, 0);
+    table_init(&w->t, w->a->width);
+    w->dense = w->t.width != 0;
     tally__buf_init(&w->key);
     tally__buf_init(&w->val);
     tally__buf_init(&w->input_key);
@@ -464,7 +477,6 @@ static void w_free(void *p)
         return;
     table_cleanup(&w->t);
     free(w->trows);
-    free(w->cells);
     tally__buf_cleanup(&w->key);
     tally__buf_cleanup(&w->val);
     tally__buf_cleanup(&w->input_key);
@@ -595,9 +607,18 @@ static void note_undated(byworker *w, const tally_doc_ctx *c, const comp *k, con
     w->n_und++;
 }
 
-static void doc_end(void *p, const tally_doc_ctx *c)
+/* Appends p[0,n) to the document's key; called a few times per document, so inline. */
+static inline void key_add(tally_buf *k, const void *p, size_t n)
 {
-    byworker *w = p;
+    if (k->cap - k->len < n)
+        tally__buf_reserve(k, n);
+    memcpy(k->data + k->len, p, n);
+    k->len += n;
+}
+
+/* The document's key into w->key and its hash into w->key_hash; an undated document is listed. */
+static void build_key(byworker *w, const tally_doc_ctx *c)
+{
     const byacc *a = w->a;
     w->key.len = 0;
     int listed = 0;
@@ -623,7 +644,7 @@ static void doc_end(void *p, const tally_doc_ctx *c)
                 if (v->len <= VC_RAW) {
                     vc = &w->vc[i * VC_SLOTS + (tally__hash(v->ptr, v->len) & (VC_SLOTS - 1))];
                     if (vc->raw_len == v->len && memcmp(vc->raw, v->ptr, v->len) == 0) {
-                        tally__buf_append(&w->key, vc->enc, vc->enc_len);
+                        key_add(&w->key, vc->enc, vc->enc_len);
                         continue;
                     }
                 }
@@ -657,14 +678,69 @@ static void doc_end(void *p, const tally_doc_ctx *c)
         } else if (is_num) {
             n = tally__date_key(&k->date, (const char *)v->ptr, v->len, 1, out);
         }
-        tally__by_key_put(&w->key, n ? (const uint8_t *)out : NULL, n);
+        if (n) {
+            /* a date key has no NUL byte to escape */
+            uint8_t enc[19];
+            enc[0] = 0x01;
+            memcpy(enc + 1, out, n);
+            enc[n + 1] = 0x00;
+            enc[n + 2] = 0x01;
+            key_add(&w->key, enc, n + 3);
+        } else {
+            key_add(&w->key, "\x02", 1);
+        }
         if (!n && !listed) {
             note_undated(w, c, k, v);
             listed = 1;
         }
     }
-    size_t r = table_row(&w->t, w->key.data, w->key.len, tally__hash(w->key.data, w->key.len));
-    if (w->t.rows[r].documents++ == 0) {
+    w->key_hash = tally__hash(w->key.data, w->key.len);
+}
+
+/* A scanned JSON document has its values before its text is counted: its key is made here, and
+ * its bucket's row and cells are fetched into the cache while the matcher counts (a bucket's
+ * row is rarely still cached from its last document: the text read since pushed it out). A
+ * text or lines document waits for doc_end, since it may be aborted. */
+static void doc_begin(void *p, const tally_doc_ctx *c)
+{
+    byworker *w = p;
+    w->early = 0;
+    if (!c->jr)
+        return;
+    build_key(w, c);
+    w->early = 1;
+    w->early_row = table_find(&w->t, w->key.data, w->key.len, w->key_hash);
+    w->early_gen = w->gen;
+    if (w->early_row != SIZE_MAX && w->t.width) {
+        const char *d = (const char *)(w->t.dense + w->early_row * w->t.width);
+        size_t bytes = w->t.width * sizeof *w->t.dense;
+        if (bytes > 64 * 64)
+            bytes = 64 * 64;
+        for (size_t o = 0; o < bytes; o += 64)
+            __builtin_prefetch(d + o, 1);
+    }
+}
+
+static void doc_abort(void *p)
+{
+    byworker *w = p;
+    w->early = 0;
+}
+
+static void doc_end(void *p, const tally_doc_ctx *c)
+{
+    byworker *w = p;
+    const byacc *a = w->a;
+    size_t r;
+    if (w->early && w->early_row != SIZE_MAX && w->early_gen == w->gen) {
+        r = w->early_row;
+    } else {
+        if (!w->early)
+            build_key(w, c);
+        r = table_row(&w->t, w->key.data, w->key.len, w->key_hash);
+    }
+    w->early = 0;
+    if (w->t.rows[r].documents++ == 0 && !w->dense) {
         if (w->n_trows == w->cap_trows) {
             w->cap_trows = w->cap_trows ? 2 * w->cap_trows : 64;
             w->trows = tally_xrealloc(w->trows, w->cap_trows * sizeof *w->trows);
@@ -676,22 +752,18 @@ static void doc_end(void *p, const tally_doc_ctx *c)
     const uint32_t *ids;
     size_t n;
     tally__matcher_doc_keywords(c->m, &ids, &n);
-    if (w->log) {
-        const uint32_t *gids;
-        size_t ng;
-        tally__matcher_doc_groups(c->m, &gids, &ng);
-        if (w->n_cells + n + ng > w->cap_cells) {
-            w->cap_cells = 2 * (w->n_cells + n + ng) + 256;
-            w->cells = tally_xrealloc(w->cells, w->cap_cells * sizeof *w->cells);
+    if (w->t.width) {
+        dcell *d = w->t.dense + r * w->t.width;
+        for (size_t i = 0; i < n; i++) {
+            d[ids[i]].count += tally__matcher_doc_keyword_count(c->m, ids[i]);
+            d[ids[i]].documents++;
         }
-        lcell *o = w->cells + w->n_cells;
-        uint32_t pr = (uint32_t)w->t.rows[r].part;
-        for (size_t i = 0; i < n; i++)
-            o[i] = (lcell){pr, ids[i], tally__matcher_doc_keyword_count(c->m, ids[i])};
-        o += n;
-        for (size_t i = 0; i < ng; i++)
-            o[i] = (lcell){pr, a->n_kws + gids[i], tally__matcher_doc_group_count(c->m, gids[i])};
-        w->n_cells += n + ng;
+        tally__matcher_doc_groups(c->m, &ids, &n);
+        d += a->n_kws;
+        for (size_t i = 0; i < n; i++) {
+            d[ids[i]].count += tally__matcher_doc_group_count(c->m, ids[i]);
+            d[ids[i]].documents++;
+        }
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -736,8 +808,19 @@ static void perdoc(void *p, tally_buf *o)
     tally__buf_append(o, "]", 1);
 }
 
-/* Moves what the batch counted into a part: its touched rows and their cells (the log, or the
- * nonzero sparse cells, copied and zeroed in the worker), whose keys stay for the next batch. */
+/* A dense worker's whole table into the part; the worker starts an empty one. */
+static void hand_over(byworker *w, bypart *part)
+{
+    part->whole = w->t;
+    part->has_whole = 1;
+    table_init(&w->t, w->a->width);
+    w->gen++;
+}
+
+/* Moves what the batch counted into a part. A dense worker keeps its rows and counts for the
+ * next batches and hands them over only past WORKER_MAX_ROWS rows or WORKER_MAX_CELLS cells; a
+ * sparse worker moves the rows the batch touched and their nonzero cells (copied and zeroed),
+ * whose keys stay for the next batch. The batch's undated documents go with every part. */
 static void *take(void *p, const tally_batch_ctx *b)
 {
     byworker *w = p;
@@ -745,28 +828,23 @@ static void *take(void *p, const tally_batch_ctx *b)
     table *t = &w->t;
     bypart *part = tally_xcalloc(1, sizeof *part);
     tally__buf_init(&part->keys);
-    part->n_rows = w->n_trows;
-    part->rows = tally_xmalloc((w->n_trows ? w->n_trows : 1) * sizeof *part->rows);
-    size_t key_bytes = 0;
-    for (size_t i = 0; i < w->n_trows; i++)
-        key_bytes += t->rows[w->trows[i]].len;
-    tally__buf_reserve(&part->keys, key_bytes ? key_bytes : 1);
-    for (size_t i = 0; i < w->n_trows; i++) {
-        row *r = &t->rows[w->trows[i]];
-        part->rows[i] = *r;
-        part->rows[i].off = part->keys.len;
-        tally__buf_append(&part->keys, t->keys.data + r->off, r->len);
-        r->documents = r->tokens = 0;
-    }
-    if (w->log) {
-        /* the worker starts the next batch's log as large as this one's, within bounds */
-        part->log = w->cells;
-        part->n_log = w->n_cells;
-        if (w->cap_cells > WORKER_MAX_CELLS)
-            w->cap_cells = WORKER_MAX_CELLS;
-        w->cells = tally_xmalloc((w->cap_cells ? w->cap_cells : 1) * sizeof *w->cells);
-        w->n_cells = 0;
+    if (w->dense) {
+        if (!t->width || t->n_rows > WORKER_MAX_ROWS || t->n_rows * t->width > WORKER_MAX_CELLS)
+            hand_over(w, part); /* (no width: it outgrew the dense bound within the batch) */
     } else {
+        part->n_rows = w->n_trows;
+        part->rows = tally_xmalloc((w->n_trows ? w->n_trows : 1) * sizeof *part->rows);
+        size_t key_bytes = 0;
+        for (size_t i = 0; i < w->n_trows; i++)
+            key_bytes += t->rows[w->trows[i]].len;
+        tally__buf_reserve(&part->keys, key_bytes ? key_bytes : 1);
+        for (size_t i = 0; i < w->n_trows; i++) {
+            row *r = &t->rows[w->trows[i]];
+            part->rows[i] = *r;
+            part->rows[i].off = part->keys.len;
+            tally__buf_append(&part->keys, t->keys.data + r->off, r->len);
+            r->documents = r->tokens = 0;
+        }
         part->cells = tally_xmalloc((t->n_cells ? t->n_cells : 1) * sizeof *part->cells);
         size_t pos = 0, r;
         uint32_t id;
@@ -776,11 +854,12 @@ static void *take(void *p, const tally_batch_ctx *b)
         if (t->cap_cells)
             memset(t->cells, 0, t->cap_cells * sizeof *t->cells);
         t->n_cells = 0;
-    }
-    w->n_trows = 0;
-    if (t->n_rows > WORKER_MAX_ROWS || t->cap_cells > WORKER_MAX_CELLS) {
-        table_cleanup(t);
-        table_init(t, 0);
+        w->n_trows = 0;
+        if (t->n_rows > WORKER_MAX_ROWS || t->cap_cells > WORKER_MAX_CELLS) {
+            table_cleanup(t);
+            table_init(t, 0);
+            w->gen++;
+        }
     }
     if (w->n_und) {
         part->und = tally_xmalloc(w->n_und * sizeof *part->und);
@@ -792,6 +871,18 @@ static void *take(void *p, const tally_batch_ctx *b)
     return part;
 }
 
+/* After the last batch: what a dense worker still holds. */
+static void *flush(void *p)
+{
+    byworker *w = p;
+    if (!w->dense || !w->t.n_rows)
+        return NULL;
+    bypart *part = tally_xcalloc(1, sizeof *part);
+    tally__buf_init(&part->keys);
+    hand_over(w, part);
+    return part;
+}
+
 static void part_free(void *p)
 {
     bypart *part = p;
@@ -800,7 +891,8 @@ static void part_free(void *p)
     tally__buf_cleanup(&part->keys);
     free(part->rows);
     free(part->cells);
-    free(part->log);
+    if (part->has_whole)
+        table_cleanup(&part->whole);
     undated_free(part->und, part->n_und);
     free(part->und);
     free(part);
@@ -847,18 +939,28 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
             goto out;
         }
     }
-    if (a->t.width) {
-        for (size_t i = 0; i < part->n_log; i++) {
-            const lcell *c = &part->log[i];
-            dcell *d = &a->t.dense[map[c->row] * a->t.width + c->id];
-            d->count += c->count;
-            d->documents++;
+    if (part->has_whole) {
+        /* a worker's table (dense, or sparse if it outgrew the dense bound within a batch) */
+        const table *wt = &part->whole;
+        free(map);
+        map = tally_xmalloc((wt->n_rows ? wt->n_rows : 1) * sizeof *map);
+        for (size_t r = 0; r < wt->n_rows; r++) {
+            const row *pr = &wt->rows[r];
+            size_t g = table_row(&a->t, wt->keys.data + pr->off, pr->len, pr->hash);
+            a->t.rows[g].documents += pr->documents;
+            a->t.rows[g].tokens += pr->tokens;
+            map[r] = g;
+            if (a->t.n_rows > a->max) {
+                rc = tally__seterr(err, TALLY_ELIMIT, 0, UINT64_MAX,
+                                   "the documents have more than %zu distinct bucket keys", a->max);
+                goto out;
+            }
         }
-    } else {
-        for (size_t i = 0; i < part->n_log; i++) {
-            const lcell *c = &part->log[i];
-            cell_add(&a->t, map[c->row], c->id, c->count, 1);
-        }
+        size_t pos = 0, r;
+        uint32_t id;
+        uint64_t count, docs;
+        while (cell_next(wt, &pos, &r, &id, &count, &docs))
+            cell_add(&a->t, map[r], id, count, docs);
     }
     for (size_t i = 0; i < part->n_cells; i++) {
         const pcell *c = &part->cells[i];
@@ -1018,9 +1120,12 @@ static const tally_acc_class by_class = {
     .name = "by",
     .worker_new = w_new,
     .worker_free = w_free,
+    .doc_begin = doc_begin,
     .doc_end = doc_end,
+    .doc_abort = doc_abort,
     .perdoc = perdoc,
     .take = take,
+    .flush = flush,
     .merge = merge,
     .part_free = part_free,
     .finish = finish,

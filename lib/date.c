@@ -221,8 +221,14 @@ size_t tally__date_key(const tally_date_spec *spec, const char *v, size_t n, int
     }
     if (i != n)
         return 0;
-    if (!has_time && spec->unit != TALLY_DATE_WEEK)
-        return key_of_date(spec, y, mo, d, out); /* a calendar date is its own day */
+    if (!has_time && spec->unit != TALLY_DATE_WEEK) {
+        /* a calendar date is its own day, and its key is the value's first 4, 7 or 10 bytes
+         * (only the YYYY-MM-DD form has no time; its digits and dashes were checked above) */
+        size_t k = spec->unit == TALLY_DATE_YEAR ? 4 : spec->unit == TALLY_DATE_MONTH ? 7 : 10;
+        memcpy(out, v, k);
+        out[k] = '\0';
+        return k;
+    }
     int64_t day = tally__days_from_civil(y, mo, d);
     if (has_time) {
         int64_t t = day * 86400 + h * 3600 + mi * 60 + s - (int64_t)zone * 60 + (int64_t)spec->offset_min * 60;

@@ -1473,6 +1473,14 @@ int tally_scan_run(const tally_dict *d, const char *const *inputs, size_t n_inpu
         rc = tally__seterr(err, TALLY_EINTR, 0, UINT64_MAX, "interrupted");
         goto out;
     }
+    /* what workers kept across batches (every batch has been merged, the workers are idle) */
+    for (size_t k = 0; k < s->n_workers; k++)
+        for (size_t i = 0; i < s->n_accs; i++) {
+            void *part = s->accs[i].cls->flush ? s->accs[i].cls->flush(s->all_workers[k]->accw[i]) : NULL;
+            tally_batch_ctx bc = {SIZE_MAX, 0};
+            if (part && (rc = s->accs[i].cls->merge(s->accs[i].state, part, &bc, err)) != 0)
+                goto out;
+        }
     tally__summary_finish(s->sum);
     for (size_t i = 0; i < s->n_accs; i++)
         if (s->accs[i].cls->finish && (rc = s->accs[i].cls->finish(s->accs[i].state, s->sum, err)) != 0)

@@ -210,10 +210,12 @@ static char *run_acc(const tally_dict *dict, doc *docs, size_t n, int reverse)
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(tally__jsonl_scan(spec, (const uint8_t *)docs[i].line, strlen(docs[i].line), &jr, &err), 0);
         tally__matcher_doc_begin(m);
+        tally_doc_ctx c = {&jr, 0, "in.jsonl", i + 1, m};
+        if (acc.cls->doc_begin)
+            acc.cls->doc_begin(w, &c);
         const tally_jstr *s = &jr.strings[jr.fields[0].first];
         tally__matcher_field(m, s->ptr, s->len, 0);
         tally__matcher_doc_end(m);
-        tally_doc_ctx c = {&jr, 0, "in.jsonl", i + 1, m};
         acc.cls->doc_end(w, &c);
         if (i % 7 == 6 || i + 1 == n) {
             tally_batch_ctx bc = {0, n_parts};
@@ -221,11 +223,18 @@ static char *run_acc(const tally_dict *dict, doc *docs, size_t n, int reverse)
         }
     }
     tally_summary *sum = tally__summary_new(dict, 0);
+    /* what the worker kept across batches, merged first or last */
+    void *rest = acc.cls->flush ? acc.cls->flush(w) : NULL;
+    tally_batch_ctx rest_bc = {SIZE_MAX, 0};
+    if (rest && reverse)
+        assert_int_equal(acc.cls->merge(acc.state, rest, &rest_bc, &err), 0);
     for (size_t k = 0; k < n_parts; k++) {
         size_t at = reverse ? n_parts - 1 - k : k;
         tally_batch_ctx bc = {0, at};
         assert_int_equal(acc.cls->merge(acc.state, parts[at], &bc, &err), 0);
     }
+    if (rest && !reverse)
+        assert_int_equal(acc.cls->merge(acc.state, rest, &rest_bc, &err), 0);
     assert_int_equal(acc.cls->finish(acc.state, sum, &err), 0);
     char *text = NULL;
     size_t len = 0;
@@ -234,6 +243,7 @@ static char *run_acc(const tally_dict *dict, doc *docs, size_t n, int reverse)
     fclose(f);
     /* against the naive reference: documents and the count of "global" per key */
     tally_buckets *b = sum->buckets;
+    uint64_t all_docs = 0; /* every document is in a bucket */
     for (size_t r = 0; r < b->n_rows; r++) {
         char want[64];
         size_t l;
@@ -251,10 +261,12 @@ static char *run_acc(const tally_dict *dict, doc *docs, size_t n, int reverse)
         uint64_t d_got, t_got, c_got, cd_got;
         tally_summary_bucket_totals(sum, r, &d_got, &t_got);
         tally_summary_bucket_keyword(sum, r, 0, &c_got, &cd_got);
+        all_docs += d_got;
         if (d_got != docs_here || c_got != global)
             fail_msg("bucket %s: %llu documents, %llu global; naive %llu, %llu", want, (unsigned long long)d_got,
                      (unsigned long long)c_got, (unsigned long long)docs_here, (unsigned long long)global);
     }
+    assert_int_equal(all_docs, n);
     acc.cls->worker_free(w);
     acc.cls->free(acc.state);
     tally__matcher_free(m);
@@ -332,10 +344,12 @@ static char *run_keys(const tally_dict *dict, size_t n_words, size_t n_docs, uin
         toks[key] += (uint64_t)n;
         assert_int_equal(tally__jsonl_scan(spec, (const uint8_t *)line, strlen(line), &jr, &err), 0);
         tally__matcher_doc_begin(m);
+        tally_doc_ctx c = {&jr, 0, "in.jsonl", i + 1, m};
+        if (acc.cls->doc_begin)
+            acc.cls->doc_begin(w, &c);
         const tally_jstr *s = &jr.strings[jr.fields[0].first];
         tally__matcher_field(m, s->ptr, s->len, 0);
         tally__matcher_doc_end(m);
-        tally_doc_ctx c = {&jr, 0, "in.jsonl", i + 1, m};
         acc.cls->doc_end(w, &c);
         if ((i + 1) % batch == 0 || i + 1 == n_docs) {
             tally_batch_ctx bc = {0, n_parts};
@@ -348,6 +362,10 @@ static char *run_keys(const tally_dict *dict, size_t n_words, size_t n_docs, uin
         tally_batch_ctx bc = {0, k};
         assert_int_equal(acc.cls->merge(acc.state, parts[k], &bc, &err), 0);
     }
+    void *rest = acc.cls->flush ? acc.cls->flush(w) : NULL;
+    tally_batch_ctx rest_bc = {SIZE_MAX, 0};
+    if (rest)
+        assert_int_equal(acc.cls->merge(acc.state, rest, &rest_bc, &err), 0);
     assert_int_equal(acc.cls->finish(acc.state, sum, &err), 0);
     size_t rows = 0;
     for (uint32_t k = 0; k < n_keys; k++)
