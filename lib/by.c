@@ -14,8 +14,10 @@
  * with nothing written per batch: handing the counts over with every batch (as a log of each
  * document's cells, or as the batch's nonzero cells) cost a buffer per batch in fresh pages, a
  * second pass over every cell and most of a bucketed scan's extra time, on the loop thread.
- * Past the dense width, a worker keeps sparse cells and hands over the nonzero ones (and the
- * rows the batch touched) with every batch.
+ * Documents are added a thousand at a time (apply), each one's bucket fetched from memory while
+ * those before it are added. Past the dense width, a worker keeps sparse cells, adds each
+ * document as it ends and hands over the nonzero cells (and the rows the batch touched) with
+ * every batch.
  *
  * The values come from the JSON scanner's kept values (jsonl.h): the pipeline appends this
  * accumulator's paths to the scanner's kept list, and a value arrives exactly as written. */
@@ -127,11 +129,29 @@ typedef struct dcell {
 #define DENSE_MAX_WIDTH 512
 #define DENSE_MAX_CELLS ((size_t)1 << 22)
 
+/* A hash slot holds a short key itself, so that finding a bucket reads one cache line (the
+ * buckets of a scan's documents come in random order, and the text counted between two
+ * documents of one bucket has pushed the table out of the cache). A longer key is compared in
+ * the table's arena. */
+#define SLOT_KEY 48
+
+typedef struct slot {
+    uint64_t hash;
+    uint32_t row;           /* row index + 1; 0 empty */
+    uint32_t len;
+    uint8_t key[SLOT_KEY];  /* the key when len <= SLOT_KEY */
+} slot;
+
+/* Is the key of slot sl (of table t) k[0,n) with hash h? */
+#define SLOT_IS(t, sl, k, n, h)                                                                    \
+    ((sl)->hash == (h) && (sl)->len == (n) &&                                                      \
+     memcmp((n) <= SLOT_KEY ? (sl)->key : (t)->keys.data + (t)->rows[(sl)->row - 1].off, (k), (n)) == 0)
+
 typedef struct table {
     tally_buf keys;
     row *rows;
     size_t n_rows, cap_rows;
-    uint32_t *slots;        /* row index + 1; 0 empty */
+    slot *slots;
     size_t n_slots;         /* a power of two */
     size_t width;           /* dense: cells per row; 0: sparse */
     dcell *dense;           /* dense: rows × width */
@@ -163,15 +183,25 @@ static void table_cleanup(table *t)
     memset(t, 0, sizeof *t);
 }
 
+static void slot_set(table *t, slot *sl, size_t r)
+{
+    const row *rw = &t->rows[r];
+    sl->hash = rw->hash;
+    sl->row = (uint32_t)(r + 1);
+    sl->len = (uint32_t)rw->len;
+    if (rw->len <= SLOT_KEY)
+        memcpy(sl->key, t->keys.data + rw->off, rw->len);
+}
+
 static void slots_grow(table *t)
 {
     size_t n = t->n_slots ? 2 * t->n_slots : 64;
-    uint32_t *s = tally_xcalloc(n, sizeof *s);
+    slot *s = tally_xcalloc(n, sizeof *s);
     for (size_t r = 0; r < t->n_rows; r++) {
         size_t i = t->rows[r].hash & (n - 1);
-        while (s[i])
+        while (s[i].row)
             i = (i + 1) & (n - 1);
-        s[i] = (uint32_t)(r + 1);
+        slot_set(t, &s[i], r);
     }
     free(t->slots);
     t->slots = s;
@@ -223,21 +253,6 @@ static int cell_next(const table *t, size_t *pos, size_t *r, uint32_t *id, uint6
     return 1;
 }
 
-/* The bucket of key k[0,n) with hash h, or SIZE_MAX. */
-static size_t table_find(const table *t, const uint8_t *k, size_t n, uint64_t h)
-{
-    if (!t->n_slots)
-        return SIZE_MAX;
-    for (size_t i = h & (t->n_slots - 1);; i = (i + 1) & (t->n_slots - 1)) {
-        uint32_t s = t->slots[i];
-        if (!s)
-            return SIZE_MAX;
-        const row *r = &t->rows[s - 1];
-        if (r->hash == h && r->len == n && memcmp(t->keys.data + r->off, k, n) == 0)
-            return s - 1;
-    }
-}
-
 /* The bucket of key k[0,n) with hash h, added when new. */
 static size_t table_row(table *t, const uint8_t *k, size_t n, uint64_t h)
 {
@@ -245,12 +260,11 @@ static size_t table_row(table *t, const uint8_t *k, size_t n, uint64_t h)
         slots_grow(t);
     size_t i = h & (t->n_slots - 1);
     for (;;) {
-        uint32_t s = t->slots[i];
-        if (!s)
+        const slot *sl = &t->slots[i];
+        if (!sl->row)
             break;
-        const row *r = &t->rows[s - 1];
-        if (r->hash == h && r->len == n && memcmp(t->keys.data + r->off, k, n) == 0)
-            return s - 1;
+        if (SLOT_IS(t, sl, k, n, h))
+            return sl->row - 1;
         i = (i + 1) & (t->n_slots - 1);
     }
     if (t->n_rows == t->cap_rows) {
@@ -271,7 +285,7 @@ static size_t table_row(table *t, const uint8_t *k, size_t n, uint64_t h)
     r->hash = h;
     r->documents = r->tokens = 0;
     tally__buf_append(&t->keys, k, n);
-    t->slots[i] = (uint32_t)(t->n_rows + 1);
+    slot_set(t, &t->slots[i], t->n_rows);
     return t->n_rows++;
 }
 
@@ -358,6 +372,22 @@ typedef struct vcache {
     uint8_t enc[VC_ENC];
 } vcache;
 
+/* A counted document of a dense worker, waiting to be added into its bucket: adding documents a
+ * thousand at a time lets the bucket of each be fetched from memory while the ones before it are
+ * added, where adding each as it ends waits for its bucket's cache lines (see apply). */
+typedef struct pdoc {
+    uint64_t hash, tokens;
+    size_t row;                 /* found by apply */
+    uint32_t key_off, key_len;  /* in pkeys */
+    uint32_t cnt_off, n_cnt;    /* in pc */
+} pdoc;
+
+typedef struct pcnt {
+    uint32_t id, count;         /* keyword id, or n_kws + group id */
+} pcnt;
+
+#define PENDING_DOCS 1024
+
 typedef struct byworker {
     const byacc *a;
     table t;                    /* the keys seen (kept across batches); sparse: this batch's cells */
@@ -366,9 +396,11 @@ typedef struct byworker {
     int dense;                  /* the table is dense and kept across batches until flushed */
     tally_buf key;              /* the current document's key */
     uint64_t key_hash;
-    int early;                  /* the key was made at doc_begin */
-    size_t early_row;           /* its row then, or SIZE_MAX (not in the table yet) */
-    uint64_t gen, early_gen;    /* the table's generation: it goes up when the table is replaced */
+    pdoc *pd;                   /* dense: documents not yet added into the table */
+    size_t n_pd, cap_pd;
+    tally_buf pkeys;            /* their keys */
+    pcnt *pc;                   /* their counts */
+    size_t n_pc, cap_pc;
     tally_buf val;              /* a decoded value */
     undated und[TALLY_MAX_UNDATED_LISTED];
     size_t n_und;
@@ -463,6 +495,7 @@ static void *w_new(void *acc, tally_matcher *m)
     table_init(&w->t, w->a->width);
     w->dense = w->t.width != 0;
     tally__buf_init(&w->key);
+    tally__buf_init(&w->pkeys);
     tally__buf_init(&w->val);
     tally__buf_init(&w->input_key);
     w->input_at = SIZE_MAX;
@@ -476,6 +509,9 @@ static void w_free(void *p)
     if (!w)
         return;
     table_cleanup(&w->t);
+    free(w->pd);
+    free(w->pc);
+    tally__buf_cleanup(&w->pkeys);
     free(w->trows);
     tally__buf_cleanup(&w->key);
     tally__buf_cleanup(&w->val);
@@ -697,50 +733,92 @@ static void build_key(byworker *w, const tally_doc_ctx *c)
     w->key_hash = tally__hash(w->key.data, w->key.len);
 }
 
-/* A scanned JSON document has its values before its text is counted: its key is made here, and
- * its bucket's row and cells are fetched into the cache while the matcher counts (a bucket's
- * row is rarely still cached from its last document: the text read since pushed it out). A
- * text or lines document waits for doc_end, since it may be aborted. */
-static void doc_begin(void *p, const tally_doc_ctx *c)
-{
-    byworker *w = p;
-    w->early = 0;
-    if (!c->jr)
-        return;
-    build_key(w, c);
-    w->early = 1;
-    w->early_row = table_find(&w->t, w->key.data, w->key.len, w->key_hash);
-    w->early_gen = w->gen;
-    if (w->early_row != SIZE_MAX && w->t.width) {
-        const char *d = (const char *)(w->t.dense + w->early_row * w->t.width);
-        size_t bytes = w->t.width * sizeof *w->t.dense;
-        if (bytes > 64 * 64)
-            bytes = 64 * 64;
-        for (size_t o = 0; o < bytes; o += 64)
-            __builtin_prefetch(d + o, 1);
-    }
-}
+/* Adds the pending documents into the worker's table, in two passes over them: their rows (each
+ * key's slot fetched AHEAD_KEY documents ahead), then their counts (each document's cells and
+ * row fetched AHEAD_CELLS documents ahead). A bucket is rarely still in the cache from its last
+ * document, and fetched one document at a time each waits for its own cache lines. */
+#define AHEAD_KEY 8
+#define AHEAD_CELLS 3
 
-static void doc_abort(void *p)
+static void apply(byworker *w)
 {
-    byworker *w = p;
-    w->early = 0;
+    table *t = &w->t;
+    size_t n = w->n_pd;
+    pdoc *pd = w->pd;
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD_KEY < n && t->n_slots)
+            __builtin_prefetch(&t->slots[pd[i + AHEAD_KEY].hash & (t->n_slots - 1)]);
+        pd[i].row = table_row(t, w->pkeys.data + pd[i].key_off, pd[i].key_len, pd[i].hash);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD_CELLS < n && t->width) {
+            const pdoc *q = &pd[i + AHEAD_CELLS];
+            const dcell *d = t->dense + q->row * t->width;
+            __builtin_prefetch(&t->rows[q->row], 1);
+            for (uint32_t k = 0; k < q->n_cnt; k++)
+                __builtin_prefetch(&d[w->pc[q->cnt_off + k].id], 1);
+        }
+        const pdoc *q = &pd[i];
+        row *r = &t->rows[q->row];
+        r->documents++;
+        r->tokens += q->tokens;
+        const pcnt *c = w->pc + q->cnt_off;
+        if (t->width) {
+            dcell *d = t->dense + q->row * t->width;
+            for (uint32_t k = 0; k < q->n_cnt; k++) {
+                d[c[k].id].count += c[k].count;
+                d[c[k].id].documents++;
+            }
+        } else {
+            /* the table outgrew the dense bound within a batch */
+            for (uint32_t k = 0; k < q->n_cnt; k++)
+                cell_add(t, q->row, c[k].id, c[k].count, 1);
+        }
+    }
+    w->n_pd = 0;
+    w->n_pc = 0;
+    w->pkeys.len = 0;
 }
 
 static void doc_end(void *p, const tally_doc_ctx *c)
 {
     byworker *w = p;
     const byacc *a = w->a;
-    size_t r;
-    if (w->early && w->early_row != SIZE_MAX && w->early_gen == w->gen) {
-        r = w->early_row;
-    } else {
-        if (!w->early)
-            build_key(w, c);
-        r = table_row(&w->t, w->key.data, w->key.len, w->key_hash);
+    build_key(w, c);
+    const uint32_t *ids, *gids;
+    size_t n, ng;
+    tally__matcher_doc_keywords(c->m, &ids, &n);
+    tally__matcher_doc_groups(c->m, &gids, &ng);
+    if (w->dense) {
+        if (w->n_pd == w->cap_pd) {
+            w->cap_pd = w->cap_pd ? 2 * w->cap_pd : 64;
+            w->pd = tally_xrealloc(w->pd, w->cap_pd * sizeof *w->pd);
+        }
+        if (w->n_pc + n + ng > w->cap_pc) {
+            w->cap_pc = 2 * (w->n_pc + n + ng) + 256;
+            w->pc = tally_xrealloc(w->pc, w->cap_pc * sizeof *w->pc);
+        }
+        pdoc *q = &w->pd[w->n_pd++];
+        q->hash = w->key_hash;
+        q->tokens = tally__matcher_doc_tokens(c->m);
+        q->key_off = (uint32_t)w->pkeys.len;
+        q->key_len = (uint32_t)w->key.len;
+        key_add(&w->pkeys, w->key.data, w->key.len);
+        q->cnt_off = (uint32_t)w->n_pc;
+        q->n_cnt = (uint32_t)(n + ng);
+        pcnt *o = w->pc + w->n_pc;
+        for (size_t i = 0; i < n; i++)
+            o[i] = (pcnt){ids[i], tally__matcher_doc_keyword_count(c->m, ids[i])};
+        o += n;
+        for (size_t i = 0; i < ng; i++)
+            o[i] = (pcnt){a->n_kws + gids[i], tally__matcher_doc_group_count(c->m, gids[i])};
+        w->n_pc += n + ng;
+        if (w->n_pd == PENDING_DOCS)
+            apply(w);
+        return;
     }
-    w->early = 0;
-    if (w->t.rows[r].documents++ == 0 && !w->dense) {
+    size_t r = table_row(&w->t, w->key.data, w->key.len, w->key_hash);
+    if (w->t.rows[r].documents++ == 0) {
         if (w->n_trows == w->cap_trows) {
             w->cap_trows = w->cap_trows ? 2 * w->cap_trows : 64;
             w->trows = tally_xrealloc(w->trows, w->cap_trows * sizeof *w->trows);
@@ -749,28 +827,10 @@ static void doc_end(void *p, const tally_doc_ctx *c)
         w->trows[w->n_trows++] = (uint32_t)r;
     }
     w->t.rows[r].tokens += tally__matcher_doc_tokens(c->m);
-    const uint32_t *ids;
-    size_t n;
-    tally__matcher_doc_keywords(c->m, &ids, &n);
-    if (w->t.width) {
-        dcell *d = w->t.dense + r * w->t.width;
-        for (size_t i = 0; i < n; i++) {
-            d[ids[i]].count += tally__matcher_doc_keyword_count(c->m, ids[i]);
-            d[ids[i]].documents++;
-        }
-        tally__matcher_doc_groups(c->m, &ids, &n);
-        d += a->n_kws;
-        for (size_t i = 0; i < n; i++) {
-            d[ids[i]].count += tally__matcher_doc_group_count(c->m, ids[i]);
-            d[ids[i]].documents++;
-        }
-        return;
-    }
     for (size_t i = 0; i < n; i++)
         cell_add(&w->t, r, ids[i], tally__matcher_doc_keyword_count(c->m, ids[i]), 1);
-    tally__matcher_doc_groups(c->m, &ids, &n);
-    for (size_t i = 0; i < n; i++)
-        cell_add(&w->t, r, a->n_kws + ids[i], tally__matcher_doc_group_count(c->m, ids[i]), 1);
+    for (size_t i = 0; i < ng; i++)
+        cell_add(&w->t, r, a->n_kws + gids[i], tally__matcher_doc_group_count(c->m, gids[i]), 1);
 }
 
 /* Appends s[0,n) as a JSON string. */
@@ -814,7 +874,6 @@ static void hand_over(byworker *w, bypart *part)
     part->whole = w->t;
     part->has_whole = 1;
     table_init(&w->t, w->a->width);
-    w->gen++;
 }
 
 /* Moves what the batch counted into a part. A dense worker keeps its rows and counts for the
@@ -829,6 +888,7 @@ static void *take(void *p, const tally_batch_ctx *b)
     bypart *part = tally_xcalloc(1, sizeof *part);
     tally__buf_init(&part->keys);
     if (w->dense) {
+        apply(w);
         if (!t->width || t->n_rows > WORKER_MAX_ROWS || t->n_rows * t->width > WORKER_MAX_CELLS)
             hand_over(w, part); /* (no width: it outgrew the dense bound within the batch) */
     } else {
@@ -858,7 +918,6 @@ static void *take(void *p, const tally_batch_ctx *b)
         if (t->n_rows > WORKER_MAX_ROWS || t->cap_cells > WORKER_MAX_CELLS) {
             table_cleanup(t);
             table_init(t, 0);
-            w->gen++;
         }
     }
     if (w->n_und) {
@@ -875,6 +934,8 @@ static void *take(void *p, const tally_batch_ctx *b)
 static void *flush(void *p)
 {
     byworker *w = p;
+    if (w->dense)
+        apply(w);
     if (!w->dense || !w->t.n_rows)
         return NULL;
     bypart *part = tally_xcalloc(1, sizeof *part);
@@ -1120,9 +1181,7 @@ static const tally_acc_class by_class = {
     .name = "by",
     .worker_new = w_new,
     .worker_free = w_free,
-    .doc_begin = doc_begin,
     .doc_end = doc_end,
-    .doc_abort = doc_abort,
     .perdoc = perdoc,
     .take = take,
     .flush = flush,
