@@ -1000,7 +1000,13 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
             goto out;
         }
     }
-    if (part->has_whole) {
+    if (part->has_whole && a->t.n_rows == 0 && part->whole.width == a->t.width &&
+        part->whole.n_rows <= a->max) {
+        /* the first table handed over becomes the scan's: the same shape, nothing to add yet */
+        table empty = a->t;
+        a->t = part->whole;
+        part->whole = empty;
+    } else if (part->has_whole) {
         /* a worker's table (dense, or sparse if it outgrew the dense bound within a batch) */
         const table *wt = &part->whole;
         free(map);
