@@ -219,8 +219,10 @@ static int real_fast(double v, char *b)
     if (frac > 0.5 - 1e-5 && frac < 0.5 + 1e-5)
         return 0;
     n += frac > 0.5;
-    /* ten digits, two at a time; then the fraction's trailing zeros go */
-    char d[10];
+    /* ten digits, two at a time; then the fraction's trailing zeros go. The digits are placed
+     * with fixed-size copies (the caller's 32 bytes of room take what runs past the end) */
+    char d[32];
+    memset(d + 10, '0', sizeof d - 10);
     uint32_t hi = (uint32_t)(n / 100000000u), lo = (uint32_t)(n % 100000000u);
     memcpy(d, digit_pairs + 2 * hi, 2);
     for (int i = 8; i >= 2; i -= 2, lo /= 100)
@@ -228,22 +230,19 @@ static int real_fast(double v, char *b)
     int last = 9; /* the last digit kept */
     while (last > e && last > 0 && d[last] == '0')
         last--;
-    int k = 0;
+    int k;
     if (e < 0) {
-        b[k++] = '0';
-        b[k++] = '.';
-        for (int i = -1; i > e; i--)
-            b[k++] = '0';
-        memcpy(b + k, d, (size_t)last + 1);
-        k += last + 1;
+        memcpy(b, "0.000000", 8); /* "0." and the -e - 1 zeros after the point */
+        memcpy(b + 1 - e, d, 16);
+        k = 1 - e + last + 1;
     } else if (last <= e) {
-        memcpy(b, d, (size_t)e + 1);
+        memcpy(b, d, 16);
         memcpy(b + e + 1, ".0", 2);
         k = e + 3;
     } else {
-        memcpy(b, d, (size_t)e + 1);
+        memcpy(b, d, 16);
+        memcpy(b + e + 2, d + e + 1, 16);
         b[e + 1] = '.';
-        memcpy(b + e + 2, d + e + 1, (size_t)(last - e));
         k = last + 2;
     }
     return k;
