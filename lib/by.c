@@ -981,6 +981,23 @@ static void trim_undated(byacc *a)
     }
 }
 
+/* Adds rows[0,n) (keys in keys) into the scan's buckets, map[r] the scan's row of rows[r];
+ * returns 0, or TALLY_ELIMIT past --max-buckets. */
+static int add_rows(byacc *a, const row *rows, size_t n, const tally_buf *keys, size_t *map, tally_error *err)
+{
+    for (size_t r = 0; r < n; r++) {
+        const row *pr = &rows[r];
+        size_t g = table_row(&a->t, keys->data + pr->off, pr->len, pr->hash);
+        a->t.rows[g].documents += pr->documents;
+        a->t.rows[g].tokens += pr->tokens;
+        map[r] = g;
+        if (a->t.n_rows > a->max)
+            return tally__seterr(err, TALLY_ELIMIT, 0, UINT64_MAX,
+                                 "the documents have more than %zu distinct bucket keys", a->max);
+    }
+    return 0;
+}
+
 static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
 {
     byacc *a = acc;
@@ -988,18 +1005,8 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
     (void)b;
     int rc = 0;
     size_t *map = tally_xmalloc((part->n_rows ? part->n_rows : 1) * sizeof *map);
-    for (size_t r = 0; r < part->n_rows; r++) {
-        const row *pr = &part->rows[r];
-        size_t g = table_row(&a->t, part->keys.data + pr->off, pr->len, pr->hash);
-        a->t.rows[g].documents += pr->documents;
-        a->t.rows[g].tokens += pr->tokens;
-        map[r] = g;
-        if (a->t.n_rows > a->max) {
-            rc = tally__seterr(err, TALLY_ELIMIT, 0, UINT64_MAX,
-                               "the documents have more than %zu distinct bucket keys", a->max);
-            goto out;
-        }
-    }
+    if ((rc = add_rows(a, part->rows, part->n_rows, &part->keys, map, err)) != 0)
+        goto out;
     if (part->has_whole && a->t.n_rows == 0 && part->whole.width == a->t.width &&
         part->whole.n_rows <= a->max) {
         /* the first table handed over becomes the scan's: the same shape, nothing to add yet */
@@ -1011,18 +1018,8 @@ static int merge(void *acc, void *p, const tally_batch_ctx *b, tally_error *err)
         const table *wt = &part->whole;
         free(map);
         map = tally_xmalloc((wt->n_rows ? wt->n_rows : 1) * sizeof *map);
-        for (size_t r = 0; r < wt->n_rows; r++) {
-            const row *pr = &wt->rows[r];
-            size_t g = table_row(&a->t, wt->keys.data + pr->off, pr->len, pr->hash);
-            a->t.rows[g].documents += pr->documents;
-            a->t.rows[g].tokens += pr->tokens;
-            map[r] = g;
-            if (a->t.n_rows > a->max) {
-                rc = tally__seterr(err, TALLY_ELIMIT, 0, UINT64_MAX,
-                                   "the documents have more than %zu distinct bucket keys", a->max);
-                goto out;
-            }
-        }
+        if ((rc = add_rows(a, wt->rows, wt->n_rows, &wt->keys, map, err)) != 0)
+            goto out;
         size_t pos = 0, r;
         uint32_t id;
         uint64_t count, docs;
