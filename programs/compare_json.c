@@ -7,10 +7,10 @@
 
 #include "compare.h"
 
-static void str(FILE *f, const char *s)
+/* Writes the JSON value j as jansson writes it with flags, and releases it. */
+static void dump(FILE *f, json_t *j, size_t flags)
 {
-    json_t *j = json_string(s);
-    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    char *t = j ? json_dumps(j, flags | JSON_ENCODE_ANY) : NULL;
     json_decref(j);
     if (!t) {
         fputs("tally: out of memory\n", stderr);
@@ -20,17 +20,14 @@ static void str(FILE *f, const char *s)
     free(t);
 }
 
+static void str(FILE *f, const char *s)
+{
+    dump(f, json_string(s), 0);
+}
+
 static void real(FILE *f, double v)
 {
-    json_t *j = json_real(v);
-    char *t = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(j);
-    if (!t) {
-        fputs("tally: out of memory\n", stderr);
-        abort();
-    }
-    fputs(t, f);
-    free(t);
+    dump(f, json_real(v), JSON_REAL_PRECISION(10));
 }
 
 static void side(FILE *f, const char *key, const tally_compare_side *s)

@@ -422,36 +422,29 @@ static tally_dict *words_dict(size_t n)
     return d;
 }
 
+/* The buckets of one run of run_keys in batches of b1 and of b2 documents are the same. */
+static void same_in_batches(size_t n_words, size_t n_docs, uint32_t n_keys, size_t b1, size_t b2)
+{
+    tally_dict *d = words_dict(n_words);
+    char *a = run_keys(d, n_words, n_docs, n_keys, b1), *b = run_keys(d, n_words, n_docs, n_keys, b2);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    tally_dict_free(d);
+}
+
 static void test_many_keys(void **state)
 {
     (void)state;
-    /* more keys than a worker keeps (dropped and met again), in small and large batches */
-    tally_dict *d = words_dict(40);
-    char *a = run_keys(d, 40, 60000, 30000, 20000), *b = run_keys(d, 40, 60000, 30000, 997);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-    /* a few keys over many batches: the kept keys come back in every batch */
-    a = run_keys(d, 40, 5000, 5, 5000), b = run_keys(d, 40, 5000, 5, 3);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-    tally_dict_free(d);
-    /* a dense dictionary with more keys than the scan's dense rows hold: the scan's table
-     * turns sparse and takes the workers' logs */
-    d = words_dict(500);
-    a = run_keys(d, 500, 30000, 12000, 30000), b = run_keys(d, 500, 30000, 12000, 5);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-    tally_dict_free(d);
+    /* more keys than a worker keeps before handing them over, in small and large batches */
+    same_in_batches(40, 60000, 30000, 20000, 997);
+    /* a few keys over many batches: a worker keeps them and their counts from batch to batch */
+    same_in_batches(40, 5000, 5, 5000, 3);
+    /* a dense dictionary with more keys than dense rows hold: the worker's table turns sparse
+     * within a batch and the scan's table when the workers' tables are added */
+    same_in_batches(500, 30000, 12000, 30000, 5);
     /* a dictionary too wide for dense rows: sparse cells in the worker and the scan */
-    d = words_dict(600);
-    a = run_keys(d, 600, 4000, 40, 4000), b = run_keys(d, 600, 4000, 40, 7);
-    assert_string_equal(a, b);
-    free(a);
-    free(b);
-    tally_dict_free(d);
+    same_in_batches(600, 4000, 40, 4000, 7);
 }
 
 /* ---- per_10k written as jansson writes a real of precision 10 ---- */
